@@ -1,0 +1,545 @@
+/*
+ * FDpasser.xs - Perl values in, the C core (fdpass.c) called, Perl values
+ * and $! out.  No platform #if belongs here; it goes in fdpass.c.
+ */
+#define PERL_NO_GET_CONTEXT
+#include "EXTERN.h"
+#include "perl.h"
+#include "XSUB.h"
+#define NEED_newRV_noinc
+#define NEED_sv_2pv_flags
+#include "ppport.h"
+
+#include "fdpass.h"
+
+typedef int fdpass_handle;
+typedef int fdpass_file;
+
+#define DEFAULT_CLASS "IO::Handle"
+#define RECV_FDS_BYTES 4096 /* recv_fds's default $max_bytes */
+
+/*
+ * An interrupted call (-1/EINTR) runs Perl's pending signal handlers and
+ * asks for the call to be made again; a handler that dies propagates
+ * from here.
+ */
+static int
+S_interrupted(pTHX_ int r)
+{
+    if (r < 0 && errno == EINTR) {
+        PERL_ASYNC_CHECK();
+        return 1;
+    }
+    return 0;
+}
+#define interrupted(r) S_interrupted(aTHX_ r)
+
+/* Perl's rule: descriptors above $^F are close-on-exec, the others not.
+ * The core always sets the flag atomically; the rare low ones lose it. */
+static int
+S_perl_fd(pTHX_ int fd)
+{
+    if (fd <= PL_maxsysfd)
+        (void)fdpass_set_cloexec(fd, 0);
+    return fd;
+}
+#define perl_fd(fd) S_perl_fd(aTHX_ fd)
+
+/*
+ * The descriptor behind a handle argument: a glob, a reference to a glob
+ * or an IO object (IO::Handle and IO::Socket objects are such), or a
+ * non-negative integer.  Anything else gives -1, never a croak.  With
+ * flush set, pending output of the handle is written first, so what was
+ * printed before passing is in the file before the receiver uses it.
+ */
+static int
+fdp_sv2fd(pTHX_ SV *sv, int flush)
+{
+    IO *io;
+    PerlIO *fp;
+
+    SvGETMAGIC(sv);
+    if (SvROK(sv)) {
+        SV *rv = SvRV(sv);
+
+        if (SvTYPE(rv) == SVt_PVIO)
+            io = (IO *)rv;
+        else if (isGV_with_GP(rv))
+            io = GvIO((GV *)rv);
+        else
+            return -1;
+    } else if (isGV_with_GP(sv)) {
+        io = GvIO((GV *)sv);
+    } else if (SvTYPE(sv) == SVt_PVIO) {
+        io = (IO *)sv;
+    } else if (SvOK(sv) && looks_like_number(sv)) {
+        NV nv;
+
+        if (SvIOK(sv) && !SvIsUV(sv)) {
+            IV iv = SvIVX(sv);
+
+            return iv >= 0 && iv <= INT_MAX ? (int)iv : -1;
+        }
+        nv = SvNV_nomg(sv);
+        if (nv >= 0 && nv <= (NV)INT_MAX && nv == (NV)(int)nv)
+            return (int)nv;
+        return -1;
+    } else {
+        return -1;
+    }
+    if (io == NULL)
+        return -1;
+    fp = IoIFP(io) ? IoIFP(io) : IoOFP(io);
+    if (fp == NULL)
+        return -1;
+    if (flush && IoOFP(io))
+        (void)PerlIO_flush(IoOFP(io));
+    return PerlIO_fileno(fp);
+}
+
+/*
+ * Make a handle on fd without duplicating it, as open($fh, "+<&=", $fd)
+ * would: the mode comes from the descriptor's flags, a socket gets
+ * separate read and write streams as Perl's own sockets do, and the glob
+ * reference is blessed into class.  On failure fd is closed and NULL
+ * returned with errno kept.
+ */
+static SV *
+fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
+{
+    const char *mode;
+    PerlIO *ifp, *ofp;
+    char type;
+    GV *gv;
+    IO *io;
+    SV *rv;
+    HV *stash;
+
+    if (fdpass_fopen_mode(fd, &mode) < 0)
+        goto fail;
+    if (mode[1] == '+') {
+        type = IoTYPE_RDWR;
+        if (fdpass_is_socket(fd) == 1)
+            type = IoTYPE_SOCKET;
+    } else if (mode[0] == 'r') {
+        type = IoTYPE_RDONLY;
+    } else {
+        type = mode[0] == 'a' ? IoTYPE_APPEND : IoTYPE_WRONLY;
+    }
+    ifp = PerlIO_fdopen(fd, type == IoTYPE_SOCKET ? "r" : mode);
+    if (ifp == NULL)
+        goto fail;
+    if (type == IoTYPE_SOCKET) {
+        ofp = PerlIO_fdopen(fd, "w");
+        if (ofp == NULL) {
+            int e = errno;
+
+            (void)PerlIO_close(ifp);
+            errno = e;
+            return NULL;
+        }
+    } else {
+        ofp = type == IoTYPE_RDONLY ? NULL : ifp;
+    }
+    gv = MUTABLE_GV(newSV_type(SVt_NULL));
+    gv_init_pvn(gv, CopSTASH(PL_curcop), "__ANONIO__", 10, 0);
+    io = GvIOn(gv);
+    IoIFP(io) = ifp;
+    IoOFP(io) = ofp;
+    IoTYPE(io) = type;
+    rv = newRV_noinc((SV *)gv);
+    if (class == NULL) {
+        /* The default class must be able to answer its methods. */
+        if (!hv_exists(GvHVn(PL_incgv), "IO/Handle.pm", 12))
+            load_module(PERL_LOADMOD_NOIMPORT, newSVpvs(DEFAULT_CLASS),
+                        NULL);
+        stash = gv_stashpvs(DEFAULT_CLASS, GV_ADD);
+    } else {
+        stash = gv_stashpvn(class, (U32)classlen, GV_ADD);
+    }
+    return sv_bless(rv, stash);
+fail:
+    {
+        int e = errno;
+
+        (void)close(fd);
+        errno = e;
+    }
+    return NULL;
+}
+
+/* The handle for a descriptor the core just made, with Perl's $^F rule. */
+static SV *
+S_new_handle(pTHX_ int fd, SV *class)
+{
+    const char *name = NULL;
+    STRLEN len = 0;
+
+    if (class != NULL && SvOK(class))
+        name = SvPV(class, len);
+    return fdp_fd2handle(aTHX_ perl_fd(fd), name, len);
+}
+#define new_handle(fd, class) S_new_handle(aTHX_ fd, class)
+
+/*
+ * A path argument as bytes.  undef, and a string with characters that
+ * do not fit in a byte, give NULL and EINVAL.
+ */
+static const char *
+S_path(pTHX_ SV *sv, STRLEN *ret_len)
+{
+    SvGETMAGIC(sv);
+    if (!SvOK(sv) || SvROK(sv)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (SvUTF8(sv)) {
+        sv = sv_2mortal(newSVsv_nomg(sv));
+        if (!sv_utf8_downgrade(sv, TRUE)) {
+            errno = EINVAL;
+            return NULL;
+        }
+    }
+    return SvPV_nomg(sv, *ret_len);
+}
+#define path_arg(sv, lenp) S_path(aTHX_ sv, lenp)
+
+static int
+S_connect(pTHX_ SV *path)
+{
+    STRLEN len;
+    const char *p = path_arg(path, &len);
+    int fd;
+
+    if (p == NULL)
+        return -1;
+    do
+        fd = fdpass_connect(p, len, FDPASS_CLOEXEC);
+    while (interrupted(fd));
+    return fd < 0 ? -1 : perl_fd(fd);
+}
+
+static int
+S_accept(pTHX_ int lsock, SV *uidsv)
+{
+    uid_t uid = (uid_t)-1;
+    int fd;
+
+    if (lsock < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    do
+        fd = fdpass_accept(lsock, uidsv ? &uid : NULL, FDPASS_CLOEXEC);
+    while (interrupted(fd));
+    if (fd < 0)
+        return -1;
+    if (uidsv != NULL && !SvREADONLY(uidsv)) {
+        if (uid == (uid_t)-1)
+            sv_setsv_mg(uidsv, &PL_sv_undef);
+        else
+            sv_setuv_mg(uidsv, (UV)uid);
+    }
+    return perl_fd(fd);
+}
+
+/* Receive one descriptor: 1 with *ret_fd, 0 at end of stream (errno 0),
+ * -1 with errno. */
+static int
+S_recv_one(pTHX_ int sock, int *ret_fd)
+{
+    int r;
+
+    if (sock < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    do
+        r = fdpass_recv_fd(sock, ret_fd, FDPASS_CLOEXEC);
+    while (interrupted(r));
+    if (r == 0)
+        errno = 0;
+    if (r == 1)
+        perl_fd(*ret_fd);
+    return r;
+}
+
+static int
+S_send_one(pTHX_ int sock, int fd)
+{
+    int r;
+
+    if (sock < 0 || fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    do
+        r = fdpass_send_fd(sock, fd);
+    while (interrupted(r));
+    return r;
+}
+
+MODULE = File::FDpasser		PACKAGE = File::FDpasser
+
+PROTOTYPES: DISABLE
+
+BOOT:
+{
+    HV *stash = gv_stashpvs("File::FDpasser", GV_ADD);
+
+    newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
+}
+
+const char *
+_backend()
+  CODE:
+    RETVAL = fdpass_backend();
+  OUTPUT:
+    RETVAL
+
+void
+spipe()
+  PREINIT:
+    int fds[2];
+    SV *a, *b;
+  PPCODE:
+    if (fdpass_socketpair(fds, FDPASS_CLOEXEC) < 0)
+        XSRETURN_EMPTY;
+    a = new_handle(fds[0], NULL);
+    if (a == NULL) {
+        fdpass_close_all(&fds[1], 1);
+        XSRETURN_EMPTY;
+    }
+    b = new_handle(fds[1], NULL);
+    if (b == NULL) {
+        SvREFCNT_dec(a);
+        XSRETURN_EMPTY;
+    }
+    EXTEND(SP, 2);
+    mPUSHs(a);
+    mPUSHs(b);
+
+SV *
+_endp_create(SV *path, int mode, int backlog)
+  PREINIT:
+    STRLEN len;
+    const char *p;
+    int fd;
+  CODE:
+    p = path_arg(path, &len);
+    if (p == NULL)
+        XSRETURN_UNDEF;
+    fd = fdpass_listen(p, len, mode, backlog, FDPASS_CLOEXEC);
+    if (fd < 0 || (RETVAL = new_handle(fd, NULL)) == NULL)
+        XSRETURN_UNDEF;
+  OUTPUT:
+    RETVAL
+
+SV *
+endp_connect(SV *path)
+  PREINIT:
+    int fd;
+  CODE:
+    fd = S_connect(aTHX_ path);
+    if (fd < 0 || (RETVAL = new_handle(fd, NULL)) == NULL)
+        XSRETURN_UNDEF;
+  OUTPUT:
+    RETVAL
+
+void
+cli_conn(SV *path)
+  PREINIT:
+    int fd;
+  PPCODE:
+    fd = S_connect(aTHX_ path);
+    if (fd < 0)
+        XSRETURN_UNDEF;
+    XSRETURN_IV(fd);
+
+SV *
+serv_accept_fh(fdpass_handle lsock, SV *uid = NULL)
+  PREINIT:
+    int fd;
+  CODE:
+    fd = S_accept(aTHX_ lsock, uid);
+    if (fd < 0 || (RETVAL = new_handle(fd, NULL)) == NULL)
+        XSRETURN_UNDEF;
+  OUTPUT:
+    RETVAL
+
+void
+serv_accept_fd(fdpass_handle lsock, SV *uid = NULL)
+  PREINIT:
+    int fd;
+  PPCODE:
+    fd = S_accept(aTHX_ lsock, uid);
+    if (fd < 0)
+        XSRETURN_UNDEF;
+    XSRETURN_IV(fd);
+
+void
+send_file(fdpass_handle sock, fdpass_file fd)
+  PPCODE:
+    if (S_send_one(aTHX_ sock, fd) < 0)
+        XSRETURN_NO;
+    XSRETURN_YES;
+
+void
+send(fdpass_handle sock, fdpass_file fd)
+  PPCODE:
+    if (S_send_one(aTHX_ sock, fd) < 0)
+        XSRETURN_NO;
+    XSRETURN_YES;
+
+void
+recv_fd(fdpass_handle sock)
+  PREINIT:
+    int fd;
+  PPCODE:
+    if (S_recv_one(aTHX_ sock, &fd) <= 0)
+        XSRETURN_UNDEF;
+    XSRETURN_IV(fd);
+
+void
+recv(fdpass_handle sock)
+  PREINIT:
+    int fd;
+  PPCODE:
+    if (S_recv_one(aTHX_ sock, &fd) <= 0)
+        XSRETURN_IV(-1);
+    XSRETURN_IV(fd);
+
+SV *
+recv_fh(fdpass_handle sock, SV *class = NULL)
+  PREINIT:
+    int fd;
+  CODE:
+    if (S_recv_one(aTHX_ sock, &fd) <= 0)
+        XSRETURN_UNDEF;
+    if ((RETVAL = new_handle(fd, class)) == NULL)
+        XSRETURN_UNDEF;
+  OUTPUT:
+    RETVAL
+
+void
+send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
+  PREINIT:
+    int fds[FDPASS_MAX];
+    AV *av;
+    SSize_t n, i;
+    const char *buf = NULL;
+    STRLEN len = 0;
+    int r;
+  PPCODE:
+    SvGETMAGIC(files);
+    if (!SvROK(files) || SvTYPE(SvRV(files)) != SVt_PVAV)
+        croak("File::FDpasser::send_fds: files is not an ARRAY reference");
+    av = (AV *)SvRV(files);
+    if (data != NULL && SvOK(data))
+        buf = SvPVbyte(data, len);
+    if (sock < 0) {
+        errno = EBADF;
+        XSRETURN_NO;
+    }
+    n = av_len(av) + 1;
+    if (n > FDPASS_MAX) {
+        errno = EMSGSIZE;
+        XSRETURN_NO;
+    }
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(av, i, 0);
+
+        fds[i] = e ? fdp_sv2fd(aTHX_ *e, 1) : -1;
+        if (fds[i] < 0) {
+            errno = EBADF;
+            XSRETURN_NO;
+        }
+    }
+    do
+        r = fdpass_send(sock, fds, (size_t)n, buf, len);
+    while (interrupted(r));
+    if (r < 0)
+        XSRETURN_NO;
+    XSRETURN_IV(r);
+
+void
+recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BYTES)
+  PREINIT:
+    int fds[FDPASS_MAX];
+    size_t nfds = 0, len = 0, i;
+    SV *data;
+    int r;
+  PPCODE:
+    if (sock < 0) {
+        errno = EBADF;
+        XSRETURN_EMPTY;
+    }
+    if (max_fds < 1 || max_fds > FDPASS_MAX || max_bytes < 1
+        || max_bytes > (IV)(SSize_t_MAX / 2)) {
+        errno = EINVAL;
+        XSRETURN_EMPTY;
+    }
+    data = sv_2mortal(newSV((STRLEN)max_bytes));
+    do
+        r = fdpass_recv(sock, fds, (size_t)max_fds, &nfds, SvPVX(data),
+                        (size_t)max_bytes, &len, FDPASS_CLOEXEC);
+    while (interrupted(r));
+    if (r <= 0) {
+        if (r == 0)
+            errno = 0;
+        XSRETURN_EMPTY;
+    }
+    SvPOK_only(data);
+    SvCUR_set(data, len);
+    *SvEND(data) = '\0';
+    EXTEND(SP, (SSize_t)nfds + 1);
+    PUSHs(data);
+    for (i = 0; i < nfds; i++)
+        mPUSHi(perl_fd(fds[i]));
+
+void
+peer_cred(fdpass_handle sock)
+  PREINIT:
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+  PPCODE:
+    if (sock < 0) {
+        errno = EBADF;
+        XSRETURN_EMPTY;
+    }
+    if (fdpass_peer_cred(sock, &pid, &uid, &gid) < 0)
+        XSRETURN_EMPTY;
+    EXTEND(SP, 3);
+    if (pid < 0)
+        PUSHs(&PL_sv_undef);
+    else
+        mPUSHi((IV)pid);
+    mPUSHu((UV)uid);
+    mPUSHu((UV)gid);
+
+void
+get_fopen_mode(fdpass_handle fd)
+  PREINIT:
+    const char *mode;
+  PPCODE:
+    if (fd < 0) {
+        errno = EBADF;
+        XSRETURN_UNDEF;
+    }
+    if (fdpass_fopen_mode(fd, &mode) < 0)
+        XSRETURN_UNDEF;
+    XSRETURN_PV(mode);
+
+void
+my_getfl(fdpass_handle fd)
+  PREINIT:
+    int fl;
+  PPCODE:
+    if (fd < 0) {
+        errno = EBADF;
+        XSRETURN_UNDEF;
+    }
+    if ((fl = fdpass_getfl(fd)) < 0)
+        XSRETURN_UNDEF;
+    XSRETURN_IV(fl);

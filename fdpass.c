@@ -1,0 +1,736 @@
+/*
+ * fdpass.c - the C core of File::FDpasser: passing open file descriptors
+ * between processes.  See fdpass.h for the API and its errno contract.
+ *
+ * Layout: feature-test macros and includes; one portability block; the
+ * helpers every backend shares; exactly one backend (Windows, SysV
+ * STREAMS or SCM_RIGHTS), each defining the same static be_* set; the
+ * public fdpass_* functions, which check arguments and call be_*.
+ */
+
+/* 1. Feature-test macros and includes. */
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+# define _GNU_SOURCE 1 /* accept4, MSG_CMSG_CLOEXEC, SO_PEERCRED, F_DUPFD_CLOEXEC */
+#endif
+
+#include "fdpass.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#ifndef _WIN32
+# include <fcntl.h>
+# include <poll.h>
+# include <unistd.h>
+# include <sys/resource.h>
+# include <sys/socket.h>
+# include <sys/stat.h>
+# include <sys/uio.h>
+# include <sys/un.h>
+#endif
+
+/* 2. Portability: every fallback in one place. */
+
+/* CMSG_SPACE and CMSG_LEN are missing on some older systems (Solaris 9,
+ * old HP-UX); the definitions follow their meaning in RFC 3542. */
+#ifndef CMSG_ALIGN
+# define CMSG_ALIGN(n) (((n) + sizeof(long) - 1) & ~(sizeof(long) - 1))
+#endif /* !CMSG_ALIGN */
+#ifndef CMSG_SPACE
+# define CMSG_SPACE(n) (CMSG_ALIGN(sizeof(struct cmsghdr)) + CMSG_ALIGN(n))
+#endif /* !CMSG_SPACE */
+#ifndef CMSG_LEN
+# define CMSG_LEN(n) (CMSG_ALIGN(sizeof(struct cmsghdr)) + (n))
+#endif /* !CMSG_LEN */
+
+/* macOS and the older BSDs have no MSG_NOSIGNAL; SO_NOSIGPIPE is set on
+ * the socket instead (fdp_nosigpipe below). */
+#ifndef MSG_NOSIGNAL
+# define MSG_NOSIGNAL 0
+# define FDP_NEED_SO_NOSIGPIPE 1
+#endif /* !MSG_NOSIGNAL */
+
+/* Without MSG_CMSG_CLOEXEC (macOS, OpenBSD before 5.7) close-on-exec is
+ * set on each received descriptor right after recvmsg. */
+#ifndef MSG_CMSG_CLOEXEC
+# define MSG_CMSG_CLOEXEC 0
+# define FDP_NEED_CLOEXEC_AFTER 1
+#endif /* !MSG_CMSG_CLOEXEC */
+
+/* Without SOCK_CLOEXEC (macOS) fcntl follows socket/socketpair/accept. */
+#ifndef SOCK_CLOEXEC
+# define SOCK_CLOEXEC 0
+# define FDP_NO_SOCK_CLOEXEC 1
+#endif /* !SOCK_CLOEXEC */
+
+#ifndef F_DUPFD_CLOEXEC
+# define F_DUPFD_CLOEXEC F_DUPFD
+#endif /* !F_DUPFD_CLOEXEC */
+
+/* Linux 6.5 added SCM_PIDFD: a pidfd that rides along when the receiver
+ * set SO_PASSPIDFD.  It is a descriptor too and must never leak. */
+#if defined(__linux__) && !defined(SCM_PIDFD)
+# define SCM_PIDFD 0x04
+#endif /* __linux__ && !SCM_PIDFD */
+
+/* 3. Helpers shared by every backend. */
+
+#define fdp_fail(e) (errno = (e), -1)
+
+void
+fdpass_close_all(const int *fds, size_t nfds)
+{
+    int saved = errno;
+    size_t i;
+
+    for (i = 0; i < nfds; i++)
+        if (fds[i] >= 0)
+            (void)close(fds[i]);
+    errno = saved;
+}
+
+/* Close one descriptor on an error path, keeping errno. */
+static int
+fdp_close_fail(int fd)
+{
+    int saved = errno;
+
+    (void)close(fd);
+    errno = saved;
+    return -1;
+}
+
+#ifndef _WIN32
+int
+fdpass_set_cloexec(int fd, int on)
+{
+    int fl = fcntl(fd, F_GETFD);
+
+    if (fl < 0)
+        return -1;
+    if (!!(fl & FD_CLOEXEC) == !!on)
+        return 0;
+    return fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+}
+
+int
+fdpass_getfl(int fd)
+{
+    return fcntl(fd, F_GETFL);
+}
+
+int
+fdpass_is_socket(int fd)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0)
+        return -1;
+    return S_ISSOCK(st.st_mode) ? 1 : 0;
+}
+
+int
+fdpass_fopen_mode(int fd, const char **ret_mode)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0)
+        return -1;
+    switch (fl & O_ACCMODE) {
+    case O_RDONLY:
+        *ret_mode = "r";
+        break;
+    case O_WRONLY:
+        *ret_mode = (fl & O_APPEND) ? "a" : "w";
+        break;
+    default:
+        *ret_mode = (fl & O_APPEND) ? "a+" : "w+";
+        break;
+    }
+    return 0;
+}
+
+/* Where SOCK_CLOEXEC is missing, set the flag right after creation. */
+static int
+fdp_cloexec_after(int fd, int flags)
+{
+#ifdef FDP_NO_SOCK_CLOEXEC
+    if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
+        return fdp_close_fail(fd);
+#else
+    (void)flags;
+#endif
+    return fd;
+}
+
+/*
+ * Make sure the descriptor table has room for need more descriptors
+ * before a message is read: Linux consumes a message whose descriptors do
+ * not all fit, and drops the ones it could not install.
+ *
+ * One slot is probed by duplicating sock into the lowest free slot and
+ * closing it: two cheap syscalls.  For several, one poll() over the top
+ * need slots below RLIMIT_NOFILE answers in one syscall whether they are
+ * all free (POLLNVAL), which suffices: new descriptors take the lowest
+ * free slots.  Only when some of those are taken is the exact count made,
+ * by duplicating into free slots until need are found.
+ */
+static int
+fdp_room(int sock, size_t need)
+{
+    int got[FDPASS_MAX];
+    struct pollfd pf[FDPASS_MAX];
+    struct rlimit rl;
+    size_t i, n;
+    int lim, e;
+
+    if (need == 1) {
+        int p = fcntl(sock, F_DUPFD_CLOEXEC, 0);
+
+        if (p < 0)
+            return -1;
+        (void)close(p);
+        return 0;
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        lim = (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+            ? INT_MAX : (int)rl.rlim_cur;
+        if ((size_t)lim < need)
+            return fdp_fail(EMFILE);
+        for (i = 0; i < need; i++) {
+            pf[i].fd = lim - (int)need + (int)i;
+            pf[i].events = 0;
+            pf[i].revents = 0;
+        }
+        if (poll(pf, (nfds_t)need, 0) == (int)need) {
+            for (i = 0; i < need && pf[i].revents == POLLNVAL; i++)
+                ;
+            if (i == need)
+                return 0;
+        }
+    }
+    for (n = 0; n < need; n++) {
+        got[n] = fcntl(sock, F_DUPFD_CLOEXEC, 0);
+        if (got[n] < 0)
+            break;
+    }
+    e = errno;
+    fdpass_close_all(got, n);
+    if (n < need)
+        return fdp_fail(e);
+    return 0;
+}
+#endif /* !_WIN32 */
+
+/*
+ * Walk the control messages of a received message: copy the descriptors
+ * of every SCM_RIGHTS message into fds (at most maxfds), close every
+ * other descriptor that arrived (those beyond maxfds, SCM_PIDFD), skip
+ * credentials and anything unknown.  It only reads what lies inside
+ * msg_control/msg_controllen.  On failure every descriptor that arrived
+ * is closed and errno is EMSGSIZE (more than maxfds arrived, or the
+ * kernel truncated the control data).
+ */
+#ifndef _WIN32
+static int
+fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
+{
+    struct cmsghdr *c;
+    size_t n = 0, i, cnt;
+    int fd, over = (msg->msg_flags & MSG_CTRUNC) != 0;
+
+    for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_len < CMSG_LEN(0))
+            continue;
+        if (c->cmsg_type != SCM_RIGHTS
+#ifdef SCM_PIDFD
+            && c->cmsg_type != SCM_PIDFD
+#endif
+            )
+            continue;
+        cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (i = 0; i < cnt; i++) {
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (c->cmsg_type == SCM_RIGHTS && n < maxfds) {
+                fds[n++] = fd;
+            } else {
+                if (c->cmsg_type == SCM_RIGHTS)
+                    over = 1;
+                (void)close(fd);
+            }
+        }
+    }
+    if (over) {
+        fdpass_close_all(fds, n);
+        *ret_nfds = 0;
+        return fdp_fail(EMSGSIZE);
+    }
+    *ret_nfds = n;
+    return 0;
+}
+#endif /* !_WIN32 */
+
+/* 4. The backend: exactly one of the sections below is compiled. */
+
+#if defined(_WIN32)
+/* ---------------------------------------------------------------------
+ * Windows: DuplicateHandle / WSADuplicateSocket.  Not written yet.
+ */
+# error "File::FDpasser: the Windows backend is not written yet"
+
+#elif defined(FDPASS_BACKEND_STREAMS)
+/* ---------------------------------------------------------------------
+ * SysV STREAMS: ioctl I_SENDFD / I_RECVFD, connld + fattach.  Not
+ * written yet.
+ */
+# error "File::FDpasser: the STREAMS backend is not written yet"
+
+#else /* SCM_RIGHTS */
+/* ---------------------------------------------------------------------
+ * SCM_RIGHTS over AF_UNIX stream sockets: Linux, the BSDs, macOS,
+ * illumos.
+ */
+
+#define BE_NAME "scm_rights"
+
+#ifdef FDP_NEED_SO_NOSIGPIPE
+/* macOS, older BSDs: no MSG_NOSIGNAL, so the socket itself is told. */
+static void
+fdp_nosigpipe(int sock)
+{
+# ifdef SO_NOSIGPIPE
+    int one = 1;
+
+    (void)setsockopt(sock, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
+# else
+    (void)sock;
+# endif
+}
+#else
+# define fdp_nosigpipe(sock) ((void)0)
+#endif
+
+static int
+be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
+{
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(FDPASS_MAX * sizeof(int))];
+    } cb;
+    static const char zero = 0;
+    struct msghdr msg;
+    struct iovec iov;
+    ssize_t r, done;
+
+    if (len == 0) {
+        data = &zero;
+        len = 1;
+    }
+    memset(&msg, 0, sizeof(msg));
+    iov.iov_base = (void *)data;
+    iov.iov_len = len;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (nfds > 0) {
+        memset(&cb, 0, CMSG_SPACE(nfds * sizeof(int)));
+        msg.msg_control = cb.buf;
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        cb.h.cmsg_level = SOL_SOCKET;
+        cb.h.cmsg_type = SCM_RIGHTS;
+        cb.h.cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(&cb.h), fds, nfds * sizeof(int));
+    }
+    fdp_nosigpipe(sock);
+    r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    if (r < 0)
+        return -1;
+    /* The descriptors went with the first part; the rest of a long
+     * message follows as plain data.  Returning here would lose that
+     * state, so EINTR is retried. */
+    for (done = r; (size_t)done < len; done += r) {
+        r = send(sock, (const char *)data + done, len - (size_t)done,
+                 MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno == EINTR)
+                r = 0;
+            else
+                break;
+        }
+    }
+    return done > INT_MAX ? INT_MAX : (int)done;
+}
+
+static int
+be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
+        void *buf, size_t buflen, size_t *ret_len, int flags)
+{
+    /* Room for the descriptors asked for, plus credentials and a pidfd
+     * that a socket with SO_PASSCRED or SO_PASSPIDFD also gets. */
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(FDPASS_MAX * sizeof(int)) + CMSG_SPACE(64)
+                 + CMSG_SPACE(sizeof(int))];
+    } cb;
+    struct msghdr msg;
+    struct iovec iov;
+    ssize_t r;
+
+    if (fdp_room(sock, maxfds) < 0)
+        return -1;
+    memset(&msg, 0, sizeof(msg));
+    iov.iov_base = buf;
+    iov.iov_len = buflen;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cb.buf;
+    msg.msg_controllen = CMSG_SPACE(maxfds * sizeof(int)) + CMSG_SPACE(64)
+                         + CMSG_SPACE(sizeof(int));
+    r = recvmsg(sock, &msg,
+                (flags & FDPASS_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0);
+    if (r < 0)
+        return -1;
+    if (fdp_collect(&msg, fds, maxfds, ret_nfds) < 0)
+        return -1;
+#ifdef FDP_NEED_CLOEXEC_AFTER
+    if (flags & FDPASS_CLOEXEC) {
+        size_t i;
+
+        for (i = 0; i < *ret_nfds; i++)
+            (void)fdpass_set_cloexec(fds[i], 1);
+    }
+#endif
+    if (r == 0 && *ret_nfds == 0)
+        return 0; /* end of stream */
+    *ret_len = (size_t)r;
+    return 1;
+}
+
+static int
+be_socketpair(int ret_fds[2], int flags)
+{
+    int type = SOCK_STREAM;
+
+    if (flags & FDPASS_CLOEXEC)
+        type |= SOCK_CLOEXEC;
+    if (socketpair(AF_UNIX, type, 0, ret_fds) < 0)
+        return -1;
+    if (fdp_cloexec_after(ret_fds[0], flags) < 0)
+        return fdp_close_fail(ret_fds[1]);
+    if (fdp_cloexec_after(ret_fds[1], flags) < 0)
+        return fdp_close_fail(ret_fds[0]);
+    fdp_nosigpipe(ret_fds[0]);
+    fdp_nosigpipe(ret_fds[1]);
+    return 0;
+}
+
+static int
+fdp_socket(int flags)
+{
+    int fd = socket(AF_UNIX,
+                    SOCK_STREAM | ((flags & FDPASS_CLOEXEC) ? SOCK_CLOEXEC : 0),
+                    0);
+
+    if (fd < 0)
+        return -1;
+    fd = fdp_cloexec_after(fd, flags);
+    if (fd >= 0)
+        fdp_nosigpipe(fd);
+    return fd;
+}
+
+/* Fill sun from path, refusing what would not fit rather than cutting it. */
+static int
+fdp_sockaddr(struct sockaddr_un *sun, socklen_t *ret_len,
+             const char *path, size_t len)
+{
+    memset(sun, 0, sizeof(*sun));
+    sun->sun_family = AF_UNIX;
+    if (len == 0)
+        return fdp_fail(ENOENT);
+    if (path[0] == '\0') {
+#ifdef __linux__
+        if (len > sizeof(sun->sun_path))
+            return fdp_fail(ENAMETOOLONG);
+        memcpy(sun->sun_path, path, len);
+        *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+        return 0;
+#else
+        return fdp_fail(EINVAL); /* abstract sockets are Linux's alone */
+#endif
+    }
+    if (memchr(path, '\0', len) != NULL)
+        return fdp_fail(EINVAL);
+    if (len >= sizeof(sun->sun_path)) /* room for the NUL too */
+        return fdp_fail(ENAMETOOLONG);
+    memcpy(sun->sun_path, path, len);
+    *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+    return 0;
+}
+
+/*
+ * Is a server still accepting at sun?  Returns 1 (live), 0 (stale: the
+ * node is there but nobody listens) or -1 (gone, or not a socket).
+ */
+static int
+fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r, e;
+
+    if (fd < 0)
+        return 1; /* cannot tell: do not remove anything */
+    /* Non-blocking, so a live server with a full backlog answers EAGAIN
+     * instead of making us wait. */
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    r = connect(fd, (const struct sockaddr *)sun, slen);
+    e = errno;
+    (void)close(fd);
+    if (r == 0 || e == EAGAIN || e == EINPROGRESS || e == EINTR)
+        return 1;
+    if (e == ECONNREFUSED)
+        return 0;
+    return -1;
+}
+
+static int
+be_listen(const char *path, size_t len, int mode, int backlog, int flags)
+{
+    struct sockaddr_un sun;
+    struct stat st;
+    socklen_t slen;
+    int fd, tries;
+
+    if (fdp_sockaddr(&sun, &slen, path, len) < 0)
+        return -1;
+    if ((fd = fdp_socket(flags)) < 0)
+        return -1;
+    for (tries = 0;; tries++) {
+        if (bind(fd, (struct sockaddr *)&sun, slen) == 0)
+            break;
+        if (errno != EADDRINUSE || path[0] == '\0' || tries > 0)
+            return fdp_close_fail(fd);
+        if (lstat(sun.sun_path, &st) < 0) {
+            if (errno == ENOENT)
+                continue; /* vanished meanwhile: try once more */
+            return fdp_close_fail(fd);
+        }
+        if (!S_ISSOCK(st.st_mode)) {
+            errno = EEXIST;
+            return fdp_close_fail(fd);
+        }
+        switch (fdp_probe_live(&sun, slen)) {
+        case 1:
+            errno = EADDRINUSE;
+            return fdp_close_fail(fd);
+        case 0:
+            if (unlink(sun.sun_path) < 0 && errno != ENOENT)
+                return fdp_close_fail(fd);
+            break;
+        default:
+            break;
+        }
+    }
+    /* Clients cannot connect before listen(), so setting the mode here
+     * leaves no window with the umask's permissions. */
+    if (mode >= 0 && path[0] != '\0'
+        && chmod(sun.sun_path, (mode_t)(mode & 07777)) < 0) {
+        int e = errno;
+
+        (void)unlink(sun.sun_path);
+        errno = e;
+        return fdp_close_fail(fd);
+    }
+    if (listen(fd, backlog) < 0) {
+        int e = errno;
+
+        if (path[0] != '\0')
+            (void)unlink(sun.sun_path);
+        errno = e;
+        return fdp_close_fail(fd);
+    }
+    return fd;
+}
+
+static int
+be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+#if defined(SO_PEERCRED) && defined(__linux__)
+    struct ucred uc;
+    socklen_t l = sizeof(uc);
+
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &l) < 0)
+        return -1;
+    if (ret_pid)
+        *ret_pid = uc.pid > 0 ? uc.pid : -1;
+    if (ret_uid)
+        *ret_uid = uc.uid;
+    if (ret_gid)
+        *ret_gid = uc.gid;
+    return 0;
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) \
+    || defined(__NetBSD__) || defined(__DragonFly__)
+    uid_t u;
+    gid_t g;
+
+    if (getpeereid(sock, &u, &g) < 0)
+        return -1;
+    if (ret_pid)
+        *ret_pid = -1;
+    if (ret_uid)
+        *ret_uid = u;
+    if (ret_gid)
+        *ret_gid = g;
+    return 0;
+#else
+    (void)sock;
+    (void)ret_pid;
+    (void)ret_uid;
+    (void)ret_gid;
+    return fdp_fail(ENOSYS);
+#endif
+}
+
+static int
+be_accept(int lsock, uid_t *ret_uid, int flags)
+{
+    int fd;
+
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) \
+    || defined(__OpenBSD__) || defined(__DragonFly__)
+    fd = accept4(lsock, NULL, NULL,
+                 (flags & FDPASS_CLOEXEC) ? SOCK_CLOEXEC : 0);
+    if (fd < 0)
+        return -1;
+#else
+    fd = accept(lsock, NULL, NULL);
+    if (fd < 0)
+        return -1;
+    if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
+        return fdp_close_fail(fd);
+#endif
+    fdp_nosigpipe(fd);
+    if (ret_uid != NULL && be_peer_cred(fd, NULL, ret_uid, NULL) < 0)
+        *ret_uid = (uid_t)-1;
+    return fd;
+}
+
+static int
+be_connect(const char *path, size_t len, int flags)
+{
+    struct sockaddr_un sun;
+    socklen_t slen;
+    int fd;
+
+    if (fdp_sockaddr(&sun, &slen, path, len) < 0)
+        return -1;
+    if ((fd = fdp_socket(flags)) < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sun, slen) < 0)
+        return fdp_close_fail(fd);
+    return fd;
+}
+
+#endif /* backend */
+
+/* 5. The public API: argument checks, then the backend. */
+
+const char *
+fdpass_backend(void)
+{
+    return BE_NAME;
+}
+
+int
+fdpass_send(int sock, const int *fds, size_t nfds, const void *data,
+            size_t len)
+{
+    if (sock < 0)
+        return fdp_fail(EBADF);
+    if (nfds > FDPASS_MAX)
+        return fdp_fail(EMSGSIZE);
+    if (nfds > 0 && fds == NULL)
+        return fdp_fail(EINVAL);
+    if (len > 0 && data == NULL)
+        return fdp_fail(EINVAL);
+    return be_send(sock, fds, nfds, data, len);
+}
+
+int
+fdpass_send_fd(int sock, int fd)
+{
+    if (fd < 0)
+        return fdp_fail(EBADF);
+    return fdpass_send(sock, &fd, 1, NULL, 0) < 0 ? -1 : 0;
+}
+
+int
+fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
+            void *buf, size_t buflen, size_t *ret_len, int flags)
+{
+    if (sock < 0)
+        return fdp_fail(EBADF);
+    if (maxfds < 1 || maxfds > FDPASS_MAX || fds == NULL || buf == NULL
+        || buflen < 1 || ret_nfds == NULL || ret_len == NULL)
+        return fdp_fail(EINVAL);
+    *ret_nfds = 0;
+    *ret_len = 0;
+    return be_recv(sock, fds, maxfds, ret_nfds, buf, buflen, ret_len, flags);
+}
+
+int
+fdpass_recv_fd(int sock, int *ret_fd, int flags)
+{
+    char byte;
+    size_t n, len;
+    int r;
+
+    r = fdpass_recv(sock, ret_fd, 1, &n, &byte, 1, &len, flags);
+    if (r <= 0)
+        return r;
+    if (n != 1)
+        return fdp_fail(EBADMSG);
+    return 1;
+}
+
+int
+fdpass_socketpair(int ret_fds[2], int flags)
+{
+    if (ret_fds == NULL)
+        return fdp_fail(EINVAL);
+    return be_socketpair(ret_fds, flags);
+}
+
+int
+fdpass_listen(const char *path, size_t len, int mode, int backlog, int flags)
+{
+    if (path == NULL)
+        return fdp_fail(EINVAL);
+    if (mode > 07777)
+        return fdp_fail(EINVAL);
+    return be_listen(path, len, mode, backlog < 1 ? FDPASS_BACKLOG : backlog,
+                     flags);
+}
+
+int
+fdpass_accept(int lsock, uid_t *ret_uid, int flags)
+{
+    if (lsock < 0)
+        return fdp_fail(EBADF);
+    return be_accept(lsock, ret_uid, flags);
+}
+
+int
+fdpass_connect(const char *path, size_t len, int flags)
+{
+    if (path == NULL)
+        return fdp_fail(EINVAL);
+    return be_connect(path, len, flags);
+}
+
+int
+fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+    if (sock < 0)
+        return fdp_fail(EBADF);
+    return be_peer_cred(sock, ret_pid, ret_uid, ret_gid);
+}

@@ -1,0 +1,156 @@
+/*
+ * fdpass.h - pass open file descriptors between processes.
+ *
+ * The C core of File::FDpasser.  It needs no Perl: a C program may link
+ * fdpass.c alone.  Every function returns >= 0 on success and -1 with errno
+ * set on failure; results come back through ret_* out-parameters.  Calls
+ * that read a stream return 0 at end of stream, which is not an error.
+ *
+ * No function keeps static state, so every one may be called from any
+ * thread.  A single call never retries EINTR itself: it returns -1/EINTR
+ * so the caller can run its signal handlers first and call again.
+ */
+#ifndef FDPASS_H
+#define FDPASS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The most descriptors one message may carry.  Linux refuses more than
+ * SCM_MAX_FD (253) per message; the other backends share the figure so a
+ * program behaves the same everywhere.
+ */
+#define FDPASS_MAX 253
+
+/* Flags for the calls that create descriptors. */
+#define FDPASS_CLOEXEC 0x1 /* set close-on-exec, atomically where possible */
+
+/* Default listen backlog of fdpass_listen() when backlog < 1. */
+#define FDPASS_BACKLOG 128
+
+/*
+ * The name of the backend this file was built with: "scm_rights",
+ * "streams" or "win32".
+ */
+const char *fdpass_backend(void);
+
+/*
+ * Send the nfds descriptors in fds (0 <= nfds <= FDPASS_MAX) with len
+ * bytes of data over the connected endpoint sock, in one message.  With
+ * no data (data NULL or len 0) the message carries the single byte 0, the
+ * wire format of IO::FDPass and plan9port's sendfd.  SIGPIPE is never
+ * raised.
+ * Returns the number of data bytes sent (>= 1).  That is fewer than len
+ * only when a non-blocking endpoint filled up after the descriptors and
+ * the first part of the data went; the rest is the caller's to send.
+ * Errors: EBADF (sock or a descriptor in fds not open), EMSGSIZE (nfds
+ * above FDPASS_MAX), EPIPE (the peer has gone), EAGAIN (non-blocking and
+ * full), EINTR, ENOTSOCK, and what sendmsg(2) reports.
+ */
+int fdpass_send(int sock, const int *fds, size_t nfds,
+                const void *data, size_t len);
+
+/* fdpass_send() of one descriptor with the single byte 0; returns 0. */
+int fdpass_send_fd(int sock, int fd);
+
+/*
+ * Receive one message from sock: up to maxfds descriptors (1 <= maxfds
+ * <= FDPASS_MAX) into fds and up to buflen bytes of data into buf.
+ * *ret_nfds and *ret_len tell how many of each arrived; a message may
+ * carry data and no descriptor.  flags: FDPASS_CLOEXEC.
+ * Before it reads, the call makes sure the descriptor table has room for
+ * maxfds more descriptors, so a message is never consumed and lost for
+ * want of a slot.
+ * Returns 1 when a message arrived, 0 at end of stream.
+ * Errors: EMFILE (no room for maxfds descriptors; the message stays
+ * queued), EMSGSIZE (the message carried more than maxfds descriptors;
+ * all that arrived are closed), EINVAL (maxfds out of range), EBADF,
+ * ENOTSOCK, EAGAIN, EINTR.  On every failure no descriptor is left open.
+ */
+int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
+                void *buf, size_t buflen, size_t *ret_len, int flags);
+
+/*
+ * Receive exactly one descriptor into *ret_fd, reading one data byte of
+ * any value.  Returns 1, or 0 at end of stream.
+ * Errors: as fdpass_recv() with maxfds 1, and EBADMSG when the byte came
+ * without a descriptor.
+ */
+int fdpass_recv_fd(int sock, int *ret_fd, int flags);
+
+/*
+ * A connected pair of endpoints, for use across fork: an AF_UNIX
+ * SOCK_STREAM socketpair.  Returns 0 and fills ret_fds.
+ * Errors: EMFILE, ENFILE, and what socketpair(2) reports.
+ */
+int fdpass_socketpair(int ret_fds[2], int flags);
+
+/*
+ * A listening endpoint at path (len bytes; a path starting with a NUL
+ * byte names a Linux abstract socket).  A path too long for the platform
+ * fails with ENAMETOOLONG, one with a NUL byte inside with EINVAL, an
+ * empty one with ENOENT.  A socket node left by a dead server is
+ * replaced; a live one fails with EADDRINUSE; a file that is not a socket
+ * fails with EEXIST and is left alone.  mode >= 0 gives the node exactly
+ * those permission bits whatever the umask; mode < 0 leaves what the
+ * umask gives.  backlog < 1 means FDPASS_BACKLOG.
+ * Returns the listening descriptor.
+ */
+int fdpass_listen(const char *path, size_t len, int mode, int backlog,
+                  int flags);
+
+/*
+ * Accept a connection on a listening endpoint.  When ret_uid is not NULL
+ * it receives the connecting process's user id ((uid_t)-1 where the
+ * platform cannot tell).  Returns the connected descriptor.
+ * Errors: EAGAIN (non-blocking, nobody waiting), EINTR, EBADF, EINVAL,
+ * EMFILE, and what accept(2) reports.
+ */
+int fdpass_accept(int lsock, uid_t *ret_uid, int flags);
+
+/*
+ * Connect to the endpoint at path (same path rules as fdpass_listen).
+ * Returns the connected descriptor.
+ * Errors: ENOENT, ECONNREFUSED, ENAMETOOLONG, EINVAL, EINTR, and what
+ * connect(2) reports.
+ */
+int fdpass_connect(const char *path, size_t len, int flags);
+
+/*
+ * The credentials of the process at the other end of sock, as the
+ * kernel recorded them when the connection (or the pair) was made.
+ * *ret_pid is -1 where the platform cannot tell.  Any out-parameter may
+ * be NULL.  Returns 0.
+ * Errors: EBADF, ENOTSOCK, ENOTCONN, ENOSYS (no way on this platform).
+ */
+int fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid,
+                     gid_t *ret_gid);
+
+/* Set (on != 0) or clear close-on-exec on fd.  Returns 0.  EBADF. */
+int fdpass_set_cloexec(int fd, int on);
+
+/*
+ * The stdio mode that matches fd's open flags, as File::FDpasser 0.09
+ * computed it: "r", "w", "a", "w+" or "a+".  Returns 0.  EBADF.
+ */
+int fdpass_fopen_mode(int fd, const char **ret_mode);
+
+/* The F_GETFL flags of fd, or -1 and EBADF. */
+int fdpass_getfl(int fd);
+
+/* 1 when fd is a socket, 0 when it is something else; -1 and EBADF. */
+int fdpass_is_socket(int fd);
+
+/* Close nfds descriptors, keeping errno as it was. */
+void fdpass_close_all(const int *fds, size_t nfds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FDPASS_H */
