@@ -100,7 +100,8 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
 /*
  * Make a handle on fd without duplicating it, as open($fh, "+<&=", $fd)
  * would: the mode comes from the descriptor's flags, a socket gets
- * separate read and write streams as Perl's own sockets do, and the glob
+ * separate read and write streams as Perl's own sockets do and autoflush
+ * as IO::Socket's constructors set it, and the glob
  * reference is blessed into class.  On failure fd is closed and NULL
  * returned with errno kept.
  */
@@ -147,6 +148,8 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     IoIFP(io) = ifp;
     IoOFP(io) = ofp;
     IoTYPE(io) = type;
+    if (type == IoTYPE_SOCKET)
+        IoFLAGS(io) |= IOf_FLUSH; /* as IO::Socket->new leaves its sockets */
     rv = newRV_noinc((SV *)gv);
     if (class == NULL) {
         /* The default class must be able to answer its methods. */

@@ -1,0 +1,42 @@
+# Proves the module loads, exports the 0.09 names by default, the new names
+# on request and with :all, and never exports send/recv.
+use strict;
+use warnings;
+use Test::More;
+
+BEGIN { use_ok('File::FDpasser') }
+
+my @old = qw(spipe endp_create endp_connect serv_accept_fh serv_accept_fd
+             send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn);
+for my $name (@old) {
+    ok(defined &{"main::$name"}, "$name exported by default");
+}
+for my $name (qw(send_fds recv_fds peer_cred FDPASS_MAX send recv)) {
+    ok(!defined &{"main::$name"}, "$name not exported by default");
+}
+
+{
+    package Want::All;
+    File::FDpasser->import(':all');
+    package Want::Some;
+    File::FDpasser->import(qw(send_fds FDPASS_MAX));
+}
+for my $name (@old, qw(send_fds recv_fds peer_cred FDPASS_MAX)) {
+    ok(defined &{"Want::All::$name"}, ":all exports $name");
+}
+ok(!defined &Want::All::send && !defined &Want::All::recv,
+   ':all leaves send and recv alone');
+ok(defined &Want::Some::send_fds && !defined &Want::Some::spipe,
+   'names on request only');
+is(File::FDpasser::FDPASS_MAX(), 253, 'FDPASS_MAX is 253');
+ok(eval { File::FDpasser->import('send'); 0 } || $@ =~ /not exported/,
+   'send cannot be imported');
+like(File::FDpasser::_backend(), qr/^(scm_rights|streams|win32)$/, 'backend name');
+diag('backend: ' . File::FDpasser::_backend());
+
+# Loading must stay light: no POSIX or Socket behind "use File::FDpasser".
+my $loaded = `$^X -Mblib -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
+is($?, 0, 'a fresh perl loads File::FDpasser');
+unlike($loaded, qr{\b(POSIX|Socket|IO/Handle)\.pm}, "no POSIX, Socket or IO::Handle at load ($loaded)");
+
+done_testing;

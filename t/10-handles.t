@@ -1,0 +1,145 @@
+# Proves every handle form of SPEC.md works as the endpoint and as the file
+# passed (glob, glob reference, *FH{IO}, IO::Handle and IO::Socket objects,
+# a descriptor number, a numeric string), between two processes, and that
+# every bad form fails with EBADF without croaking or crashing.
+use strict;
+use warnings;
+use Test::More;
+use Errno qw(EBADF);
+use IO::Handle;
+use IO::Socket::UNIX;
+use lib 't/lib';
+use FDPassTest;
+use File::FDpasser qw(:all);
+no warnings "once";
+
+alarm 30;
+my $dir = tmpdir();
+
+# One file per form, each holding its own name.
+my @forms = qw(glob globref io object number string);
+for my $f (@forms) {
+    open(my $h, '>', "$dir/$f") or die;
+    print $h "content of $f\n";
+    close $h;
+}
+
+sub form_of {
+    my ($form, $glob_name) = @_;
+    no strict 'refs';
+    my $g = \*{"main::$glob_name"};
+    return *$g                        if $form eq 'glob';
+    return $g                         if $form eq 'globref';
+    return *$g{IO}                    if $form eq 'io';
+    return IO::Handle->new_from_fd(fileno($g), 'r') if $form eq 'object';
+    return fileno($g)                 if $form eq 'number';
+    return '' . fileno($g)            if $form eq 'string';
+    die;
+}
+
+my ($a, $b) = spipe();
+ok($a && $b, 'spipe');
+
+my $pid = run_child {
+    close $b;
+    # The endpoint as a glob too.
+    open(EP, '+<&=', fileno($a)) or die "EP: $!";
+    for my $i (0 .. $#forms) {
+        my $f = $forms[$i];
+        no strict 'refs';
+        open(*{"main::F$i"}, '<', "$dir/$f") or die "$f: $!";
+        my $file = form_of($f, "F$i");
+        my $ep = form_of($forms[($i + 1) % @forms], 'EP');
+        send_file($ep, $file) or die "send_file $f: $!";
+    }
+    # An IO::Socket::UNIX object as the file passed.
+    my ($s1, $s2) = IO::Socket::UNIX->socketpair(1, 1, 0) or die;
+    send_file($a, $s1) or die "socket object: $!";
+    print $s2 "through the socket\n";
+    $s2->flush;
+    1;
+};
+close $a;
+for my $f (@forms) {
+    my $fh = recv_fh($b);
+    ok($fh, "received the file sent as $f") or diag("recv_fh: $!");
+    is(scalar(<$fh>), "content of $f\n", "$f: content read back");
+}
+my $sock = recv_fh($b, 'IO::Socket::UNIX');
+isa_ok($sock, 'IO::Socket::UNIX', 'socket blessed into the class asked');
+is(scalar(<$sock>), "through the socket\n", 'socket passed as an object works');
+reap_ok($pid);
+
+# Bad handles: EBADF, never a croak.
+open(my $closed, '<', '/dev/null') or die;
+close $closed;
+{
+    package Tied::NoFD;
+    sub TIEHANDLE { bless {}, shift }
+    sub FILENO { -1 }
+}
+tie *TIED, 'Tied::NoFD';
+my %bad = (
+    'undef'            => undef,
+    'empty string'     => '',
+    'non-number'       => 'abc',
+    'negative number'  => -1,
+    'fractional'       => 3.5,
+    'huge number'      => 2**40,
+    'closed handle'    => $closed,
+    'unopened glob'    => \*NEVER_OPENED,
+    'tied handle'      => \*TIED,
+    'hash reference'   => {},
+    'array reference'  => [],
+    'code reference'   => sub { 1 },
+    'scalar reference' => \1,
+);
+my ($c, $d) = spipe();
+for my $name (sort keys %bad) {
+    my $arg = $bad{$name};
+    $! = 0;
+    my $r = eval { send_file($arg, \*STDIN) };
+    my $err = $! + 0;
+    is($@, '', "$name as endpoint: no croak");
+    ok(!$r, "$name as endpoint: false");
+    is($err, EBADF, "$name as endpoint: EBADF");
+
+    $! = 0;
+    $r = eval { send_file($c, $arg) };
+    $err = $! + 0;
+    ok(!$r && $err == EBADF && $@ eq '', "$name as file: false, EBADF")
+        or diag("r=$r err=$err at=$@");
+
+    $! = 0;
+    $r = eval { recv_fh($arg) };
+    $err = $! + 0;
+    ok(!defined $r && $err == EBADF && $@ eq '', "$name to recv_fh: EBADF");
+
+    $! = 0;
+    my @r = eval { peer_cred($arg) };
+    $err = $! + 0;
+    ok(!@r && $err == EBADF, "$name to peer_cred: EBADF");
+
+    $! = 0;
+    $r = eval { get_fopen_mode($arg) };
+    $err = $! + 0;
+    ok(!defined $r && $err == EBADF, "$name to get_fopen_mode: EBADF");
+
+    $! = 0;
+    $r = eval { File::FDpasser::recv($arg) };
+    $err = $! + 0;
+    ok(defined $r && $r == -1 && $err == EBADF, "$name to recv: -1, EBADF");
+}
+# A number that is not an open descriptor.
+$! = 0;
+ok(!send_file($c, 1000), 'unopened descriptor number: false');
+is($! + 0, EBADF, 'unopened descriptor number: EBADF');
+
+# Misuse croaks with the function's name.
+eval { send_file($c) };
+like($@, qr/^Usage: File::FDpasser::send_file/, 'wrong argument count croaks');
+eval { File::FDpasser::send_fds($c, 'not an array') };
+like($@, qr/^File::FDpasser::send_fds: files is not an ARRAY reference/,
+     'send_fds without an array croaks');
+
+done_testing;

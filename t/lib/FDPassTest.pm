@@ -1,0 +1,83 @@
+package FDPassTest;
+# Helpers for the tests: forked children that never call Test::More,
+# reaping with a verdict, and descriptor counts for the leak tests.
+use strict;
+use warnings;
+use Exporter 'import';
+use POSIX ();
+use Test::More ();
+
+our @EXPORT = qw(run_child reap_ok open_fds fd_is_open survives_exec
+                 tmpdir slurp_fd);
+
+# Run the block in a forked child; the child exits 0 when the block
+# returns true, 1 otherwise (or when it dies, with the message on STDERR).
+sub run_child(&) {
+    my ($code) = @_;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    return $pid if $pid;
+    my $ok = eval { $code->() };
+    print STDERR "child: $@" if $@;
+    POSIX::_exit($ok ? 0 : 1);
+}
+
+# Wait for the child and pass when it exited 0.
+sub reap_ok {
+    my ($pid, $name) = @_;
+    my $r = waitpid($pid, 0);
+    my $st = $?;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    Test::More::ok($r == $pid && $st == 0,
+        ($name || 'child') . " exited cleanly (status $st)");
+}
+
+# The descriptors this process has open now.
+sub open_fds {
+    opendir(my $d, '/proc/self/fd') or return undef;
+    my @fds = grep { /^\d+$/ } readdir $d;
+    closedir $d;
+    return scalar(@fds) - 1;    # minus the directory handle itself
+}
+
+sub fd_is_open {
+    my ($fd) = @_;
+    return defined(File::FDpasser::my_getfl($fd));
+}
+
+# True when descriptor $fd survives an exec: a fresh perl is started and
+# asked whether it has $fd open.  This is close-on-exec seen for real.
+sub survives_exec {
+    my ($fd) = @_;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        { exec $^X, '-e', 'exit(open(my $h, "<&=", $ARGV[0]) ? 0 : 3)', $fd };
+        POSIX::_exit(2);
+    }
+    waitpid($pid, 0);
+    my $st = $? >> 8;
+    die "exec check failed with $st" if $st != 0 && $st != 3;
+    return $st == 0;
+}
+
+my $tmp;
+sub tmpdir {
+    return $tmp if $tmp;
+    require File::Temp;
+    $tmp = File::Temp::tempdir('fdpassXXXXXX', TMPDIR => 1, CLEANUP => 1);
+    return $tmp;
+}
+
+# Read everything from a descriptor number through a dup, from the start.
+sub slurp_fd {
+    my ($fd) = @_;
+    open(my $h, '<&', $fd) or return undef;
+    seek($h, 0, 0);
+    local $/;
+    my $s = <$h>;
+    close $h;
+    return $s;
+}
+
+1;
