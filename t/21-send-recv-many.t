@@ -1,0 +1,110 @@
+# Proves several descriptors plus data in one message between two
+# processes: send_fds/recv_fds with data and without (the one filler byte),
+# the FDPASS_MAX limit on both sides, EMSGSIZE with every descriptor closed
+# when a message carries more than the call takes, and credentials riding
+# along with the descriptors (SO_PASSCRED) not mistaken for descriptors.
+use strict;
+use warnings;
+use Test::More;
+use Errno qw(EMSGSIZE EINVAL);
+use Socket qw(SOL_SOCKET);
+use lib 't/lib';
+use FDPassTest;
+use File::FDpasser qw(:all);
+
+alarm 60;
+my $dir = tmpdir();
+my @files;
+for my $i (0 .. 2) {
+    open(my $h, '+>', "$dir/m$i") or die;
+    syswrite($h, "file $i\n");
+    push @files, $h;
+}
+
+my ($p, $c) = spipe();
+my $pid = run_child {
+    close $p;
+    # 1: three descriptors with data.
+    my ($data, @fds) = recv_fds($c) or die "recv_fds: $!";
+    die "data '$data'" unless $data eq 'three files';
+    die "count" unless @fds == 3;
+    for my $i (0 .. 2) {
+        my $s = slurp_fd($fds[$i]);
+        die "content $i: $s" unless $s eq "file $i\n";
+        POSIX::close($fds[$i]);
+    }
+    # 2: no data: the one filler byte.
+    ($data, @fds) = recv_fds($c, 1) or die "recv_fds 1: $!";
+    die "filler" unless $data eq "\0" && @fds == 1;
+    POSIX::close($fds[0]);
+    # 3: FDPASS_MAX descriptors.
+    ($data, @fds) = recv_fds($c, FDPASS_MAX) or die "max: $!";
+    die "max count " . scalar(@fds) unless @fds == FDPASS_MAX;
+    POSIX::close($_) for @fds;
+    # 4: answer with a descriptor of our own and data.
+    open(my $ans, '<', "$dir/m2") or die;
+    send_fds($c, [$ans], "from the child") or die "send_fds: $!";
+    1;
+};
+close $c;
+
+ok(send_fds($p, \@files, 'three files'), 'send_fds three files with data');
+ok(send_fds($p, [$files[0]]), 'send_fds one file, no data');
+my @many = ($files[1]) x FDPASS_MAX;
+ok(send_fds($p, \@many), 'send_fds FDPASS_MAX descriptors');
+$! = 0;
+ok(!send_fds($p, [($files[1]) x (FDPASS_MAX + 1)]), 'one more than FDPASS_MAX: false');
+is($! + 0, EMSGSIZE, '... with EMSGSIZE');
+my ($data, @fds) = recv_fds($p);
+is($data, 'from the child', 'data from the child');
+is(scalar(@fds), 1, 'one descriptor from the child');
+is(slurp_fd($fds[0]), "file 2\n", 'the child\'s descriptor reads the file');
+POSIX::close($fds[0]);
+reap_ok($pid);
+
+# More descriptors than the call takes: EMSGSIZE and none left open.
+($p, $c) = spipe();
+$pid = run_child { send_fds($c, \@files, 'too many') or die $!; 1 };
+reap_ok($pid, 'sender');
+my $before = open_fds();
+$! = 0;
+my @r = recv_fds($p, 2);
+my $err = $! + 0;
+ok(!@r, 'three descriptors to recv_fds($s, 2): empty list');
+is($err, EMSGSIZE, '... with EMSGSIZE');
+is(open_fds(), $before, '... and every descriptor that arrived is closed');
+
+($p, $c) = spipe();
+$pid = run_child { send_fds($c, [@files[0, 1]]) or die $!; 1 };
+reap_ok($pid, 'sender');
+$before = open_fds();
+$! = 0;
+my $fh = recv_fh($p);
+$err = $! + 0;
+ok(!defined $fh && $err == EMSGSIZE, 'two descriptors to recv_fh: EMSGSIZE');
+is(open_fds(), $before, '... and both are closed');
+
+# Bad limits.
+$! = 0;
+@r = recv_fds($p, 0);
+ok(!@r && $! == EINVAL, 'max_fds 0: EINVAL');
+$! = 0;
+@r = recv_fds($p, FDPASS_MAX + 1);
+ok(!@r && $! == EINVAL, 'max_fds above FDPASS_MAX: EINVAL');
+
+# Credentials riding along are walked past, not taken for descriptors.
+SKIP: {
+    my $passcred = eval { Socket::SO_PASSCRED() };
+    skip 'no SO_PASSCRED here', 4 unless defined $passcred;
+    ($p, $c) = spipe();
+    setsockopt($p, SOL_SOCKET, $passcred, 1) or skip "SO_PASSCRED: $!", 4;
+    $pid = run_child { send_fds($c, [@files[0, 1]], 'with creds') or die $!; 1 };
+    reap_ok($pid, 'sender');
+    ($data, @fds) = recv_fds($p, 2);
+    is($data, 'with creds', 'data with credentials alongside');
+    is(scalar(@fds), 2, 'exactly the two descriptors');
+    is(slurp_fd($fds[1]), "file 1\n", 'the second one is the second file');
+    POSIX::close($_) for @fds;
+}
+
+done_testing;
