@@ -1,0 +1,115 @@
+# Proves no descriptor leaks on any error path (the count in /proc/self/fd
+# stays the same over many failing calls), and that a full descriptor table
+# loses nothing: under "ulimit -n 32" receiving fails with EMFILE, the
+# message stays queued, and once slots are free the next receive gets all
+# of it.
+use strict;
+use warnings;
+use Test::More;
+use Errno qw(EMFILE);
+use Fcntl ();
+use lib 't/lib';
+use FDPassTest;
+use File::FDpasser qw(:all);
+
+plan skip_all => 'no /proc/self/fd to count descriptors' unless defined open_fds();
+alarm 60;
+my $dir = tmpdir();
+open(my $plain, '>', "$dir/plain") or die;
+close $plain;
+my $live = endp_create("$dir/live") or die;
+
+my %cases = (
+    'recv_fh: bytes without a descriptor' => sub {
+        my ($a, $b) = spipe();
+        syswrite($a, 'x');
+        recv_fh($b);
+    },
+    'recv_fds: more than max_fds' => sub {
+        my ($a, $b) = spipe();
+        send_fds($a, [0, 1, 2]);
+        recv_fds($b, 2);
+    },
+    'recv_fh: two descriptors' => sub {
+        my ($a, $b) = spipe();
+        send_fds($a, [0, 1]);
+        recv_fh($b);
+    },
+    'recv_fh: end of stream' => sub {
+        my ($a, $b) = spipe();
+        close $a;
+        recv_fh($b);
+    },
+    'send_file: peer gone (EPIPE)' => sub {
+        my ($a, $b) = spipe();
+        close $b;
+        local $SIG{PIPE} = 'IGNORE';
+        send_file($a, 0);
+    },
+    'send_fds: a bad descriptor in the list' => sub {
+        my ($a, $b) = spipe();
+        send_fds($a, [0, 'x', 1]);
+    },
+    'send_fds: too many' => sub {
+        my ($a, $b) = spipe();
+        send_fds($a, [(0) x (FDPASS_MAX + 1)]);
+    },
+    'endp_create: not a socket' => sub { endp_create("$dir/plain") },
+    'endp_create: live' => sub { endp_create("$dir/live") },
+    'endp_create: too long' => sub { endp_create("$dir/" . 'x' x 200) },
+    'endp_create: no such directory' => sub { endp_create("$dir/no/such") },
+    'endp_connect: nothing there' => sub { endp_connect("$dir/none") },
+    'cli_conn: nothing there' => sub { cli_conn("$dir/none") },
+    'recv_fds: EINVAL' => sub { my ($a, $b) = spipe(); recv_fds($b, 0) },
+    'serv_accept_fh: not listening' => sub {
+        my ($a, $b) = spipe();
+        serv_accept_fh($a);
+    },
+    'recv_fh: not a socket' => sub { recv_fh(0) },
+);
+for my $name (sort keys %cases) {
+    $cases{$name}->() for 1 .. 3;    # let perl settle its own descriptors
+    my $before = open_fds();
+    my @results = map { scalar $cases{$name}->() } 1 .. 50;
+    ok(!grep({ $_ } @results), "$name: fails every time");
+    is(open_fds(), $before, "$name: no descriptor leaked over 50 calls");
+}
+
+# The full table, in a process of its own with 32 slots.
+my ($p, $c) = spipe();
+my @msg;
+for my $i (1 .. 4) {
+    open(my $h, '+>', "$dir/full$i") or die;
+    syswrite($h, "file $i");
+    push @msg, $h;
+}
+send_file($p, $msg[0]) or die;
+send_fds($p, [@msg[1 .. 3]], 'three') or die;
+my $fd = fileno $c;
+my $pid = open(my $from, '-|');
+die "fork: $!" unless defined $pid;
+if (!$pid) {
+    close $p;
+    # Let the endpoint survive the exec.
+    fcntl($c, Fcntl::F_SETFD(), 0) or die "fcntl: $!";
+    my @inc = map { "-I$_" } grep { !ref } @INC;
+    { exec('sh', '-c', 'ulimit -n 32 && exec "$@"', 'sh',
+           $^X, @inc, 't/fulltable.pl', $fd) }
+    POSIX::_exit(9);
+}
+close $c;
+my @out = <$from>;
+close $from;
+is($?, 0, 'the full-table process ran');
+chomp @out;
+my $emfile = EMFILE + 0;
+like($out[0], qr/^full after \d+ opens: $emfile$/, 'its table was full');
+is($out[1], "recv_fd full: $emfile", 'recv_fd with a full table: EMFILE');
+is($out[2], 'recv_fd one free: content file 1',
+   'one slot freed: the queued descriptor arrives');
+is($out[3], "recv_fds full: $emfile", 'recv_fds with a full table: EMFILE');
+is($out[4], "recv_fds one free: $emfile", 'one slot for three: still EMFILE');
+is($out[5], 'recv_fds three free: file 2 file 3 file 4',
+   'three slots: all three descriptors of the queued message arrive');
+
+done_testing;
