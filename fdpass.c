@@ -182,7 +182,7 @@ fdp_room(int sock, size_t need)
     int got[FDPASS_MAX];
     struct pollfd pf[FDPASS_MAX];
     struct rlimit rl;
-    size_t i, n;
+    size_t i, n, found;
     int lim, e;
 
     if (need == 1) {
@@ -215,9 +215,11 @@ fdp_room(int sock, size_t need)
         if (got[n] < 0)
             break;
     }
+    found = n;
     e = errno;
-    fdpass_close_all(got, n);
-    if (n < need)
+    while (n > 0)
+        (void)close(got[--n]);
+    if (found < need)
         return fdp_fail(e);
     return 0;
 }

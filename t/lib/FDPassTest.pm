@@ -7,7 +7,7 @@ use Exporter 'import';
 use POSIX ();
 use Test::More ();
 
-our @EXPORT = qw(run_child reap_ok open_fds fd_is_open survives_exec
+our @EXPORT = qw(run_child reap_ok open_fds fd_is_open survives_exec build_c exec_with
                  tmpdir slurp_fd);
 
 # Run the block in a forked child; the child exits 0 when the block
@@ -81,3 +81,39 @@ sub slurp_fd {
 }
 
 1;
+
+# Compile C sources (relative to the distribution) against fdpass.c with
+# the compiler perl was built with.  Returns the program's path, or undef
+# and the reason.
+sub build_c {
+    my ($out, $srcs, @flags) = @_;
+    require Config;
+    my $cc = $ENV{FDPASS_TEST_CC} || $Config::Config{cc} or return (undef, 'no compiler');
+    my $log = "$out.log";
+    my @cmd = (split(' ', $cc), '-I.', @flags, '-o', $out, @$srcs, 'fdpass.c');
+    my $pid = fork;
+    return (undef, "fork: $!") unless defined $pid;
+    if (!$pid) {
+        open(STDOUT, '>', $log);
+        open(STDERR, '>&', \*STDOUT);
+        { exec @cmd }
+        POSIX::_exit(127);
+    }
+    waitpid($pid, 0);
+    return $out if $? == 0 && -x $out;
+    my $why = do { local (@ARGV, $/) = ($log); <> } || '';
+    return (undef, "@cmd failed: $why");
+}
+
+# Start a program that inherits the endpoint $sock (its descriptor number
+# is passed in the arguments by the caller).  Returns the pid.
+sub exec_with {
+    my ($sock, @cmd) = @_;
+    require Fcntl;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    return $pid if $pid;
+    fcntl($sock, Fcntl::F_SETFD(), 0) or POSIX::_exit(126);
+    { exec @cmd }
+    POSIX::_exit(127);
+}

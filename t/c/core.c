@@ -1,0 +1,315 @@
+/*
+ * core.c - tests of the C core without Perl, between real processes.
+ * Prints TAP; t/95-c-api.t builds it (with AddressSanitizer where the
+ * compiler has it) and runs it.
+ */
+#define _GNU_SOURCE 1
+#include "fdpass.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static int n_test;
+static int n_fail;
+
+static void
+ok(int cond, const char *name)
+{
+    n_test++;
+    if (!cond)
+        n_fail++;
+    printf("%sok %d - %s\n", cond ? "" : "not ", n_test, name);
+    fflush(stdout);
+}
+
+/* Descriptors open now, from /proc/self/fd, or by probing the table. */
+static int
+open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0, fd;
+
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                n++;
+        closedir(d);
+        return n - 1;
+    }
+    for (fd = 0; fd < 1024; fd++)
+        if (fcntl(fd, F_GETFD) >= 0)
+            n++;
+    return n;
+}
+
+static int
+temp_file(const char *content)
+{
+    char name[] = "/tmp/fdpass-c-XXXXXX";
+    int fd = mkstemp(name);
+
+    if (fd < 0)
+        return -1;
+    unlink(name);
+    if (write(fd, content, strlen(content)) < 0)
+        return -1;
+    return fd;
+}
+
+/* The content of fd from the start, in buf. */
+static const char *
+content(int fd, char *buf, size_t len)
+{
+    ssize_t r = pread(fd, buf, len - 1, 0);
+
+    buf[r < 0 ? 0 : r] = '\0';
+    return buf;
+}
+
+static int
+is_cloexec(int fd)
+{
+    return (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+}
+
+static void
+test_pair(void)
+{
+    int sv[2], fds[FDPASS_MAX], f[3], fd, i, status, before;
+    size_t n, len;
+    char buf[64], data[16];
+    pid_t pid;
+
+    ok(fdpass_socketpair(sv, FDPASS_CLOEXEC) == 0, "socketpair");
+    ok(is_cloexec(sv[0]) && is_cloexec(sv[1]), "socketpair ends close-on-exec");
+    f[0] = temp_file("zero");
+    f[1] = temp_file("one");
+    f[2] = temp_file("two");
+
+    pid = fork();
+    if (pid == 0) {
+        /* The child sends: one, then three with data, then too many,
+         * then bytes without a descriptor, then goes. */
+        close(sv[0]);
+        if (fdpass_send_fd(sv[1], f[1]) < 0)
+            _exit(1);
+        if (fdpass_send(sv[1], f, 3, "three", 5) != 5)
+            _exit(2);
+        if (fdpass_send(sv[1], f, 3, NULL, 0) != 1)
+            _exit(3);
+        if (write(sv[1], "x", 1) != 1)
+            _exit(4);
+        _exit(0);
+    }
+    close(sv[1]);
+    ok(fdpass_recv_fd(sv[0], &fd, FDPASS_CLOEXEC) == 1, "recv_fd");
+    ok(strcmp(content(fd, buf, sizeof buf), "one") == 0, "the descriptor reads the file");
+    ok(is_cloexec(fd), "received descriptor is close-on-exec");
+    close(fd);
+
+    ok(fdpass_recv(sv[0], fds, 3, &n, data, sizeof data, &len, 0) == 1,
+       "recv three with data");
+    ok(n == 3 && len == 5 && memcmp(data, "three", 5) == 0, "three descriptors, five bytes");
+    ok(n == 3 && strcmp(content(fds[2], buf, sizeof buf), "two") == 0, "in order");
+    ok(n == 3 && !is_cloexec(fds[0]), "without FDPASS_CLOEXEC: inherited");
+    fdpass_close_all(fds, n);
+
+    before = open_fds();
+    errno = 0;
+    ok(fdpass_recv(sv[0], fds, 2, &n, data, sizeof data, &len, 0) == -1
+       && errno == EMSGSIZE, "three descriptors for room of two: EMSGSIZE");
+    ok(open_fds() == before, "... and none left open");
+
+    errno = 0;
+    ok(fdpass_recv_fd(sv[0], &fd, 0) == -1 && errno == EBADMSG,
+       "a byte without a descriptor: EBADMSG");
+    ok(fdpass_recv_fd(sv[0], &fd, 0) == 0, "end of stream: 0");
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sender exited cleanly");
+    close(sv[0]);
+
+    /* Sending to a peer that has gone: EPIPE, not SIGPIPE (which would
+     * end this process with its default action). */
+    signal(SIGPIPE, SIG_DFL);
+    fdpass_socketpair(sv, FDPASS_CLOEXEC);
+    close(sv[1]);
+    errno = 0;
+    ok(fdpass_send_fd(sv[0], f[0]) == -1 && errno == EPIPE, "EPIPE, no SIGPIPE");
+    close(sv[0]);
+
+    /* Argument checks. */
+    errno = 0;
+    ok(fdpass_send(-1, f, 1, NULL, 0) == -1 && errno == EBADF, "send on -1: EBADF");
+    errno = 0;
+    ok(fdpass_send_fd(0, -1) == -1 && errno == EBADF, "send of -1: EBADF");
+    errno = 0;
+    ok(fdpass_send(0, f, FDPASS_MAX + 1, NULL, 0) == -1 && errno == EMSGSIZE,
+       "more than FDPASS_MAX: EMSGSIZE");
+    errno = 0;
+    ok(fdpass_recv(0, fds, 0, &n, data, 1, &len, 0) == -1 && errno == EINVAL,
+       "maxfds 0: EINVAL");
+    errno = 0;
+    ok(fdpass_recv_fd(9999, &fd, 0) == -1 && errno == EBADF, "recv on a closed number: EBADF");
+    errno = 0;
+    ok(fdpass_recv_fd(f[0], &fd, 0) == -1 && errno == ENOTSOCK, "recv on a file: ENOTSOCK");
+
+    /* Many descriptors at once, FDPASS_MAX of them. */
+    fdpass_socketpair(sv, FDPASS_CLOEXEC);
+    for (i = 0; i < FDPASS_MAX; i++)
+        fds[i] = f[i % 3];
+    ok(fdpass_send(sv[0], fds, FDPASS_MAX, NULL, 0) == 1, "send FDPASS_MAX");
+    ok(fdpass_recv(sv[1], fds, FDPASS_MAX, &n, data, 1, &len, FDPASS_CLOEXEC) == 1
+       && n == FDPASS_MAX, "receive FDPASS_MAX");
+    fdpass_close_all(fds, n);
+    close(sv[0]);
+    close(sv[1]);
+    fdpass_close_all(f, 3);
+}
+
+static void
+test_full_table(void)
+{
+    int sv[2], f, fds[3], fill[64], nfill = 0, fd, r;
+    struct rlimit rl;
+    size_t n, len;
+    char data[8], buf[16];
+    pid_t pid;
+    int status;
+
+    fdpass_socketpair(sv, FDPASS_CLOEXEC);
+    f = temp_file("full");
+    fds[0] = fds[1] = fds[2] = f;
+    fdpass_send_fd(sv[0], f);
+    fdpass_send(sv[0], fds, 3, NULL, 0);
+    pid = fork();
+    if (pid == 0) {
+        int fails = 0;
+
+        rl.rlim_cur = rl.rlim_max = 32;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            _exit(10);
+        while ((fd = dup(0)) >= 0)
+            fill[nfill++] = fd;
+        if (fdpass_recv_fd(sv[1], &fd, 0) != -1 || errno != EMFILE)
+            fails |= 1;
+        close(fill[--nfill]);
+        if (fdpass_recv_fd(sv[1], &fd, 0) != 1
+            || strcmp(content(fd, buf, sizeof buf), "full") != 0)
+            fails |= 2;
+        close(fill[--nfill]);
+        r = fdpass_recv(sv[1], fds, 3, &n, data, sizeof data, &len, 0);
+        if (r != -1 || errno != EMFILE)
+            fails |= 4;
+        close(fill[--nfill]);
+        close(fill[--nfill]);
+        r = fdpass_recv(sv[1], fds, 3, &n, data, sizeof data, &len, 0);
+        if (r != 1 || n != 3)
+            fails |= 8;
+        _exit(fails);
+    }
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "full table: EMFILE, message kept, all of it arrives once there is room");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        printf("# child status %d\n", WEXITSTATUS(status));
+    close(sv[0]);
+    close(sv[1]);
+    close(f);
+}
+
+static void
+test_endpoints(const char *dir)
+{
+    char path[256], name[300];
+    int ls, c, s, fd, live;
+    uid_t uid;
+    pid_t pid;
+    gid_t gid;
+    struct stat st;
+    mode_t old;
+    int status;
+
+    snprintf(path, sizeof path, "%s/ep", dir);
+    old = umask(077);
+    ls = fdpass_listen(path, strlen(path), 0666, 0, FDPASS_CLOEXEC);
+    umask(old);
+    ok(ls >= 0, "listen");
+    ok(stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 07777) == 0666,
+       "node is a socket with mode 0666 under umask 077");
+    pid = fork();
+    if (pid == 0) {
+        int f = temp_file("over the endpoint");
+
+        c = fdpass_connect(path, strlen(path), FDPASS_CLOEXEC);
+        _exit(c < 0 || fdpass_send_fd(c, f) < 0);
+    }
+    s = fdpass_accept(ls, &uid, FDPASS_CLOEXEC);
+    ok(s >= 0 && uid == getuid(), "accept gives the peer's uid");
+    ok(fdpass_peer_cred(s, &pid, &uid, &gid) == 0 && uid == getuid() && gid == getgid(),
+       "peer_cred");
+    ok(fdpass_recv_fd(s, &fd, 0) == 1, "descriptor over the endpoint");
+    close(fd);
+    close(s);
+    waitpid(pid, &status, 0);
+
+    errno = 0;
+    live = fdpass_listen(path, strlen(path), -1, 0, 0);
+    ok(live == -1 && errno == EADDRINUSE, "a live node: EADDRINUSE");
+    close(ls);
+    live = fdpass_listen(path, strlen(path), -1, 0, 0);
+    ok(live >= 0, "a stale node is replaced");
+    close(live);
+
+    snprintf(name, sizeof name, "%s/plain", dir);
+    close(open(name, O_CREAT | O_WRONLY, 0600));
+    errno = 0;
+    ok(fdpass_listen(name, strlen(name), -1, 0, 0) == -1 && errno == EEXIST,
+       "a regular file: EEXIST");
+    ok(stat(name, &st) == 0 && S_ISREG(st.st_mode), "... left as it was");
+
+    memset(name, 'x', sizeof name);
+    errno = 0;
+    ok(fdpass_listen(name, 108, -1, 0, 0) == -1 && errno == ENAMETOOLONG,
+       "108 bytes: ENAMETOOLONG");
+    errno = 0;
+    ok(fdpass_connect(name, 200, 0) == -1 && errno == ENAMETOOLONG,
+       "connect, 200 bytes: ENAMETOOLONG");
+    errno = 0;
+    ok(fdpass_listen("a\0b", 3, -1, 0, 0) == -1 && errno == EINVAL, "NUL inside: EINVAL");
+    errno = 0;
+    ok(fdpass_listen("", 0, -1, 0, 0) == -1 && errno == ENOENT, "empty: ENOENT");
+}
+
+int
+main(void)
+{
+    char dir[] = "/tmp/fdpass-c-dir-XXXXXX";
+    int before;
+    char cmd[64];
+
+    if (mkdtemp(dir) == NULL)
+        return 2;
+    before = open_fds();
+    test_pair();
+    test_full_table();
+    test_endpoints(dir);
+    ok(open_fds() == before, "no descriptor left open by the whole run");
+    ok(strcmp(fdpass_backend(), "scm_rights") == 0
+       || strcmp(fdpass_backend(), "streams") == 0, "backend name");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        printf("# could not remove %s\n", dir);
+    printf("1..%d\n", n_test);
+    return n_fail != 0;
+}
