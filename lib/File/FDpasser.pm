@@ -1,5 +1,458 @@
 package File::FDpasser;
 
+=head1 NAME
+
+File::FDpasser - pass open files, sockets and pipes between processes
+
+=head1 SYNOPSIS
+
+    use File::FDpasser;                 # the 0.09 interface
+
+    # Across fork
+    my ($parent_end, $child_end) = spipe() or die "spipe: $!";
+    send_file($parent_end, $fh) or die "send_file: $!";
+    my $fh = recv_fh($child_end)
+        or die($! ? "recv_fh: $!" : "peer closed");
+
+    # Between unrelated processes
+    my $ls = endp_create("/tmp/openserver", mode => 0600)
+        or die "endp_create: $!";
+    my $conn = serv_accept_fh($ls, my $uid) or die "accept: $!";
+    send_file($conn, $socket_or_file) or die "send_file: $!";
+
+    my $c = endp_connect("/tmp/openserver") or die "endp_connect: $!";
+    my $sock = recv_fh($c, 'IO::Socket::INET');
+
+    # Several descriptors and data in one message, peer credentials
+    use File::FDpasser qw(:all);
+    send_fds($conn, [$in, $out, $err], "job 42") or die $!;
+    my ($data, @fds) = recv_fds($c) or die $! ? $! : "peer closed";
+    my ($pid, $uid, $gid) = peer_cred($c);
+
+    # Drop-in for IO::FDPass
+    File::FDpasser::send(fileno $socket, fileno $fh) or die $!;
+    my $fd = File::FDpasser::recv(fileno $socket);
+    $fd >= 0 or die "recv: $!";
+
+=head1 DESCRIPTION
+
+File::FDpasser hands an open file, socket or pipe from one process to
+another: from a server that accepts connections to the pre-forked workers
+that serve them, from an old server to its replacement during a restart,
+from a privileged process that may open a file to one that may not.  The
+receiver gets its own descriptor on the same open file, with the same
+offset and flags, whatever its path or permissions.
+
+Descriptors travel over a connected I<endpoint>: either one end of a pair
+made with C<spipe> before C<fork>, or a connection through a named
+endpoint in the file system made with C<endp_create>,
+C<serv_accept_fh> and C<endp_connect>.
+
+It carries the interface of File::FDpasser 0.09 (exported by default), the
+C<send>/C<recv> calls and wire format of L<IO::FDPass>, and goes beyond
+both: several descriptors and data in one message, the peer's
+credentials, close-on-exec by Perl's rules, retrying after signals, and a
+guarantee that no descriptor is leaked or lost, even when the receiver's
+descriptor table is full.  The work is done in a small C library
+(F<fdpass.c>, L</C API>) that C programs can use on their own, and that
+speaks to Python's C<socket.send_fds>, IO::FDPass, plan9port's C<sendfd>
+and Ruby's C<send_io> on the same connection.
+
+=head1 QUICK START
+
+From the unpacked distribution, on Debian or any system with a C compiler:
+
+    perl Makefile.PL && make && sh eg/demo.sh    # a server hands out files and sockets
+    perl Makefile.PL && make && make test        # the tests
+
+F<eg/demo.sh> starts F<eg/openserver.pl>, which creates an endpoint and
+answers requests with open descriptors (a file it opened, its log, a
+socket to an echo service it runs), and F<eg/openclient.pl>, an unrelated
+process that connects, asks and uses what it receives.
+
+=head1 API AT A GLANCE
+
+    # exported by default (the 0.09 interface)
+    ($a, $b) = spipe()                          connected pair, for fork
+    $ls  = endp_create($path, mode => 0600)     named listening endpoint
+    $c   = serv_accept_fh($ls [, $uid])         accept; $uid of the peer
+    $fd  = serv_accept_fd($ls [, $uid])
+    $c   = endp_connect($path)                  connect to an endpoint
+    $fd  = cli_conn($path)
+    $ok  = send_file($c, $fh)                   pass one descriptor
+    $fh  = recv_fh($c [, $class])               receive one, as a handle
+    $fd  = recv_fd($c)                          receive one, as a number
+    get_fopen_mode($fd), my_getfl($fd)
+
+    # IO::FDPass's calls, fully qualified
+    File::FDpasser::send($sock_fd, $fd)         true / false
+    File::FDpasser::recv($sock_fd)              fd / -1
+
+    # on request, or with :all
+    send_fds($c, \@fhs [, $data])               many descriptors and data
+    ($data, @fds) = recv_fds($c [, $max_fds [, $max_bytes]])
+    ($pid, $uid, $gid) = peer_cred($c)
+    FDPASS_MAX                                  253
+
+=head1 HANDLE ARGUMENTS
+
+Wherever a function takes an endpoint or a file to pass, it accepts a
+glob (C<*FH>), a glob reference (C<\*FH>, C<my $fh>), an IO object
+(C<*FH{IO}>), an object built on a glob such as IO::Handle and
+IO::Socket objects, or a plain descriptor number (C<3> or C<"3">).
+
+Anything else fails with C<$!> set to C<EBADF>: undef, a string that is
+not a number, a negative or fractional number, an unopened or closed
+handle, a tied handle with no descriptor behind it, a reference to
+anything but a glob or IO object.  The wrong number of arguments croaks
+with C<Usage: File::FDpasser::...>.
+
+A handle that is passed has its pending output flushed first, so what the
+sender printed before passing is in the file before the receiver writes.
+Input that the sender's PerlIO layer has already read ahead is not
+passed: it stays in the sender's buffer.  Pass a handle before reading
+from it with C<readline>/C<read>, or use C<sysread>.
+
+=head1 FUNCTIONS
+
+=head2 The 0.09 interface (exported by default)
+
+=head3 ($end1, $end2) = spipe()
+
+Two connected endpoints, IO::Handle objects, for use across C<fork>: an
+C<AF_UNIX> C<SOCK_STREAM> socket pair.  Each end can send and receive.
+Returns the empty list on failure with C<$!> set (C<EMFILE>, C<ENFILE>).
+
+=head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n])
+
+A listening endpoint at C<$path>, an IO::Handle; C<select> and C<poll>
+report it readable when a client waits.  Returns undef on failure with
+C<$!> set.
+
+=over
+
+=item * C<mode> gives the node exactly those permissions (a number, e.g.
+C<0600>), whatever the umask; it is set before the endpoint starts
+listening, so no client can connect while it has other permissions.
+Without it, the umask decides.
+
+=item * C<backlog> is the listen backlog (default 128).
+
+=item * A path beginning with C<"\0"> names a Linux abstract socket, with
+nothing in the file system (C<EINVAL> elsewhere).
+
+=item * A path too long for the platform (on Linux 107 bytes, plus the NUL
+that ends it) fails with C<ENAMETOOLONG>; it is never truncated.  A path
+with a NUL byte inside fails with C<EINVAL>, an empty one with C<ENOENT>,
+undef with C<EINVAL>.
+
+=item * A socket node left behind by a server that has gone (nobody
+accepts on it) is replaced.  A live one, where a server still accepts,
+fails with C<EADDRINUSE>.  Anything at the path that is not a socket is
+left untouched and the call fails with C<EEXIST>.
+
+=item * The node stays in the file system when the endpoint is closed, as
+0.09 left it; the next C<endp_create> on the path replaces it.  Remove it
+with C<unlink> when done.
+
+=back
+
+An unknown option croaks.
+
+=head3 $conn = endp_connect($path)
+
+A connected endpoint (IO::Handle), or undef with C<$!>: C<ENOENT> (no
+such endpoint), C<ECONNREFUSED> (a node with no server), C<ENAMETOOLONG>,
+C<EINVAL>, C<EACCES>.
+
+=head3 $conn = serv_accept_fh($listener [, $uid])
+
+Accepts a connection on a listening endpoint and returns it (an
+IO::Handle), or undef with C<$!> (C<EAGAIN> when the listener is
+non-blocking and nobody waits).  With a second argument, that variable is
+set to the user id of the connecting process (undef where the platform
+cannot tell).
+
+=head3 $fd = serv_accept_fd($listener [, $uid])
+
+The same, returning the descriptor number.
+
+=head3 $ok = send_file($endpoint, $file)
+
+Sends the descriptor of C<$file> (see L</HANDLE ARGUMENTS>).  True on
+success; false on failure with C<$!>: C<EBADF>, C<EPIPE> (the peer has
+gone; C<SIGPIPE> is never raised), C<EAGAIN> (a non-blocking endpoint is
+full), C<ENOTSOCK>.  The sender keeps its own descriptor; close it when
+it is no longer needed.
+
+=head3 $fh = recv_fh($endpoint [, $class])
+
+Receives one descriptor and returns a handle open on it, without
+duplicating it (as C<open($fh, "+<&=", $fd)> would), in the mode its
+flags give (see C<get_fopen_mode>), blessed into C<$class> when given
+(e.g. C<IO::Socket::INET>; load that class first), else into IO::Handle
+(loaded on first use).  A received socket gets separate read and write
+buffers, as Perl's own sockets have, and autoflush, as IO::Socket's
+constructors set it.
+
+Returns undef on failure with C<$!> set, and undef with C<$!> equal to 0
+at end of stream (the peer closed the connection):
+
+    defined(my $fh = recv_fh($c)) or die($! ? "recv_fh: $!" : "peer closed");
+
+Errors: C<EBADMSG> (bytes arrived without a descriptor), C<EMSGSIZE> (the
+message carried more than one descriptor; all were closed), C<EMFILE> (no
+free slot in the descriptor table; the message stays queued), C<EAGAIN>
+(non-blocking, nothing waiting), C<EBADF>, C<ENOTSOCK>.
+
+=head3 $fd = recv_fd($endpoint)
+
+The same as C<recv_fh>, returning the descriptor number.
+
+=head3 $mode = get_fopen_mode($fd)
+
+The stdio mode that matches a descriptor's open flags, as 0.09 computed
+it: C<"r">, C<"w">, C<"a">, C<"w+"> (read-write) or C<"a+">
+(read-append).  Undef with C<EBADF> for a descriptor that is not open.
+Takes a handle too.
+
+=head3 $flags = my_getfl($fd)
+
+The descriptor's C<F_GETFL> flags; undef with C<EBADF>.
+
+=head3 $fd = cli_conn($path)
+
+C<endp_connect> returning the descriptor number; undef and C<$!> on
+failure.
+
+=head2 The IO::FDPass interface (never exported)
+
+=head3 $ok = File::FDpasser::send($socket_fd, $fd)
+
+Sends one descriptor, as C<IO::FDPass::send>: true, or false with C<$!>.
+Handles are accepted too.
+
+=head3 $fd = File::FDpasser::recv($socket_fd)
+
+Receives one descriptor, as C<IO::FDPass::recv>: the descriptor, or -1
+with C<$!> set (0 at end of stream).  Unlike IO::FDPass, the descriptor is
+close-on-exec when above C<$^F> (L</CLOSE-ON-EXEC>).
+
+Same arguments, results and wire format as IO::FDPass 1.x: a program
+switches by renaming the package, and either end may keep IO::FDPass.
+
+=head2 Beyond both (exported on request; C<:all> exports everything)
+
+=head3 $sent = send_fds($endpoint, \@files [, $data])
+
+Sends every descriptor in C<@files> (handles or numbers, at most
+C<FDPASS_MAX>) and the bytes of C<$data> in one message.  Without
+C<$data> (or with an empty string) the message carries the single byte
+0, the wire format of the other calls.  An empty C<@files> sends C<$data>
+alone.
+
+Returns the number of data bytes sent (true), or false with C<$!>:
+C<EBADF> (an element is not an open handle; nothing is sent),
+C<EMSGSIZE> (more than C<FDPASS_MAX>), C<EPIPE>, C<EAGAIN>.  On a
+non-blocking endpoint whose buffer fills after the descriptors and the
+first part of a long C<$data> went, the count is less than
+C<length $data>; send the rest with C<syswrite>.  C<$data> is sent as
+bytes; a string with characters above 255 croaks ("Wide character").
+C<files> that is not an ARRAY reference croaks.
+
+=head3 ($data, @fds) = recv_fds($endpoint [, $max_fds [, $max_bytes]])
+
+Receives one message: its data (at most C<$max_bytes>, default 4096) and
+its descriptors (at most C<$max_fds>, default C<FDPASS_MAX>), as numbers.
+A message sent without data carries the one filler byte, so C<$data> is
+C<"\0"> then.  A message of bytes only gives C<$data> and no descriptors.
+
+Returns the empty list on failure with C<$!> set, and the empty list with
+C<$!> equal to 0 at end of stream.  C<EMSGSIZE>: the message carried more
+than C<$max_fds> descriptors, all of which were closed.  C<EMFILE>: the
+descriptor table has no room for C<$max_fds> more descriptors; nothing was
+read, and the call can be repeated once slots are free.  Room is checked
+for C<$max_fds>, not for what the message turns out to carry, so pass the
+number you expect when the table may be nearly full.  C<EINVAL>:
+C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
+
+Data and descriptors sent in separate messages are never merged into one
+result: the descriptors come with the bytes they were sent with.
+
+=head3 ($pid, $uid, $gid) = peer_cred($endpoint)
+
+The credentials of the process at the other end, as the kernel recorded
+them when the connection was made (C<SO_PEERCRED> on Linux; C<getpeereid>
+on the BSDs and macOS, where C<$pid> is undef).  For an endpoint made by
+C<endp_connect> or C<serv_accept_fh> that is the process at the other
+end.  For C<spipe> ends it is whoever called C<spipe> (both ends report
+the creator, before and after C<fork>), so use it to check who made the
+pair, not which process holds the other end now.  Empty list with C<$!>
+on failure (C<EBADF>, C<ENOTSOCK>, C<ENOTCONN>, C<ENOSYS>).
+
+=head3 FDPASS_MAX
+
+The most descriptors one message may carry: 253, Linux's limit, on every
+platform.
+
+=head1 BEHAVIOUR EVERY CALL KEEPS
+
+=head2 No descriptor leaks
+
+Every failure path closes every descriptor that arrived: a message with
+more descriptors than the call takes (C<EMSGSIZE>), bytes without a
+descriptor, a failure to make the handle.  Descriptors that ride along
+unasked (a Linux C<SCM_PIDFD>) are closed; credentials are skipped.
+
+=head2 No descriptor is lost when the table is full
+
+On Linux, a message whose descriptors do not all fit in the receiver's
+table is consumed and the descriptors that did not fit are gone.  So
+before reading, each receive makes sure there is room: for one descriptor
+by duplicating the endpoint into the lowest free slot and closing it
+again; for several by asking C<poll> whether the topmost slots below
+C<RLIMIT_NOFILE> are all free, and only when they are not by counting
+free slots one by one.  Without room the call fails with C<EMFILE> and the
+message stays queued; once the process has closed enough descriptors the
+next receive gets all of it.  Another thread of the same process that
+opens descriptors between the check and the read can still take the
+slot; keep such threads away from a nearly full table.
+
+=head2 CLOSE-ON-EXEC
+
+Received and created descriptors follow Perl's rule for its own: above
+C<$^F> (normally 2) they are close-on-exec, set atomically with
+C<MSG_CMSG_CLOEXEC> and C<SOCK_CLOEXEC> where the platform has them; at or
+below C<$^F> they are inherited.
+
+=head2 Signals
+
+A call interrupted by a signal runs Perl's handlers and carries on; a
+handler that dies propagates its exception out of the call, with nothing
+received and nothing leaked.  Sending to a peer that has gone fails with
+C<EPIPE>; C<SIGPIPE> is never raised (C<MSG_NOSIGNAL>, or C<SO_NOSIGPIPE>
+where that is what the platform has).
+
+=head2 Non-blocking endpoints
+
+On a non-blocking endpoint (C<< $fh->blocking(0) >>) no call blocks:
+sending, receiving and accepting fail with C<EAGAIN> (C<EWOULDBLOCK>) and
+can be retried when C<select> says ready.
+
+=head2 Threads
+
+No static buffers and no shared state: every call may be made from any
+thread or interpreter.
+
+=head1 ERRORS
+
+Failures set C<$!>; these are the values the calls give themselves (the
+system calls underneath may add their own):
+
+=over
+
+=item C<EBADF> - a handle argument is not an open handle or descriptor.
+
+=item C<EMSGSIZE> - a message carried more descriptors than the call
+takes (all were closed), or C<send_fds> was given more than
+C<FDPASS_MAX>.
+
+=item C<EMFILE> - no room in the descriptor table; the message is kept.
+
+=item C<EBADMSG> - C<recv_fh>, C<recv_fd>, C<recv>: bytes arrived without
+a descriptor.
+
+=item C<EPIPE> - the peer has gone.
+
+=item C<EAGAIN> / C<EWOULDBLOCK> - a non-blocking endpoint is not ready.
+
+=item C<ENAMETOOLONG>, C<EINVAL>, C<ENOENT>, C<EEXIST>, C<EADDRINUSE>,
+C<ECONNREFUSED> - path and endpoint rules, see C<endp_create>.
+
+=item C<ENOSYS> - the platform has no way to do it (e.g. C<peer_cred>
+without C<SO_PEERCRED> or C<getpeereid>).
+
+=item 0 - end of stream: the receiving calls return undef (or the empty
+list, or -1 for C<recv>) with C<$!> equal to 0.
+
+=back
+
+Misuse of the API croaks with a message that begins with the function's
+full name: a wrong number of arguments, C<send_fds> without an ARRAY
+reference, an unknown C<endp_create> option.
+
+=head1 PORTABILITY
+
+The backend is chosen when the C core is compiled:
+
+=over
+
+=item SCM_RIGHTS over C<AF_UNIX> stream sockets - Linux, the BSDs,
+macOS, illumos.  Built and tested (the whole suite) on Debian 12, x86_64,
+Linux 6.x, perl 5.36 with threads.  The fallbacks for systems without
+C<MSG_NOSIGNAL>, C<MSG_CMSG_CLOEXEC>, C<SOCK_CLOEXEC> or C<SO_PEERCRED>
+(macOS, older BSDs) are in the code but have not yet been built or run
+with those features hidden.
+
+=item SysV STREAMS (C<I_SENDFD>/C<I_RECVFD>) and Windows
+(C<DuplicateHandle>, C<WSADuplicateSocket>) - have their places in
+F<fdpass.c> but are not written yet; building for them stops with an
+error that says so.
+
+=back
+
+Abstract endpoint names are Linux's alone.  Credentials: Linux gives
+pid, uid and gid; the BSDs and macOS uid and gid.
+
+Scripts from 0.09 run unchanged, with one exception that is perl's, not
+this module's: the manual's C<die ... if !defined(@fd)> no longer compiles
+since perl 5.22; write C<if !@fd>.
+
+=head1 C API
+
+F<fdpass.h> and F<fdpass.c> need no Perl.  Compile F<fdpass.c> into a
+program and include F<fdpass.h>.  Every function returns C<< >= 0 >> on
+success and -1 with C<errno> set; calls that read return 0 at end of
+stream; results come back through C<ret_*> out-parameters.  A call never
+retries C<EINTR> itself, so the caller can deal with its signals first.
+
+    int fdpass_send(int sock, const int *fds, size_t nfds,
+                    const void *data, size_t len);      /* bytes sent */
+    int fdpass_send_fd(int sock, int fd);
+    int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
+                    void *buf, size_t buflen, size_t *ret_len, int flags);
+    int fdpass_recv_fd(int sock, int *ret_fd, int flags); /* 1, or 0 at EOF */
+    int fdpass_socketpair(int ret_fds[2], int flags);
+    int fdpass_listen(const char *path, size_t len, int mode, int backlog,
+                      int flags);
+    int fdpass_accept(int lsock, uid_t *ret_uid, int flags);
+    int fdpass_connect(const char *path, size_t len, int flags);
+    int fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid,
+                         gid_t *ret_gid);
+    int fdpass_set_cloexec(int fd, int on);
+    int fdpass_fopen_mode(int fd, const char **ret_mode);
+
+C<flags> is 0 or C<FDPASS_CLOEXEC>.  F<fdpass.h> documents each function
+with its C<errno> values; F<t/c/peer.c> is a small program built on it.
+
+=head1 SEE ALSO
+
+L<IO::FDPass>, L<Socket::MsgHdr>, L<AnyEvent::FDpasser>; unix(7),
+sendmsg(2), recvmsg(2), cmsg(3); Python's C<socket.send_fds>.
+
+=head1 AUTHOR
+
+The File::FDpasser developers.  The 0.09 interface is that of Arnar Mar
+Hrafnkelsson's File::FDpasser.
+
+=head1 LICENSE
+
+This library is free software; you may redistribute it and/or modify it
+under the same terms as Perl itself.
+
+=cut
+
+
 use strict;
 use warnings;
 

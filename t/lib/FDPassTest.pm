@@ -10,6 +10,22 @@ use Test::More ();
 our @EXPORT = qw(run_child reap_ok open_fds fd_is_open survives_exec build_c exec_with
                  tmpdir slurp_fd);
 
+# In CI (FDPASS_NO_SKIP set) every test must run: a skip becomes a failure
+# that names what was missing.
+if ($ENV{FDPASS_NO_SKIP}) {
+    no warnings 'redefine';
+    *Test::Builder::skip = sub {
+        my ($self, $why) = @_;
+        $self->ok(0, "must not be skipped here: " . (defined $why ? $why : ''));
+    };
+    *Test::Builder::skip_all = sub {
+        my ($self, $why) = @_;
+        $self->ok(0, "must not be skipped here: " . (defined $why ? $why : ''));
+        $self->done_testing;
+        exit 1;
+    };
+}
+
 # Run the block in a forked child; the child exits 0 when the block
 # returns true, 1 otherwise (or when it dies, with the message on STDERR).
 sub run_child(&) {

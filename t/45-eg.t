@@ -1,0 +1,21 @@
+# Proves the quick-start demo works: eg/demo.sh runs eg/openserver.pl and
+# eg/openclient.pl as two unrelated processes; the client reads a file, the
+# server's log and its echo service through descriptors it was passed.
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use FDPassTest;
+
+plan skip_all => 'no /etc/os-release to serve' unless -r '/etc/os-release';
+alarm 60;
+my $out = `sh eg/demo.sh 2>&1`;
+is($?, 0, 'eg/demo.sh ran') or diag($out);
+like($out, qr/first line of \/etc\/os-release, read through the passed descriptor: \S/,
+     'the client read the file the server opened');
+like($out, qr/the echo service answered: echo from pid \d+: hello/,
+     'the client talked through the passed socket');
+like($out, qr/\| client \d+ was here/, 'the server\'s log holds the client\'s line');
+like($out, qr/client pid \d+ uid \d+ connected/, 'the server saw the client\'s pid and uid');
+
+done_testing;
