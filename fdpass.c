@@ -22,12 +22,15 @@
 #ifndef _WIN32
 # include <fcntl.h>
 # include <poll.h>
+# include <signal.h>
+# include <stdlib.h>
 # include <unistd.h>
 # include <sys/resource.h>
 # include <sys/socket.h>
 # include <sys/stat.h>
 # include <sys/uio.h>
 # include <sys/un.h>
+# include <sys/wait.h>
 #endif
 
 /* 2. Portability: every fallback in one place. */
@@ -67,6 +70,12 @@
 #ifndef F_DUPFD_CLOEXEC
 # define F_DUPFD_CLOEXEC F_DUPFD
 #endif /* !F_DUPFD_CLOEXEC */
+
+/* pipe2 (atomic O_CLOEXEC) is missing on macOS. */
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) \
+    || defined(__OpenBSD__) || defined(__DragonFly__)
+# define FDP_HAVE_PIPE2 1
+#endif /* pipe2 */
 
 /* Linux 6.5 added SCM_PIDFD: a pidfd that rides along when the receiver
  * set SO_PASSPIDFD.  It is a descriptor too and must never leak. */
@@ -633,6 +642,468 @@ be_connect(const char *path, size_t len, int flags)
 }
 
 #endif /* backend */
+
+/* 4b. Starting a program with descriptors placed (POSIX systems). */
+
+#ifndef _WIN32
+
+/* glibc 2.29 added posix_spawn_file_actions_addchdir_np and made
+ * adddup2(fd, fd) clear close-on-exec: then posix_spawn can carry out the
+ * whole plan, and it starts the child with clone(CLONE_VM|CLONE_VFORK),
+ * which costs the same however large the parent is. */
+#if defined(__GLIBC__) && !defined(FDPASS_NO_POSIX_SPAWN) \
+    && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+# define FDP_USE_POSIX_SPAWN 1
+# include <spawn.h>
+#endif
+
+extern char **environ;
+
+/* One step of the plan, carried out in the child in order. */
+enum fdp_opcode {
+    FDP_OP_DUP2,     /* a onto b */
+    FDP_OP_SAVE,     /* a onto the temporary number (plan.tmp) */
+    FDP_OP_FROM_TMP, /* the temporary number onto b */
+    FDP_OP_CLEAR,    /* clear close-on-exec on a (a target that is its source) */
+    FDP_OP_DROP_TMP  /* close the temporary number */
+};
+
+struct fdp_op {
+    int op, a, b;
+};
+
+struct fdp_plan {
+    struct fdp_op *ops;
+    size_t nops;
+    int tmp;      /* a number above every target, source and the report pipe */
+    int max_used; /* the highest target or source */
+};
+
+static int
+fdp_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+/*
+ * Turn the map into steps: each target whose number no pending source
+ * still needs is written at once; when only cycles are left, one target's
+ * current descriptor is saved at the temporary number and its readers
+ * take it from there.  The steps are all made here, in the parent.
+ */
+static int
+fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
+              size_t n)
+{
+    size_t i, j, pending = 0, done_one;
+    int *src, *left, saved_any = 0;
+
+    pl->ops = NULL;
+    pl->nops = 0;
+    pl->max_used = 2;
+    for (i = 0; i < n; i++) {
+        if (fds[i].target < 0 || fds[i].blocking < FDPASS_PRESERVE
+            || fds[i].blocking > FDPASS_NONBLOCKING)
+            return fdp_fail(EINVAL);
+        for (j = 0; j < i; j++)
+            if (fds[j].target == fds[i].target)
+                return fdp_fail(EINVAL);
+        if (fds[i].source < 0 || !fdp_is_open(fds[i].source))
+            return fdp_fail(EBADF);
+        if (fds[i].target > pl->max_used)
+            pl->max_used = fds[i].target;
+        if (fds[i].source > pl->max_used)
+            pl->max_used = fds[i].source;
+    }
+    /* At most one step per entry, one save per cycle, one final close. */
+    pl->ops = malloc((3 * n + 2) * sizeof(*pl->ops));
+    src = malloc((2 * n + 1) * sizeof(int));
+    if (pl->ops == NULL || src == NULL) {
+        free(pl->ops);
+        free(src);
+        pl->ops = NULL;
+        return fdp_fail(ENOMEM);
+    }
+    left = src + n; /* 1 while entry i is still to be placed */
+    for (i = 0; i < n; i++) {
+        src[i] = fds[i].source;
+        left[i] = fds[i].source != fds[i].target;
+        pending += (size_t)left[i];
+    }
+    while (pending > 0) {
+        done_one = 0;
+        for (i = 0; i < n; i++) {
+            int needed = 0;
+
+            if (!left[i])
+                continue;
+            for (j = 0; j < n && !needed; j++)
+                needed = j != i && left[j] && src[j] == fds[i].target;
+            if (needed)
+                continue;
+            pl->ops[pl->nops].op = src[i] < 0 ? FDP_OP_FROM_TMP : FDP_OP_DUP2;
+            pl->ops[pl->nops].a = src[i];
+            pl->ops[pl->nops].b = fds[i].target;
+            pl->nops++;
+            left[i] = 0;
+            pending--;
+            done_one = 1;
+        }
+        if (done_one)
+            continue;
+        /* Only cycles are left: free the first pending target. */
+        for (i = 0; !left[i]; i++)
+            ;
+        pl->ops[pl->nops].op = FDP_OP_SAVE;
+        pl->ops[pl->nops].a = fds[i].target;
+        pl->ops[pl->nops].b = -1;
+        pl->nops++;
+        saved_any = 1;
+        for (j = 0; j < n; j++)
+            if (left[j] && src[j] == fds[i].target)
+                src[j] = -1;
+    }
+    if (saved_any) {
+        pl->ops[pl->nops].op = FDP_OP_DROP_TMP;
+        pl->ops[pl->nops].a = pl->ops[pl->nops].b = -1;
+        pl->nops++;
+    }
+    /* dup2 clears close-on-exec on what it makes; a target that is its own
+     * source needs it cleared by hand, after every move. */
+    for (i = 0; i < n; i++) {
+        if (fds[i].source == fds[i].target) {
+            pl->ops[pl->nops].op = FDP_OP_CLEAR;
+            pl->ops[pl->nops].a = fds[i].target;
+            pl->ops[pl->nops].b = -1;
+            pl->nops++;
+        }
+    }
+    free(src);
+    return 0;
+}
+
+/* The lowest number at or above from that is not open here. */
+static int
+fdp_free_number(int from)
+{
+    while (fdp_is_open(from))
+        from++;
+    return from;
+}
+
+/* O_NONBLOCK lives on the open file, which parent and child share, so it
+ * is set here once rather than in the child. */
+static int
+fdp_set_blocking(const struct fdpass_inherit *fds, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int fl;
+
+        if (fds[i].blocking == FDPASS_PRESERVE)
+            continue;
+        if ((fl = fcntl(fds[i].source, F_GETFL)) < 0)
+            return -1;
+        fl = fds[i].blocking == FDPASS_NONBLOCKING ? fl | O_NONBLOCK
+                                                   : fl & ~O_NONBLOCK;
+        if (fcntl(fds[i].source, F_SETFL, fl) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Wait for a child that failed before its program ran, keeping errno. */
+static void
+fdp_reap(pid_t pid)
+{
+    int saved = errno, st;
+
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    errno = saved;
+}
+
+/*
+ * The child of the fork path: only system calls, on memory made before
+ * the fork.  Any failure is written to the report pipe as an errno.
+ */
+static void
+fdp_child(const struct fdp_plan *pl, char *const argv[], char *const envp[],
+          char **paths, const char *dir, int dirfd, int report,
+          const sigset_t *mask)
+{
+    struct sigaction sa;
+    size_t i;
+    int sig, e = 0, eacces = 0;
+
+    /* Handlers belong to the parent's program: back to defaults before
+     * any signal is let in. */
+    memset(&sa, 0, sizeof(sa));
+    for (sig = 1; sig < NSIG; sig++) {
+        struct sigaction old;
+
+        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN
+            && old.sa_handler != SIG_DFL) {
+            sa.sa_handler = SIG_DFL;
+            (void)sigaction(sig, &sa, NULL);
+        }
+    }
+    (void)sigprocmask(SIG_SETMASK, mask, NULL);
+
+    if (dir != NULL ? chdir(dir) < 0 : dirfd >= 0 && fchdir(dirfd) < 0)
+        goto fail;
+    for (i = 0; i < pl->nops; i++) {
+        const struct fdp_op *o = &pl->ops[i];
+        int r = 0;
+
+        switch (o->op) {
+        case FDP_OP_DUP2:
+            r = dup2(o->a, o->b);
+            break;
+        case FDP_OP_SAVE:
+            r = dup2(o->a, pl->tmp);
+            break;
+        case FDP_OP_FROM_TMP:
+            r = dup2(pl->tmp, o->b);
+            break;
+        case FDP_OP_CLEAR:
+            r = fdpass_set_cloexec(o->a, 0);
+            break;
+        case FDP_OP_DROP_TMP:
+            r = close(pl->tmp);
+            break;
+        }
+        if (r < 0)
+            goto fail;
+    }
+    /* As execvp: try each place in PATH; EACCES anywhere wins over a
+     * later ENOENT. */
+    for (i = 0; paths[i] != NULL; i++) {
+        (void)execve(paths[i], argv, envp);
+        if (errno == EACCES)
+            eacces = 1;
+        else if (errno != ENOENT && errno != ENOTDIR)
+            break;
+    }
+    if (eacces && (errno == ENOENT || errno == ENOTDIR))
+        errno = EACCES;
+fail:
+    e = errno;
+    while (write(report, &e, sizeof(e)) < 0 && errno == EINTR)
+        ;
+    _exit(127);
+}
+
+/* The places to try for argv[0], as execvp would, made before the fork.
+ * One allocation holds the pointers and the strings. */
+static char **
+fdp_exec_paths(const char *prog)
+{
+    const char *path, *p, *end;
+    size_t n = 1, size, plen = strlen(prog);
+    char **v, *buf;
+
+    if (strchr(prog, '/') != NULL) {
+        v = malloc(2 * sizeof(char *) + plen + 1);
+        if (v == NULL)
+            return NULL;
+        v[0] = (char *)(v + 2);
+        memcpy(v[0], prog, plen + 1);
+        v[1] = NULL;
+        return v;
+    }
+    path = getenv("PATH");
+    if (path == NULL)
+        path = "/bin:/usr/bin";
+    for (p = path; *p; p++)
+        n += *p == ':';
+    size = (n + 1) * sizeof(char *) + strlen(path) + n * (plen + 3);
+    if ((v = malloc(size)) == NULL)
+        return NULL;
+    buf = (char *)(v + n + 1);
+    for (n = 0, p = path;; p = end + 1) {
+        size_t dl;
+
+        end = strchr(p, ':');
+        if (end == NULL)
+            end = p + strlen(p);
+        dl = (size_t)(end - p);
+        v[n++] = buf;
+        if (dl == 0) {
+            *buf++ = '.';
+        } else {
+            memcpy(buf, p, dl);
+            buf += dl;
+        }
+        *buf++ = '/';
+        memcpy(buf, prog, plen + 1);
+        buf += plen + 1;
+        if (*end == '\0')
+            break;
+    }
+    v[n] = NULL;
+    return v;
+}
+
+static int
+fdp_spawn_fork(struct fdp_plan *pl, char *const argv[], char *const envp[],
+               const char *dir, int dirfd, pid_t *ret_pid)
+{
+    sigset_t all, old;
+    char **paths;
+    int pfd[2], report, e, got;
+    ssize_t r;
+    pid_t pid;
+
+    if ((paths = fdp_exec_paths(argv[0])) == NULL)
+        return fdp_fail(ENOMEM);
+#ifdef FDP_HAVE_PIPE2
+    if (pipe2(pfd, O_CLOEXEC) < 0) {
+#else
+    if (pipe(pfd) < 0) {
+#endif
+        free(paths);
+        return -1;
+    }
+#ifndef FDP_HAVE_PIPE2
+    (void)fdpass_set_cloexec(pfd[0], 1);
+    (void)fdpass_set_cloexec(pfd[1], 1);
+#endif
+    /* The report pipe's child end must sit above every target. */
+    report = pfd[1];
+    if (report <= pl->max_used) {
+        report = fcntl(pfd[1], F_DUPFD_CLOEXEC, pl->max_used + 1);
+        e = errno;
+        (void)close(pfd[1]);
+        if (report < 0) {
+            (void)close(pfd[0]);
+            free(paths);
+            return fdp_fail(e);
+        }
+    }
+    pl->tmp = fdp_free_number((report > pl->max_used ? report : pl->max_used) + 1);
+
+    sigfillset(&all);
+    (void)sigprocmask(SIG_SETMASK, &all, &old);
+    pid = fork();
+    if (pid == 0)
+        fdp_child(pl, argv, envp, paths, dir, dirfd, report, &old);
+    e = errno;
+    (void)sigprocmask(SIG_SETMASK, &old, NULL);
+    (void)close(report);
+    free(paths);
+    if (pid < 0) {
+        (void)close(pfd[0]);
+        return fdp_fail(e);
+    }
+    /* EOF: the exec went through and closed the child's end. */
+    do
+        r = read(pfd[0], &got, sizeof(got));
+    while (r < 0 && errno == EINTR);
+    (void)close(pfd[0]);
+    if (r == (ssize_t)sizeof(got)) {
+        fdp_reap(pid);
+        return fdp_fail(got);
+    }
+    *ret_pid = pid;
+    return 0;
+}
+
+#ifdef FDP_USE_POSIX_SPAWN
+static int
+fdp_spawn_posix(struct fdp_plan *pl, char *const argv[], char *const envp[],
+                const char *dir, int dirfd, pid_t *ret_pid)
+{
+    posix_spawn_file_actions_t fa;
+    size_t i;
+    int r = 0;
+    pid_t pid;
+
+    pl->tmp = fdp_free_number(pl->max_used + 1);
+    if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+        return fdp_fail(r);
+    if (dir != NULL)
+        r = posix_spawn_file_actions_addchdir_np(&fa, dir);
+    else if (dirfd >= 0)
+        r = posix_spawn_file_actions_addfchdir_np(&fa, dirfd);
+    for (i = 0; r == 0 && i < pl->nops; i++) {
+        const struct fdp_op *o = &pl->ops[i];
+
+        switch (o->op) {
+        case FDP_OP_DUP2:
+            r = posix_spawn_file_actions_adddup2(&fa, o->a, o->b);
+            break;
+        case FDP_OP_SAVE:
+            r = posix_spawn_file_actions_adddup2(&fa, o->a, pl->tmp);
+            break;
+        case FDP_OP_FROM_TMP:
+            r = posix_spawn_file_actions_adddup2(&fa, pl->tmp, o->b);
+            break;
+        case FDP_OP_CLEAR:
+            /* glibc 2.29 and later clear FD_CLOEXEC for dup2(fd, fd). */
+            r = posix_spawn_file_actions_adddup2(&fa, o->a, o->a);
+            break;
+        case FDP_OP_DROP_TMP:
+            r = posix_spawn_file_actions_addclose(&fa, pl->tmp);
+            break;
+        }
+    }
+    if (r == 0)
+        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
+    (void)posix_spawn_file_actions_destroy(&fa);
+    if (r != 0)
+        return fdp_fail(r); /* glibc has already reaped the failed child */
+    *ret_pid = pid;
+    return 0;
+}
+#endif /* FDP_USE_POSIX_SPAWN */
+
+int
+fdpass_spawn(char *const argv[], char *const envp[],
+             const struct fdpass_inherit *fds, size_t nfds,
+             const char *dir, int dirfd, int flags, pid_t *ret_pid)
+{
+    struct fdp_plan pl;
+    int r;
+
+    if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0'
+        || ret_pid == NULL || (nfds > 0 && fds == NULL))
+        return fdp_fail(EINVAL);
+    if (dir == NULL && dirfd >= 0 && !fdp_is_open(dirfd))
+        return fdp_fail(EBADF);
+    if (fdp_make_plan(&pl, fds, nfds) < 0)
+        return -1;
+    if (fdp_set_blocking(fds, nfds) < 0) {
+        free(pl.ops);
+        return -1;
+    }
+    if (envp == NULL)
+        envp = environ;
+#ifdef FDP_USE_POSIX_SPAWN
+    if (!(flags & FDPASS_SPAWN_FORK))
+        r = fdp_spawn_posix(&pl, argv, envp, dir, dirfd, ret_pid);
+    else
+#endif
+        r = fdp_spawn_fork(&pl, argv, envp, dir, dirfd, ret_pid);
+    (void)flags;
+    free(pl.ops);
+    return r;
+}
+
+#else /* _WIN32 */
+
+int
+fdpass_spawn(char *const argv[], char *const envp[],
+             const struct fdpass_inherit *fds, size_t nfds,
+             const char *dir, int dirfd, int flags, pid_t *ret_pid)
+{
+    (void)argv; (void)envp; (void)fds; (void)nfds;
+    (void)dir; (void)dirfd; (void)flags; (void)ret_pid;
+    return fdp_fail(ENOSYS);
+}
+
+#endif /* _WIN32 */
 
 /* 5. The public API: argument checks, then the backend. */
 

@@ -149,6 +149,43 @@ int fdpass_is_socket(int fd);
 /* Close nfds descriptors, keeping errno as it was. */
 void fdpass_close_all(const int *fds, size_t nfds);
 
+/* How fdpass_spawn() leaves O_NONBLOCK on an inherited descriptor.  The
+ * flag belongs to the open file, so the parent's descriptor sees it too. */
+#define FDPASS_PRESERVE    0
+#define FDPASS_BLOCKING    1
+#define FDPASS_NONBLOCKING 2
+
+/* One descriptor for the child: source placed at number target. */
+struct fdpass_inherit {
+    int target;
+    int source;
+    int blocking; /* FDPASS_PRESERVE, FDPASS_BLOCKING, FDPASS_NONBLOCKING */
+};
+
+/* fdpass_spawn() flags. */
+#define FDPASS_SPAWN_FORK  0x100 /* fork+exec even where posix_spawn serves */
+
+/*
+ * Start argv[0] (searched in the parent's PATH when it has no slash) with
+ * arguments argv and environment envp (NULL: the current environ).  Each
+ * fds[i].source is duplicated onto fds[i].target in the child; cycles are
+ * broken with one temporary descriptor; target == source only clears
+ * close-on-exec.  Every other descriptor keeps its close-on-exec flag.
+ * The child changes to dir (a path) or dirfd (when dir is NULL and dirfd
+ * >= 0) before the descriptors are placed.  No allocation and no caller
+ * code runs in the child.
+ * Returns 0 with the child's pid in *ret_pid.  When the program could
+ * not be started (no such program, no permission, bad directory, a
+ * target out of range) the child has been reaped and errno is the
+ * child's: ENOENT, EACCES, ENOTDIR, ENOEXEC, EBADF, ...
+ * Errors before anything starts: EBADF (a source or dirfd not open),
+ * EINVAL (a negative or repeated target, a bad blocking value, an empty
+ * argv), ENOMEM, EAGAIN, EMFILE.
+ */
+int fdpass_spawn(char *const argv[], char *const envp[],
+                 const struct fdpass_inherit *fds, size_t nfds,
+                 const char *dir, int dirfd, int flags, pid_t *ret_pid);
+
 #ifdef __cplusplus
 }
 #endif

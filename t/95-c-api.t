@@ -1,7 +1,7 @@
-# Proves the C core on its own, without Perl: t/c/core.c is built against
-# fdpass.c with the configured compiler (with AddressSanitizer and
-# UndefinedBehaviorSanitizer where the compiler has them) and run; its TAP
-# lines become tests here.
+# Proves the C core on its own, without Perl: t/c/core.c and t/c/spawn.c
+# are each built against fdpass.c with the configured compiler (and again
+# with AddressSanitizer and UndefinedBehaviorSanitizer where the compiler
+# has them) and run; their TAP lines become tests here.
 use strict;
 use warnings;
 use Test::More;
@@ -10,13 +10,17 @@ use FDPassTest;
 
 my $dir = tmpdir();
 my @warn = qw(-Wall -Wextra -Werror);
-my ($prog, $why) = build_c("$dir/core", ['t/c/core.c'], @warn, qw(-g -O1));
-plan skip_all => "cannot build the C tests: $why" unless $prog;
-my @runs = ([plain => $prog]);
-my ($asan) = build_c("$dir/core-asan", ['t/c/core.c'], @warn, qw(-g -O1),
-    '-fsanitize=address,undefined', qw(-fno-omit-frame-pointer -fno-sanitize-recover=all));
-if ($asan) { push @runs, [sanitized => $asan] }
-else { diag('no -fsanitize=address here: the C tests run once, unsanitized') }
+my @san = ('-fsanitize=address,undefined', qw(-fno-omit-frame-pointer
+           -fno-sanitize-recover=all));
+my @runs;
+for my $test (qw(core spawn)) {
+    my ($prog, $why) = build_c("$dir/$test", ["t/c/$test.c"], @warn, qw(-g -O1));
+    plan skip_all => "cannot build the C tests: $why" unless $prog;
+    push @runs, ["$test plain" => $prog];
+    my ($asan) = build_c("$dir/$test-asan", ["t/c/$test.c"], @warn, qw(-g -O1), @san);
+    if ($asan) { push @runs, ["$test sanitized" => $asan] }
+    else { diag("no -fsanitize=address here: $test runs once, unsanitized") }
+}
 
 alarm 120;
 for my $run (@runs) {
@@ -31,7 +35,7 @@ for my $run (@runs) {
         elsif (/^1\.\.(\d+)/) { $plan = $1 }
         else { diag("$name: $_") }
     }
-    ok($plan && $plan > 30, "$name: the C tests ran to the end ($plan)");
+    ok($plan && $plan > 30, "$name: the C tests ran to the end (" . ($plan || 0) . ")");
     is($status, 0, "$name: exit status 0 (23 would be a sanitizer report)");
 }
 
