@@ -544,3 +544,88 @@ my_getfl(fdpass_handle fd)
     if ((fl = fdpass_getfl(fd)) < 0)
         XSRETURN_UNDEF;
     XSRETURN_IV(fl);
+
+void
+_spawn(SV *argv_ref, SV *map_ref, SV *env_ref, SV *dir, int flags)
+  PREINIT:
+    AV *av, *map;
+    char **argv, **envp = NULL;
+    struct fdpass_inherit *fds;
+    SSize_t i, n, nmap;
+    const char *dirpath = NULL;
+    int dirfd = -1;
+    pid_t pid;
+  PPCODE:
+    /* The Perl layer has checked the shapes; these are plain arrays. */
+    av = (AV *)SvRV(argv_ref);
+    map = (AV *)SvRV(map_ref);
+    n = av_len(av) + 1;
+    Newx(argv, n + 1, char *);
+    SAVEFREEPV(argv);
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(av, i, 0);
+        STRLEN len;
+
+        argv[i] = e ? SvPV(*e, len) : (char *)"";
+        if (e && memchr(argv[i], '\0', len) != NULL) {
+            errno = EINVAL;
+            XSRETURN_UNDEF;
+        }
+    }
+    argv[n] = NULL;
+    if (SvROK(env_ref)) {
+        AV *env = (AV *)SvRV(env_ref);
+        SSize_t ne = av_len(env) + 1;
+
+        Newx(envp, ne + 1, char *);
+        SAVEFREEPV(envp);
+        for (i = 0; i < ne; i++) {
+            SV **e = av_fetch(env, i, 0);
+
+            envp[i] = e ? SvPV_nolen(*e) : (char *)"";
+        }
+        envp[ne] = NULL;
+    }
+    nmap = (av_len(map) + 1) / 3;
+    Newxz(fds, nmap + 1, struct fdpass_inherit);
+    SAVEFREEPV(fds);
+    for (i = 0; i < nmap; i++) {
+        SV **t = av_fetch(map, 3 * i, 0), **s = av_fetch(map, 3 * i + 1, 0),
+           **b = av_fetch(map, 3 * i + 2, 0);
+
+        fds[i].target = t ? (int)SvIV(*t) : -1;
+        fds[i].source = s ? fdp_sv2fd(aTHX_ *s, 1) : -1;
+        fds[i].blocking = b ? (int)SvIV(*b) : 0;
+        if (fds[i].source < 0) {
+            errno = EBADF;
+            XSRETURN_UNDEF;
+        }
+    }
+    SvGETMAGIC(dir);
+    if (SvROK(dir) || isGV_with_GP(dir)) {
+        SV *rv = SvROK(dir) ? SvRV(dir) : dir;
+        IO *io = isGV_with_GP(rv) ? GvIO((GV *)rv)
+                 : SvTYPE(rv) == SVt_PVIO ? (IO *)rv : NULL;
+
+        if (io != NULL && IoDIRP(io) != NULL)
+            dirfd = my_dirfd(IoDIRP(io));
+        else
+            dirfd = fdp_sv2fd(aTHX_ dir, 0);
+        if (dirfd < 0) {
+            errno = EBADF;
+            XSRETURN_UNDEF;
+        }
+    } else if (SvOK(dir)) {
+        STRLEN len;
+
+        if ((dirpath = path_arg(dir, &len)) == NULL)
+            XSRETURN_UNDEF;
+        if (len == 0 || memchr(dirpath, '\0', len) != NULL) {
+            errno = len == 0 ? ENOENT : EINVAL;
+            XSRETURN_UNDEF;
+        }
+    }
+    if (fdpass_spawn(argv, envp, fds, (size_t)nmap, dirpath, dirfd,
+                     flags ? FDPASS_SPAWN_FORK : 0, &pid) < 0)
+        XSRETURN_UNDEF;
+    XSRETURN_IV((IV)pid);

@@ -467,7 +467,7 @@ our @EXPORT = qw(
     spipe endp_create endp_connect serv_accept_fh serv_accept_fd
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
-our @EXPORT_OK   = qw(send_fds recv_fds peer_cred FDPASS_MAX);
+our @EXPORT_OK   = qw(send_fds recv_fds peer_cred spawn FDPASS_MAX);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 my %endp_opt = (mode => 1, backlog => 1);
@@ -483,6 +483,42 @@ sub endp_create {
     my $mode = defined $opt{mode} ? $opt{mode} : -1;
     my $backlog = defined $opt{backlog} ? $opt{backlog} : 0;
     return _endp_create($path, $mode, $backlog);
+}
+
+my %spawn_opt = (fds => 1, chdir => 1, env => 1, via_fork => 1);
+my %blocking  = (preserve => 0, blocking => 1, nonblocking => 2);
+
+sub spawn {
+    _croak('Usage: File::FDpasser::spawn(\\@argv, %opt)')
+        unless @_ % 2 && ref $_[0] eq 'ARRAY';
+    my ($argv, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::spawn: unknown option '$_'") unless $spawn_opt{$_};
+    }
+    _croak('File::FDpasser::spawn: argv is empty') unless @$argv;
+    my @map;
+    if (defined(my $fds = $opt{fds})) {
+        _croak('File::FDpasser::spawn: fds is not a HASH reference')
+            unless ref $fds eq 'HASH';
+        for my $target (sort { $a <=> $b } grep { /^\d+\z/ } keys %$fds) {
+            my ($source, $mode) = ($fds->{$target}, 'preserve');
+            ($source, $mode) = @$source if ref $source eq 'ARRAY';
+            _croak("File::FDpasser::spawn: unknown blocking mode '$mode'")
+                unless defined $mode && exists $blocking{$mode};
+            push @map, $target + 0, $source, $blocking{$mode};
+        }
+        for (keys %$fds) {
+            _croak("File::FDpasser::spawn: target '$_' is not a descriptor number")
+                unless /^\d+\z/ && $_ <= 0x7fffffff;
+        }
+    }
+    my $env;
+    if (defined $opt{env}) {
+        _croak('File::FDpasser::spawn: env is not a HASH reference')
+            unless ref $opt{env} eq 'HASH';
+        $env = [ map { "$_=$opt{env}{$_}" } sort keys %{ $opt{env} } ];
+    }
+    return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
 }
 
 sub _croak { require Carp; Carp::croak(@_) }

@@ -8,6 +8,7 @@ use POSIX ();
 use Test::More ();
 
 our @EXPORT = qw(run_child reap_ok open_fds fd_is_open survives_exec build_c exec_with
+                 move_test_output_high
                  tmpdir slurp_fd);
 
 # In CI (FDPASS_NO_SKIP set) every test must run: a skip becomes a failure
@@ -132,4 +133,22 @@ sub exec_with {
     fcntl($sock, Fcntl::F_SETFD(), 0) or POSIX::_exit(126);
     { exec @cmd }
     POSIX::_exit(127);
+}
+
+# Test::Builder keeps its output on the lowest free numbers (3, 4, ...).
+# Tests that place descriptors at those numbers move its handles above 100
+# and free the old numbers.
+sub move_test_output_high {
+    require Fcntl;
+    my $tb = Test::More->builder;
+    my %old;
+    for my $m (qw(output failure_output todo_output)) {
+        my $fh = $tb->$m;
+        $old{ fileno $fh } = 1;
+        my $n = fcntl($fh, Fcntl::F_DUPFD(), 100) or die "F_DUPFD: $!";
+        open(my $new, '>&=', $n) or die "fdopen: $!";
+        $new->autoflush(1);
+        $tb->$m($new);
+    }
+    POSIX::close($_) for grep { $_ > 2 } keys %old;
 }
