@@ -380,34 +380,27 @@ serv_accept_fd(fdpass_handle lsock, SV *uid = NULL)
 
 void
 send_file(fdpass_handle sock, fdpass_file fd)
+  ALIAS:
+    send = 1
   PPCODE:
-    if (S_send_one(aTHX_ sock, fd) < 0)
-        XSRETURN_NO;
-    XSRETURN_YES;
-
-void
-send(fdpass_handle sock, fdpass_file fd)
-  PPCODE:
+    PERL_UNUSED_VAR(ix);
     if (S_send_one(aTHX_ sock, fd) < 0)
         XSRETURN_NO;
     XSRETURN_YES;
 
 void
 recv_fd(fdpass_handle sock)
+  ALIAS:
+    recv = 1
   PREINIT:
     int fd;
   PPCODE:
-    if (S_recv_one(aTHX_ sock, &fd) <= 0)
+    /* recv keeps IO::FDPass's -1 for failure and end of stream alike. */
+    if (S_recv_one(aTHX_ sock, &fd) <= 0) {
+        if (ix == 1)
+            XSRETURN_IV(-1);
         XSRETURN_UNDEF;
-    XSRETURN_IV(fd);
-
-void
-recv(fdpass_handle sock)
-  PREINIT:
-    int fd;
-  PPCODE:
-    if (S_recv_one(aTHX_ sock, &fd) <= 0)
-        XSRETURN_IV(-1);
+    }
     XSRETURN_IV(fd);
 
 SV *

@@ -7,7 +7,7 @@ use Exporter 'import';
 use POSIX ();
 use Test::More ();
 
-our @EXPORT = qw(run_child reap_ok open_fds fd_is_open survives_exec build_c exec_with
+our @EXPORT = qw(run_child reap_ok open_fds survives_exec build_c exec_with
                  move_test_output_high
                  tmpdir slurp_fd);
 
@@ -55,11 +55,6 @@ sub open_fds {
     my @fds = grep { /^\d+$/ } readdir $d;
     closedir $d;
     return scalar(@fds) - 1;    # minus the directory handle itself
-}
-
-sub fd_is_open {
-    my ($fd) = @_;
-    return defined(File::FDpasser::my_getfl($fd));
 }
 
 # True when descriptor $fd survives an exec: a fresh perl is started and
