@@ -15,6 +15,8 @@ typedef int fdpass_file;
 
 #define DEFAULT_CLASS "IO::Handle"
 #define RECV_FDS_BYTES 4096 /* recv_fds's default $max_bytes */
+/* The most one recv_fds reads; a stream hands out the rest next time. */
+#define RECV_FDS_BYTES_CAP (1 << 20)
 
 /*
  * An interrupted call (-1/EINTR) runs Perl's pending signal handlers and
@@ -468,11 +470,12 @@ recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BY
         errno = EBADF;
         XSRETURN_EMPTY;
     }
-    if (max_fds < 1 || max_fds > FDPASS_MAX || max_bytes < 1
-        || max_bytes > (IV)(SSize_t_MAX / 2)) {
+    if (max_fds < 1 || max_fds > FDPASS_MAX || max_bytes < 1) {
         errno = EINVAL;
         XSRETURN_EMPTY;
     }
+    if (max_bytes > RECV_FDS_BYTES_CAP)
+        max_bytes = RECV_FDS_BYTES_CAP;
     data = sv_2mortal(newSV((STRLEN)max_bytes));
     do
         r = fdpass_recv(sock, fds, (size_t)max_fds, &nfds, SvPVX(data),
@@ -574,8 +577,13 @@ _spawn(SV *argv_ref, SV *map_ref, SV *env_ref, SV *dir, int flags)
         SAVEFREEPV(envp);
         for (i = 0; i < ne; i++) {
             SV **e = av_fetch(env, i, 0);
+            STRLEN len = 0;
 
-            envp[i] = e ? SvPV_nolen(*e) : (char *)"";
+            envp[i] = e ? SvPV(*e, len) : (char *)"";
+            if (memchr(envp[i], '\0', len) != NULL) {
+                errno = EINVAL;
+                XSRETURN_UNDEF;
+            }
         }
         envp[ne] = NULL;
     }

@@ -264,7 +264,9 @@ C<files> that is not an ARRAY reference croaks.
 
 =head3 ($data, @fds) = recv_fds($endpoint [, $max_fds [, $max_bytes]])
 
-Receives one message: its data (at most C<$max_bytes>, default 4096) and
+Receives one message: its data (at most C<$max_bytes>, default 4096, and
+never more than 1 MiB in one call: a stream hands out the rest as data on
+the next call) and
 its descriptors (at most C<$max_fds>, default C<FDPASS_MAX>), as numbers.
 A message sent without data carries the one filler byte, so C<$data> is
 C<"\0"> then.  A message of bytes only gives C<$data> and no descriptors.
@@ -329,6 +331,9 @@ it the child gets C<%ENV> as Perl sees it at the call.
 (as C<execvp> and C<posix_spawnp> do), whatever C<env> gives the child.
 
 =back
+
+An argument, environment entry or C<chdir> path with a NUL byte inside
+fails with C<EINVAL> rather than being cut short.
 
 A failure before the program runs comes back as undef with the child's
 C<$!>: C<ENOENT> (no such program), C<EACCES> (not executable),
