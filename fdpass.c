@@ -234,25 +234,48 @@ fdp_room(int sock, size_t need)
 }
 #endif /* !_WIN32 */
 
-/*
- * Walk the control messages of a received message: copy the descriptors
- * of every SCM_RIGHTS message into fds (at most maxfds), close every
- * other descriptor that arrived (those beyond maxfds, SCM_PIDFD), skip
- * credentials and anything unknown.  It only reads what lies inside
- * msg_control/msg_controllen.  On failure every descriptor that arrived
- * is closed and errno is EMSGSIZE (more than maxfds arrived, or the
- * kernel truncated the control data).
- */
+/* A fuzzing build counts closes instead of making them. */
+#ifndef FDP_CLOSE
+# define FDP_CLOSE close
+#endif /* !FDP_CLOSE */
+
 #ifndef _WIN32
-static int
-fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
+/* The receive side's control buffer: the descriptors asked for, plus
+ * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
+ * also gets. */
+#define FDP_CONTROL_SIZE (CMSG_SPACE(FDPASS_MAX * sizeof(int)) \
+                          + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
+
+/* What the walk found: a descriptor, and whether it came as SCM_RIGHTS. */
+struct fdp_found {
+    int fd;
+    int rights;
+};
+
+/*
+ * Walk the control messages of a received message, a pure function: it
+ * reads only inside msg_control/msg_controllen, touches nothing else, and
+ * reports in found[] (room for cap entries) every descriptor the kernel
+ * put there, in order: those of SCM_RIGHTS messages and those of
+ * SCM_PIDFD.  Credentials and anything unknown are skipped.  Returns how
+ * many were found; more than cap means found[] holds only the first cap.
+ */
+static size_t
+fdp_walk(const struct msghdr *msg, struct fdp_found *found, size_t cap)
 {
     struct cmsghdr *c;
     size_t n = 0, i, cnt;
-    int fd, over = (msg->msg_flags & MSG_CTRUNC) != 0;
+    int fd;
 
-    for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_len < CMSG_LEN(0))
+    for (c = CMSG_FIRSTHDR(msg); c != NULL;
+         c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        const unsigned char *end = (const unsigned char *)msg->msg_control
+                                   + msg->msg_controllen;
+
+        if (c->cmsg_len < CMSG_LEN(0)
+            || (const unsigned char *)c + c->cmsg_len > end)
+            break; /* a length that runs past the buffer ends the walk */
+        if (c->cmsg_level != SOL_SOCKET)
             continue;
         if (c->cmsg_type != SCM_RIGHTS
 #ifdef SCM_PIDFD
@@ -261,23 +284,51 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
             )
             continue;
         cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (i = 0; i < cnt; i++) {
+        for (i = 0; i < cnt; i++, n++) {
+            if (n >= cap)
+                continue;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (c->cmsg_type == SCM_RIGHTS && n < maxfds) {
-                fds[n++] = fd;
-            } else {
-                if (c->cmsg_type == SCM_RIGHTS)
-                    over = 1;
-                (void)close(fd);
-            }
+            found[n].fd = fd;
+            found[n].rights = c->cmsg_type == SCM_RIGHTS;
         }
     }
-    if (over) {
-        fdpass_close_all(fds, n);
+    return n;
+}
+
+/*
+ * Keep up to maxfds SCM_RIGHTS descriptors of a received message in fds
+ * and close every other descriptor that arrived.  More than maxfds, or
+ * control data the kernel truncated (MSG_CTRUNC), closes them all and
+ * fails with EMSGSIZE.
+ */
+static int
+fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
+{
+    /* Room for every int the control buffer can hold. */
+    struct fdp_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
+    size_t cap = sizeof(found) / sizeof(found[0]);
+    size_t n, i, kept = 0, rights = 0;
+    int saved = errno;
+
+    if (msg->msg_controllen > FDP_CONTROL_SIZE)
+        return fdp_fail(EINVAL); /* not a buffer of be_recv's */
+    n = fdp_walk(msg, found, cap);
+    for (i = 0; i < n; i++)
+        rights += (size_t)found[i].rights;
+    if (rights > maxfds || (msg->msg_flags & MSG_CTRUNC)) {
+        for (i = 0; i < n; i++)
+            (void)FDP_CLOSE(found[i].fd);
         *ret_nfds = 0;
         return fdp_fail(EMSGSIZE);
     }
-    *ret_nfds = n;
+    for (i = 0; i < n; i++) {
+        if (found[i].rights)
+            fds[kept++] = found[i].fd;
+        else
+            (void)FDP_CLOSE(found[i].fd);
+    }
+    errno = saved;
+    *ret_nfds = kept;
     return 0;
 }
 #endif /* !_WIN32 */
@@ -376,12 +427,9 @@ static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         void *buf, size_t buflen, size_t *ret_len, int flags)
 {
-    /* Room for the descriptors asked for, plus credentials and a pidfd
-     * that a socket with SO_PASSCRED or SO_PASSPIDFD also gets. */
     union {
         struct cmsghdr h;
-        char buf[CMSG_SPACE(FDPASS_MAX * sizeof(int)) + CMSG_SPACE(64)
-                 + CMSG_SPACE(sizeof(int))];
+        char buf[FDP_CONTROL_SIZE];
     } cb;
     struct msghdr msg;
     struct iovec iov;
