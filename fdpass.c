@@ -263,34 +263,39 @@ struct fdp_found {
 static size_t
 fdp_walk(const struct msghdr *msg, struct fdp_found *found, size_t cap)
 {
-    struct cmsghdr *c;
-    size_t n = 0, i, cnt;
+    /* Offsets rather than CMSG_NXTHDR: glibc's CMSG_NXTHDR adds the next
+     * header's length to a pointer before it checks it, which overflows
+     * on a hostile length (found by t/fuzz/cmsg_fuzz.c). */
+    const unsigned char *base = (const unsigned char *)msg->msg_control;
+    size_t len = base != NULL ? (size_t)msg->msg_controllen : 0;
+    size_t off = 0, n = 0, i, cnt, step;
+    struct cmsghdr h;
     int fd;
 
-    for (c = CMSG_FIRSTHDR(msg); c != NULL;
-         c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-        const unsigned char *end = (const unsigned char *)msg->msg_control
-                                   + msg->msg_controllen;
-
-        if (c->cmsg_len < CMSG_LEN(0)
-            || (const unsigned char *)c + c->cmsg_len > end)
+    while (len - off >= sizeof(struct cmsghdr)) {
+        memcpy(&h, base + off, sizeof(h));
+        if (h.cmsg_len < CMSG_LEN(0) || h.cmsg_len > len - off)
             break; /* a length that runs past the buffer ends the walk */
-        if (c->cmsg_level != SOL_SOCKET)
-            continue;
-        if (c->cmsg_type != SCM_RIGHTS
+        if (h.cmsg_level == SOL_SOCKET
+            && (h.cmsg_type == SCM_RIGHTS
 #ifdef SCM_PIDFD
-            && c->cmsg_type != SCM_PIDFD
+                || h.cmsg_type == SCM_PIDFD
 #endif
-            )
-            continue;
-        cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (i = 0; i < cnt; i++, n++) {
-            if (n >= cap)
-                continue;
-            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            found[n].fd = fd;
-            found[n].rights = c->cmsg_type == SCM_RIGHTS;
+                )) {
+            cnt = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (i = 0; i < cnt; i++, n++) {
+                if (n >= cap)
+                    continue;
+                memcpy(&fd, base + off + CMSG_LEN(0) + i * sizeof(int),
+                       sizeof(int));
+                found[n].fd = fd;
+                found[n].rights = h.cmsg_type == SCM_RIGHTS;
+            }
         }
+        step = CMSG_ALIGN(h.cmsg_len);
+        if (step > len - off)
+            break;
+        off += step;
     }
     return n;
 }
