@@ -490,6 +490,39 @@ Scripts from 0.09 run unchanged, with one exception that is perl's, not
 this module's: the manual's C<die ... if !defined(@fd)> no longer compiles
 since perl 5.22; write C<if !@fd>.
 
+=head1 TESTING
+
+C<make test> runs the suite: every test passes descriptors between real
+processes, and talks to real peers (IO::FDPass, Python's
+C<socket.send_fds>, a C program on F<fdpass.h>) where they are installed.
+Three more targets hold the code to stricter tools:
+
+=over
+
+=item C<make memcheck>
+
+The C tests and a Perl soak (F<tools/soak.pl>: passes mixed with every
+error path) under valgrind memcheck; any error or definitely-lost block
+fails it.  valgrind runs glibc's C<clone(CLONE_VM|CLONE_VFORK)> as a plain
+fork, which hides C<posix_spawn>'s exec-failure report, so under valgrind
+C<spawn> is exercised the fork+exec way.
+
+=item C<make asan-test>
+
+The core and the XS built with C<-fsanitize=address,undefined> in a
+scratch copy, and the whole suite run with the sanitizer runtimes
+preloaded; any report fails it.
+
+=item C<make fuzz> [C<FUZZ_SECONDS=60>]
+
+A libFuzzer harness (F<t/fuzz/cmsg_fuzz.c>, clang) feeds arbitrary
+control-message buffers to the walk over received control data, which is
+a pure function for the purpose: it must never read out of bounds, never
+report a descriptor that was not there, and the code that acts on it must
+close every one it does not hand over.
+
+=back
+
 =head1 C API
 
 F<fdpass.h> and F<fdpass.c> need no Perl.  Compile F<fdpass.c> into a

@@ -219,6 +219,15 @@ test_full_table(void)
         _exit(fails);
     }
     waitpid(pid, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 10) {
+        /* valgrind keeps descriptors of its own at the top and refuses a
+         * lower limit; the Perl suite runs this case too. */
+        printf("ok %d # skip setrlimit(RLIMIT_NOFILE) refused here\n", ++n_test);
+        close(sv[0]);
+        close(sv[1]);
+        close(f);
+        return;
+    }
     ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
        "full table: EMFILE, message kept, all of it arrives once there is room");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
