@@ -13,6 +13,19 @@
 typedef int fdpass_handle;
 typedef int fdpass_file;
 
+/*
+ * Per interpreter: the stashes every received handle is blessed into,
+ * looked up once.  Looking them up per handle was a quarter of recv_fh's
+ * cost, because making an IO object the usual way (newIO) empties perl's
+ * stash cache each time.
+ */
+#define MY_CXT_KEY "File::FDpasser::_guts" XS_VERSION
+typedef struct {
+    HV *handle_stash; /* IO::Handle, once loaded */
+    HV *io_stash;     /* IO::File, for the IO object inside each glob */
+} my_cxt_t;
+START_MY_CXT
+
 #define DEFAULT_CLASS "IO::Handle"
 #define RECV_FDS_BYTES 4096 /* recv_fds's default $max_bytes */
 /* The most one recv_fds reads; a stream hands out the rest next time. */
@@ -108,6 +121,7 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
 static SV *
 fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
 {
+    dMY_CXT;
     const char *mode;
     PerlIO *ifp, *ofp;
     char type;
@@ -144,7 +158,13 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     }
     gv = MUTABLE_GV(newSV_type(SVt_NULL));
     gv_init_pvn(gv, CopSTASH(PL_curcop), "__ANONIO__", 10, 0);
-    io = GvIOn(gv);
+    /* The IO object as newIO makes it (blessed into IO::File), without
+     * newIO's clearing of the stash cache: that guards against an IO in a
+     * glob named like a package, and this glob is in no package. */
+    io = MUTABLE_IO(newSV_type(SVt_PVIO));
+    SvOBJECT_on(io);
+    SvSTASH_set(io, MUTABLE_HV(SvREFCNT_inc_simple_NN(MY_CXT.io_stash)));
+    GvIOp(gv) = io;
     IoIFP(io) = ifp;
     IoOFP(io) = ofp;
     IoTYPE(io) = type;
@@ -152,11 +172,16 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
         IoFLAGS(io) |= IOf_FLUSH; /* as IO::Socket->new leaves its sockets */
     rv = newRV_noinc((SV *)gv);
     if (class == NULL) {
-        /* The default class must be able to answer its methods. */
-        if (!hv_exists(GvHVn(PL_incgv), "IO/Handle.pm", 12))
-            load_module(PERL_LOADMOD_NOIMPORT, newSVpvs(DEFAULT_CLASS),
-                        NULL);
-        stash = gv_stashpvs(DEFAULT_CLASS, GV_ADD);
+        /* The default class must be able to answer its methods: load it
+         * the first time. */
+        if (MY_CXT.handle_stash == NULL) {
+            if (!hv_exists(GvHVn(PL_incgv), "IO/Handle.pm", 12))
+                load_module(PERL_LOADMOD_NOIMPORT, newSVpvs(DEFAULT_CLASS),
+                            NULL);
+            MY_CXT.handle_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
+                gv_stashpvs(DEFAULT_CLASS, GV_ADD)));
+        }
+        stash = MY_CXT.handle_stash;
     } else {
         stash = gv_stashpvn(class, (U32)classlen, GV_ADD);
     }
@@ -289,9 +314,25 @@ PROTOTYPES: DISABLE
 BOOT:
 {
     HV *stash = gv_stashpvs("File::FDpasser", GV_ADD);
+    MY_CXT_INIT;
 
+    MY_CXT.handle_stash = NULL;
+    MY_CXT.io_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
+        gv_stashpvs("IO::File", GV_ADD)));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
 }
+
+void
+CLONE(...)
+  CODE:
+    /* A new interpreter (ithreads): its own copies of the stashes. */
+    PERL_UNUSED_VAR(items);
+    {
+        MY_CXT_CLONE;
+        MY_CXT.handle_stash = NULL;
+        MY_CXT.io_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
+            gv_stashpvs("IO::File", GV_ADD)));
+    }
 
 const char *
 _backend()

@@ -1,0 +1,123 @@
+#!/usr/bin/perl
+# bench/bench.pl [--reps R] [--n N] [--quick] - File::FDpasser against
+# IO::FDPass, Socket::MsgHdr, Python 3's socket.send_fds/recv_fds and a
+# plain C sendmsg/recvmsg loop (bench/loop.c, the limit), all with one
+# protocol (see bench/runner.pl).  Each run is pinned to CPU 0 (taskset),
+# implementations alternate, R repetitions, medians, ratios to the C loop.
+# Then user-space instructions per descriptor with callgrind (difference
+# of two run lengths), the load cost of "use File::FDpasser", and a soak.
+# Run from the built distribution: make bench.
+use strict;
+use warnings;
+use Getopt::Long;
+use File::Temp qw(tempdir);
+
+GetOptions('reps=i' => \(my $reps = 7), 'n=i' => \(my $n = 200_000),
+           'soak=i' => \(my $soak = 1_000_000)) or die "usage\n";
+my $tmp = tempdir(CLEANUP => 1);
+my $cc = do { require Config; $Config::Config{cc} };
+system("$cc -O2 -o $tmp/loop bench/loop.c") == 0 or die "cannot build bench/loop.c\n";
+my @pin = grep({ -x "$_/taskset" } split /:/, $ENV{PATH}) ? ('taskset', '-c', '0') : ();
+warn "taskset not found: runs are not pinned\n" unless @pin;
+my $have = sub { my ($m) = @_; system($^X, '-Mblib', "-M$m", '-e1') == 0 };
+my %cmd = (
+    c        => sub { ("$tmp/loop", @_) },
+    fdpasser => sub { ($^X, '-Mblib', 'bench/runner.pl', 'fdpasser', @_) },
+    iofdpass => sub { ($^X, 'bench/runner.pl', 'iofdpass', @_) },
+    msghdr   => sub { ($^X, 'bench/runner.pl', 'msghdr', @_) },
+    python   => sub { ('python3', 'bench/runner.py', @_) },
+);
+delete $cmd{iofdpass} unless $have->('IO::FDPass');
+delete $cmd{msghdr}   unless $have->('Socket::MsgHdr');
+delete $cmd{python}   unless system('python3 -c "import socket; socket.send_fds" 2>/dev/null') == 0;
+my %variants = (
+    one      => [qw(c fdpasser iofdpass msghdr python)],
+    many     => [qw(c fdpasser msghdr python)],
+    handle   => [qw(c fdpasser iofdpass)],
+    pingpong => [qw(c fdpasser iofdpass msghdr python)],
+);
+my %label = (handle => { fdpasser => 'fdpasser recv_fh', iofdpass => 'iofdpass + open' });
+
+sub run {
+    my (@cmd) = @_;
+    open(my $fh, '-|', @pin, @cmd) or die "@cmd: $!";
+    my $out = <$fh>;
+    close $fh;
+    die "@cmd failed\n" unless $? == 0 && defined $out && $out =~ /^[\d.]+$/;
+    return $out + 0;
+}
+sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
+
+print "# $n descriptors per run, $reps repetitions, medians; ratio = C loop time / time\n";
+for my $v (qw(one many handle pingpong)) {
+    my @impls = grep { $cmd{$_} } @{ $variants{$v} };
+    my $count = $v eq 'pingpong' ? $n / 4 : $n;
+    my %t;
+    for (1 .. $reps) {
+        push @{ $t{$_} }, run($cmd{$_}->($v, $count)) for @impls;
+    }
+    my $c = median(@{ $t{c} });
+    printf "%-9s %-18s %8.1f ns/descriptor  ratio %.2f  (%s)\n", $v,
+        ($label{$v}{$_} || $_), median(@{ $t{$_} }) / $count * 1e9, $c / median(@{ $t{$_} }),
+        join(' ', map { sprintf '%.3f', $_ } @{ $t{$_} }) for @impls;
+}
+
+# Instructions per descriptor: both processes, two run lengths.
+sub instructions {
+    my (@cmd) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        open(STDOUT, '>', '/dev/null');
+        exec('valgrind', '-q', '--tool=callgrind', "--callgrind-out-file=$dir/cg.%p", @cmd);
+        exit 127;
+    }
+    waitpid($pid, 0);
+    die "callgrind @cmd failed\n" if $?;
+    my $sum = 0;
+    for my $f (glob "$dir/cg.*") {
+        open(my $h, '<', $f) or die;
+        while (<$h>) { $sum += $1 if /^summary:\s+(\d+)/ }
+    }
+    return $sum;
+}
+if (system('valgrind --version >/dev/null 2>&1') == 0) {
+    print "# user-space instructions per descriptor (callgrind, runs of 20000 and 40000)\n";
+    for my $case (['one', 'fdpasser'], ['one', 'iofdpass'], ['handle', 'fdpasser'],
+                  ['handle', 'iofdpass'], ['one', 'c']) {
+        my ($v, $impl) = @$case;
+        next unless $cmd{$impl};
+        my $short = instructions($cmd{$impl}->($v, 20000) );
+        my $long  = instructions($cmd{$impl}->($v, 40000));
+        printf "%-9s %-18s %8.0f instructions/descriptor\n", $v,
+            ($label{$v}{$impl} || $impl), ($long - $short) / 20000;
+    }
+    my $base = instructions($^X, '-e1');
+    for my $m (qw(File::FDpasser IO::FDPass POSIX Socket)) {
+        next unless $have->($m);
+        my $i = instructions($^X, ($m eq 'File::FDpasser' ? ('-Mblib') : ()), "-M$m", '-e1');
+        printf "load      %-18s %8.2f M instructions (perl -e1: %.2f M)\n", $m,
+            ($i - $base) / 1e6, $base / 1e6;
+    }
+}
+
+# Soak: RSS and descriptors before and after $soak passes.
+{
+    my $script = q{
+        use File::FDpasser qw(:all);
+        my $n = shift;
+        my ($a, $b) = spipe() or die;
+        open(my $null, '<', '/dev/null') or die;
+        sub rss { open(my $s, '<', "/proc/$$/status") or return -1;
+                  while (<$s>) { return $1 if /^VmRSS:\s+(\d+)/ } -1 }
+        sub fds { opendir(my $d, "/proc/$$/fd") or return -1; scalar(grep { /^\d/ } readdir $d) }
+        for (1 .. 1000) { send_file($a, $null); my $fh = recv_fh($b) }
+        my ($r0, $f0) = (rss(), fds());
+        for (1 .. $n) { send_file($a, $null) or die $!; my $fh = recv_fh($b) or die $! }
+        my ($r1, $f1) = (rss(), fds());
+        print "soak      $n passes (send_file + recv_fh): RSS $r0 -> $r1 kB (", $r1 - $r0,
+              " kB), descriptors $f0 -> $f1\n";
+    };
+    system($^X, '-Mblib', '-e', $script, $soak) == 0 or die "soak failed\n";
+}
