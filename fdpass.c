@@ -178,12 +178,11 @@ fdp_cloexec_after(int fd, int flags)
  * before a message is read: Linux consumes a message whose descriptors do
  * not all fit, and drops the ones it could not install.
  *
- * One slot is probed by duplicating sock into the lowest free slot and
- * closing it: two cheap syscalls.  For several, one poll() over the top
- * need slots below RLIMIT_NOFILE answers in one syscall whether they are
- * all free (POLLNVAL), which suffices: new descriptors take the lowest
- * free slots.  Only when some of those are taken is the exact count made,
- * by duplicating into free slots until need are found.
+ * For several slots, one poll() over the top need slots below
+ * RLIMIT_NOFILE answers whether they are all free (POLLNVAL), which
+ * suffices: new descriptors take the lowest free slots.  Otherwise, and
+ * always for one slot, the free slots are counted by duplicating sock
+ * into them until need are found, then closing those again.
  */
 static int
 fdp_room(int sock, size_t need)
@@ -194,15 +193,8 @@ fdp_room(int sock, size_t need)
     size_t i, n, found;
     int lim, e;
 
-    if (need == 1) {
-        int p = fcntl(sock, F_DUPFD_CLOEXEC, 0);
-
-        if (p < 0)
-            return -1;
-        (void)close(p);
-        return 0;
-    }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    /* One slot is cheaper to count than to poll for (two syscalls). */
+    if (need > 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         lim = (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
             ? INT_MAX : (int)rl.rlim_cur;
         if ((size_t)lim < need)
