@@ -64,7 +64,21 @@ S_perl_fd(pTHX_ int fd)
  * non-negative integer.  Anything else gives -1, never a croak.  With
  * flush set, pending output of the handle is written first, so what was
  * printed before passing is in the file before the receiver uses it.
+ * fdp_sv2io gives the IO object of the first three kinds (NULL when the
+ * argument is none of them, or a glob with no IO); get-magic has run.
  */
+static IO *
+fdp_sv2io(pTHX_ SV *sv)
+{
+    if (SvROK(sv))
+        sv = SvRV(sv);
+    if (isGV_with_GP(sv))
+        return GvIO((GV *)sv);
+    if (SvTYPE(sv) == SVt_PVIO)
+        return (IO *)sv;
+    return NULL;
+}
+
 static int
 fdp_sv2fd(pTHX_ SV *sv, int flush)
 {
@@ -72,19 +86,8 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
     PerlIO *fp;
 
     SvGETMAGIC(sv);
-    if (SvROK(sv)) {
-        SV *rv = SvRV(sv);
-
-        if (SvTYPE(rv) == SVt_PVIO)
-            io = (IO *)rv;
-        else if (isGV_with_GP(rv))
-            io = GvIO((GV *)rv);
-        else
-            return -1;
-    } else if (isGV_with_GP(sv)) {
-        io = GvIO((GV *)sv);
-    } else if (SvTYPE(sv) == SVt_PVIO) {
-        io = (IO *)sv;
+    if (SvROK(sv) || isGV_with_GP(sv) || SvTYPE(sv) == SVt_PVIO) {
+        io = fdp_sv2io(aTHX_ sv);
     } else if (SvOK(sv) && looks_like_number(sv)) {
         NV nv;
 
@@ -253,10 +256,6 @@ S_accept(pTHX_ int lsock, SV *uidsv)
     uid_t uid = (uid_t)-1;
     int fd;
 
-    if (lsock < 0) {
-        errno = EBADF;
-        return -1;
-    }
     do
         fd = fdpass_accept(lsock, uidsv ? &uid : NULL, FDPASS_CLOEXEC);
     while (interrupted(fd));
@@ -278,10 +277,6 @@ S_recv_one(pTHX_ int sock, int *ret_fd)
 {
     int r;
 
-    if (sock < 0) {
-        errno = EBADF;
-        return -1;
-    }
     do
         r = fdpass_recv_fd(sock, ret_fd, FDPASS_CLOEXEC);
     while (interrupted(r));
@@ -297,10 +292,6 @@ S_send_one(pTHX_ int sock, int fd)
 {
     int r;
 
-    if (sock < 0 || fd < 0) {
-        errno = EBADF;
-        return -1;
-    }
     do
         r = fdpass_send_fd(sock, fd);
     while (interrupted(r));
@@ -542,10 +533,6 @@ peer_cred(fdpass_handle sock)
     uid_t uid;
     gid_t gid;
   PPCODE:
-    if (sock < 0) {
-        errno = EBADF;
-        XSRETURN_EMPTY;
-    }
     if (fdpass_peer_cred(sock, &pid, &uid, &gid) < 0)
         XSRETURN_EMPTY;
     EXTEND(SP, 3);
@@ -561,10 +548,6 @@ get_fopen_mode(fdpass_handle fd)
   PREINIT:
     const char *mode;
   PPCODE:
-    if (fd < 0) {
-        errno = EBADF;
-        XSRETURN_UNDEF;
-    }
     if (fdpass_fopen_mode(fd, &mode) < 0)
         XSRETURN_UNDEF;
     XSRETURN_PV(mode);
@@ -574,10 +557,6 @@ my_getfl(fdpass_handle fd)
   PREINIT:
     int fl;
   PPCODE:
-    if (fd < 0) {
-        errno = EBADF;
-        XSRETURN_UNDEF;
-    }
     if ((fl = fdpass_getfl(fd)) < 0)
         XSRETURN_UNDEF;
     XSRETURN_IV(fl);
@@ -645,9 +624,7 @@ _spawn(SV *argv_ref, SV *map_ref, SV *env_ref, SV *dir, int flags)
     }
     SvGETMAGIC(dir);
     if (SvROK(dir) || isGV_with_GP(dir)) {
-        SV *rv = SvROK(dir) ? SvRV(dir) : dir;
-        IO *io = isGV_with_GP(rv) ? GvIO((GV *)rv)
-                 : SvTYPE(rv) == SVt_PVIO ? (IO *)rv : NULL;
+        IO *io = fdp_sv2io(aTHX_ dir);
 
         if (io != NULL && IoDIRP(io) != NULL)
             dirfd = my_dirfd(IoDIRP(io));
