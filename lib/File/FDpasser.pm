@@ -619,16 +619,14 @@ sub spawn {
     if (defined(my $fds = $opt{fds})) {
         _croak('File::FDpasser::spawn: fds is not a HASH reference')
             unless ref $fds eq 'HASH';
-        for my $target (sort { $a <=> $b } grep { /^\d+\z/ } keys %$fds) {
+        for my $target (sort keys %$fds) {
+            _croak("File::FDpasser::spawn: target '$target' is not a descriptor number")
+                unless $target =~ /^\d+\z/ && $target <= 0x7fffffff;
             my ($source, $mode) = ($fds->{$target}, 'preserve');
             ($source, $mode) = @$source if ref $source eq 'ARRAY';
             _croak("File::FDpasser::spawn: unknown blocking mode '$mode'")
                 unless defined $mode && exists $blocking{$mode};
             push @map, $target + 0, $source, $blocking{$mode};
-        }
-        for (keys %$fds) {
-            _croak("File::FDpasser::spawn: target '$_' is not a descriptor number")
-                unless /^\d+\z/ && $_ <= 0x7fffffff;
         }
     }
     my $env;
