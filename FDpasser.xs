@@ -332,6 +332,13 @@ _backend()
   OUTPUT:
     RETVAL
 
+const char *
+_features()
+  CODE:
+    RETVAL = fdpass_features();
+  OUTPUT:
+    RETVAL
+
 void
 spipe()
   PREINIT:

@@ -35,6 +35,19 @@
 
 /* 2. Portability: every fallback in one place. */
 
+/* FDPASS_FALLBACKS (`make fallback-test`) hides what Linux has and macOS
+ * or an older BSD lacks, so that the fallbacks below are built and run on
+ * Linux too. */
+#ifdef FDPASS_FALLBACKS
+# undef MSG_CMSG_CLOEXEC
+# undef MSG_NOSIGNAL
+# undef SOCK_CLOEXEC
+# undef SO_PEERCRED
+# ifndef FDPASS_NO_POSIX_SPAWN
+#  define FDPASS_NO_POSIX_SPAWN 1
+# endif
+#endif /* FDPASS_FALLBACKS */
+
 /* CMSG_SPACE and CMSG_LEN are missing on some older systems (Solaris 9,
  * old HP-UX); the definitions follow their meaning in RFC 3542. */
 #ifndef CMSG_ALIGN
@@ -48,10 +61,15 @@
 #endif /* !CMSG_LEN */
 
 /* macOS and the older BSDs have no MSG_NOSIGNAL; SO_NOSIGPIPE is set on
- * the socket instead (fdp_nosigpipe below). */
+ * the socket instead (fdp_nosigpipe below).  Where neither exists,
+ * SIGPIPE is blocked around the send (fdp_sigpipe_hold below). */
 #ifndef MSG_NOSIGNAL
 # define MSG_NOSIGNAL 0
-# define FDP_NEED_SO_NOSIGPIPE 1
+# ifdef SO_NOSIGPIPE
+#  define FDP_NEED_SO_NOSIGPIPE 1
+# else
+#  define FDP_NEED_SIGPIPE_MASK 1
+# endif
 #endif /* !MSG_NOSIGNAL */
 
 /* Without MSG_CMSG_CLOEXEC (macOS, OpenBSD before 5.7) close-on-exec is
@@ -71,11 +89,23 @@
 # define F_DUPFD_CLOEXEC F_DUPFD
 #endif /* !F_DUPFD_CLOEXEC */
 
-/* pipe2 (atomic O_CLOEXEC) is missing on macOS. */
-#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) \
-    || defined(__OpenBSD__) || defined(__DragonFly__)
+/* pipe2 and accept4 (atomic O_CLOEXEC) are missing on macOS. */
+#if (defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) \
+     || defined(__OpenBSD__) || defined(__DragonFly__)) \
+    && !defined(FDPASS_FALLBACKS)
 # define FDP_HAVE_PIPE2 1
-#endif /* pipe2 */
+# define FDP_HAVE_ACCEPT4 1
+#endif /* pipe2, accept4 */
+
+/* The peer's credentials: SO_PEERCRED on Linux, getpeereid on macOS and
+ * the BSDs; elsewhere peer_cred fails with ENOSYS. */
+#if defined(SO_PEERCRED) && defined(__linux__)
+# define FDP_PEERCRED_SO 1
+#elif (defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) \
+       || defined(__NetBSD__) || defined(__DragonFly__)) \
+    && !defined(FDPASS_FALLBACKS)
+# define FDP_PEERCRED_GETPEEREID 1
+#endif /* peer credentials */
 
 /* Linux 6.5 added SCM_PIDFD: a pidfd that rides along when the receiver
  * set SO_PASSPIDFD.  It is a descriptor too and must never leak. */
@@ -358,17 +388,52 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
 static void
 fdp_nosigpipe(int sock)
 {
-# ifdef SO_NOSIGPIPE
     int one = 1;
 
     (void)setsockopt(sock, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
-# else
-    (void)sock;
-# endif
 }
 #else
 # define fdp_nosigpipe(sock) ((void)0)
 #endif
+
+#ifdef FDP_NEED_SIGPIPE_MASK
+/* Neither MSG_NOSIGNAL nor SO_NOSIGPIPE: SIGPIPE is blocked in this thread
+ * while sending, and one that the send raised is taken off the pending
+ * set before the mask is restored.  One that was pending before stays. */
+struct fdp_sigpipe {
+    sigset_t old;
+    int was_pending;
+};
+
+static void
+fdp_sigpipe_hold(struct fdp_sigpipe *sp)
+{
+    sigset_t set, pending;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sp->was_pending = sigpending(&pending) == 0
+                      && sigismember(&pending, SIGPIPE) == 1;
+    (void)pthread_sigmask(SIG_BLOCK, &set, &sp->old);
+}
+
+static void
+fdp_sigpipe_release(const struct fdp_sigpipe *sp, int failed)
+{
+    static const struct timespec zero = { 0, 0 };
+    int saved = errno;
+    sigset_t set;
+
+    if (failed && saved == EPIPE && !sp->was_pending) {
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    (void)pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
+    errno = saved;
+}
+#endif /* FDP_NEED_SIGPIPE_MASK */
 
 static int
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
@@ -381,6 +446,9 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     struct msghdr msg;
     struct iovec iov;
     ssize_t r, done;
+#ifdef FDP_NEED_SIGPIPE_MASK
+    struct fdp_sigpipe sp;
+#endif
 
     if (len == 0) {
         data = &zero;
@@ -401,22 +469,27 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
         memcpy(CMSG_DATA(&cb.h), fds, nfds * sizeof(int));
     }
     fdp_nosigpipe(sock);
+#ifdef FDP_NEED_SIGPIPE_MASK
+    fdp_sigpipe_hold(&sp);
+#endif
     r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    if (r < 0)
-        return -1;
     /* The descriptors went with the first part; the rest of a long
      * message follows as plain data.  Returning here would lose that
      * state, so EINTR is retried. */
-    for (done = r; (size_t)done < len; done += r) {
+    done = r;
+    while (r >= 0 && (size_t)done < len) {
         r = send(sock, (const char *)data + done, len - (size_t)done,
                  MSG_NOSIGNAL);
-        if (r < 0) {
-            if (errno == EINTR)
-                r = 0;
-            else
-                break;
-        }
+        if (r > 0)
+            done += r;
+        else if (r < 0 && errno == EINTR)
+            r = 0;
     }
+#ifdef FDP_NEED_SIGPIPE_MASK
+    fdp_sigpipe_release(&sp, r < 0);
+#endif
+    if (done < 0)
+        return -1;
     return done > INT_MAX ? INT_MAX : (int)done;
 }
 
@@ -531,7 +604,7 @@ fdp_sockaddr(struct sockaddr_un *sun, socklen_t *ret_len,
 static int
 fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen)
 {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r, e;
+    int fd = fdp_socket(FDPASS_CLOEXEC), r, e;
 
     if (fd < 0)
         return 1; /* cannot tell: do not remove anything */
@@ -610,7 +683,7 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
 static int
 be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 {
-#if defined(SO_PEERCRED) && defined(__linux__)
+#if defined(FDP_PEERCRED_SO)
     struct ucred uc;
     socklen_t l = sizeof(uc);
 
@@ -623,8 +696,7 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
     if (ret_gid)
         *ret_gid = uc.gid;
     return 0;
-#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) \
-    || defined(__NetBSD__) || defined(__DragonFly__)
+#elif defined(FDP_PEERCRED_GETPEEREID)
     uid_t u;
     gid_t g;
 
@@ -651,8 +723,7 @@ be_accept(int lsock, uid_t *ret_uid, int flags)
 {
     int fd;
 
-#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) \
-    || defined(__OpenBSD__) || defined(__DragonFly__)
+#ifdef FDP_HAVE_ACCEPT4
     fd = accept4(lsock, NULL, NULL,
                  (flags & FDPASS_CLOEXEC) ? SOCK_CLOEXEC : 0);
     if (fd < 0)
@@ -1151,6 +1222,67 @@ fdpass_spawn(char *const argv[], char *const envp[],
 #endif /* _WIN32 */
 
 /* 5. The public API: argument checks, then the backend. */
+
+#ifdef FDPASS_FALLBACKS
+# define FDP_F_FALLBACKS " fallbacks"
+#else
+# define FDP_F_FALLBACKS ""
+#endif
+#if !defined(_WIN32) && !defined(FDPASS_BACKEND_STREAMS)
+# ifdef FDP_NEED_CLOEXEC_AFTER
+#  define FDP_F_CMSG ""
+# else
+#  define FDP_F_CMSG " cmsg_cloexec"
+# endif
+# if defined(FDP_NEED_SO_NOSIGPIPE)
+#  define FDP_F_PIPE " so_nosigpipe"
+# elif defined(FDP_NEED_SIGPIPE_MASK)
+#  define FDP_F_PIPE " sigpipe_mask"
+# else
+#  define FDP_F_PIPE " nosignal"
+# endif
+# ifdef FDP_NO_SOCK_CLOEXEC
+#  define FDP_F_SOCK ""
+# else
+#  define FDP_F_SOCK " sock_cloexec"
+# endif
+# ifdef FDP_HAVE_ACCEPT4
+#  define FDP_F_ACCEPT4 " accept4"
+# else
+#  define FDP_F_ACCEPT4 ""
+# endif
+# if defined(FDP_PEERCRED_SO) || defined(FDP_PEERCRED_GETPEEREID)
+#  define FDP_F_CRED " peer_cred"
+# else
+#  define FDP_F_CRED ""
+# endif
+#else
+# define FDP_F_CMSG ""
+# define FDP_F_PIPE ""
+# define FDP_F_SOCK ""
+# define FDP_F_ACCEPT4 ""
+# define FDP_F_CRED ""
+#endif /* SCM_RIGHTS features */
+#ifdef FDP_HAVE_PIPE2
+# define FDP_F_PIPE2 " pipe2"
+#else
+# define FDP_F_PIPE2 ""
+#endif
+#ifdef FDP_USE_POSIX_SPAWN
+# define FDP_F_SPAWN " posix_spawn"
+#else
+# define FDP_F_SPAWN ""
+#endif
+
+const char *
+fdpass_features(void)
+{
+    /* Each piece starts with a space; the first is skipped. */
+    static const char words[] = FDP_F_CMSG FDP_F_PIPE FDP_F_SOCK
+        FDP_F_ACCEPT4 FDP_F_PIPE2 FDP_F_CRED FDP_F_SPAWN FDP_F_FALLBACKS;
+
+    return words[0] == ' ' ? words + 1 : words;
+}
 
 const char *
 fdpass_backend(void)

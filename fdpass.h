@@ -40,6 +40,15 @@ extern "C" {
 const char *fdpass_backend(void);
 
 /*
+ * What the build found and uses, as space-separated words, for
+ * diagnostics and tests: "cmsg_cloexec" (MSG_CMSG_CLOEXEC), "nosignal"
+ * (MSG_NOSIGNAL), "so_nosigpipe", "sigpipe_mask", "sock_cloexec",
+ * "accept4", "pipe2", "peer_cred", "posix_spawn", and "fallbacks" when
+ * built with FDPASS_FALLBACKS (the modern features hidden).
+ */
+const char *fdpass_features(void);
+
+/*
  * Send the nfds descriptors in fds (0 <= nfds <= FDPASS_MAX) with len
  * bytes of data over the connected endpoint sock, in one message.  With
  * no data (data NULL or len 0) the message carries the single byte 0, the

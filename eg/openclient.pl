@@ -10,7 +10,7 @@ $| = 1;
 my $path = shift or die "usage: $0 PATH\n";
 my $conn = endp_connect($path) or die "openclient: endp_connect $path: $!\n";
 my ($spid, $suid) = peer_cred($conn);
-print "openclient $$: connected to server pid ", $spid // '?', " (uid $suid)\n";
+print "openclient $$: connected to server pid ", $spid // '?', " (uid ", $suid // '?', ")\n";
 
 sub ask {
     my ($request, $class) = @_;

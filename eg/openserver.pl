@@ -41,7 +41,7 @@ while (1) {
     my $uid;
     my $conn = serv_accept_fh($ls, $uid) or die "openserver: accept: $!\n";
     my ($pid) = peer_cred($conn);
-    print "openserver $$: client pid ", $pid // '?', " uid $uid connected\n";
+    print "openserver $$: client pid ", $pid // '?', " uid ", $uid // '?', " connected\n";
     my $buf = '';
     while (sysread($conn, $buf, 4096, length $buf)) {
         while ($buf =~ s/^([^\n]*)\n//) {

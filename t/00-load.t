@@ -33,6 +33,7 @@ ok(eval { File::FDpasser->import('send'); 0 } || $@ =~ /not exported/,
    'send cannot be imported');
 like(File::FDpasser::_backend(), qr/^(scm_rights|streams|win32)$/, 'backend name');
 diag('backend: ' . File::FDpasser::_backend());
+diag('features: ' . File::FDpasser::_features());
 
 # Loading must stay light: no POSIX or Socket behind "use File::FDpasser".
 my $loaded = `$^X -Mblib -MFile::FDpasser -e "print join q( ), sort keys %INC"`;

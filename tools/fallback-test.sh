@@ -1,0 +1,24 @@
+#!/bin/sh
+# tools/fallback-test.sh - the whole test suite against a build with
+# MSG_CMSG_CLOEXEC, MSG_NOSIGNAL, SOCK_CLOEXEC, SO_PEERCRED, accept4, pipe2
+# and posix_spawn hidden (FDPASS_FALLBACKS), in a scratch copy of the
+# distribution: the code that macOS and the older BSDs run, run here.
+set -eu
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+while read -r f _; do
+    case "$f" in ''|'#'*) continue ;; esac
+    mkdir -p "$work/$(dirname "$f")"
+    cp -p "$f" "$work/$f"
+done < MANIFEST
+cd "$work"
+FDPASS_FALLBACKS=1 perl Makefile.PL > /dev/null
+make > /dev/null
+features=$(perl -Mblib -MFile::FDpasser -e 'print File::FDpasser::_features()')
+echo "fallback-test: built with: $features"
+case " $features " in
+*" fallbacks "*) ;;
+*) echo "fallback-test: the build did not hide anything" >&2; exit 1 ;;
+esac
+make test
