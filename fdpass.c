@@ -32,6 +32,12 @@
 # include <sys/un.h>
 # include <sys/wait.h>
 #endif
+#ifdef FDPASS_BACKEND_STREAMS
+# include <stropts.h>
+# ifdef FDPASS_HAVE_GETPEERUCRED
+#  include <ucred.h>
+# endif
+#endif
 
 /* 2. Portability: every fallback in one place. */
 
@@ -71,6 +77,11 @@
 #  define FDP_NEED_SIGPIPE_MASK 1
 # endif
 #endif /* !MSG_NOSIGNAL */
+
+/* A STREAMS pipe is written with write(2), which has no MSG_NOSIGNAL. */
+#if defined(FDPASS_BACKEND_STREAMS) && !defined(FDP_NEED_SIGPIPE_MASK)
+# define FDP_NEED_SIGPIPE_MASK 1
+#endif
 
 /* Without MSG_CMSG_CLOEXEC (macOS, OpenBSD before 5.7) close-on-exec is
  * set on each received descriptor right after recvmsg. */
@@ -190,18 +201,45 @@ fdpass_fopen_mode(int fd, const char **ret_mode)
     return 0;
 }
 
-/* Where SOCK_CLOEXEC is missing, set the flag right after creation. */
-static int
-fdp_cloexec_after(int fd, int flags)
+#ifdef FDP_NEED_SIGPIPE_MASK
+/* Neither MSG_NOSIGNAL nor SO_NOSIGPIPE, or a STREAMS pipe (written with
+ * write): SIGPIPE is blocked in this thread while sending, and one that
+ * the send raised is taken off the pending set before the mask is
+ * restored.  One that was pending before stays. */
+struct fdp_sigpipe {
+    sigset_t old;
+    int was_pending;
+};
+
+static void
+fdp_sigpipe_hold(struct fdp_sigpipe *sp)
 {
-#ifdef FDP_NO_SOCK_CLOEXEC
-    if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
-        return fdp_close_fail(fd);
-#else
-    (void)flags;
-#endif
-    return fd;
+    sigset_t set, pending;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sp->was_pending = sigpending(&pending) == 0
+                      && sigismember(&pending, SIGPIPE) == 1;
+    (void)pthread_sigmask(SIG_BLOCK, &set, &sp->old);
 }
+
+static void
+fdp_sigpipe_release(const struct fdp_sigpipe *sp, int failed)
+{
+    static const struct timespec zero = { 0, 0 };
+    int saved = errno;
+    sigset_t set;
+
+    if (failed && saved == EPIPE && !sp->was_pending) {
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    (void)pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
+    errno = saved;
+}
+#endif /* FDP_NEED_SIGPIPE_MASK */
 
 /*
  * Make sure the descriptor table has room for need more descriptors
@@ -261,7 +299,7 @@ fdp_room(int sock, size_t need)
 # define FDP_CLOSE close
 #endif /* !FDP_CLOSE */
 
-#ifndef _WIN32
+#if !defined(_WIN32) && !defined(FDPASS_BACKEND_STREAMS)
 /* The receive side's control buffer: the descriptors asked for, plus
  * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
  * also gets. */
@@ -358,7 +396,7 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
     *ret_nfds = kept;
     return 0;
 }
-#endif /* !_WIN32 */
+#endif /* !_WIN32 && !FDPASS_BACKEND_STREAMS */
 
 /* 4. The backend: exactly one of the sections below is compiled. */
 
@@ -370,10 +408,299 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
 
 #elif defined(FDPASS_BACKEND_STREAMS)
 /* ---------------------------------------------------------------------
- * SysV STREAMS: ioctl I_SENDFD / I_RECVFD, connld + fattach.  Not
- * written yet.
+ * SysV STREAMS pipes (Solaris, illumos, other SVR4 systems): descriptors
+ * go one per M_PASSFP message with ioctl(I_SENDFD) and come back with
+ * ioctl(I_RECVFD); a message is its descriptors followed by its data
+ * (one byte 0 when there is none), written with write().  The receiver
+ * takes descriptors until I_RECVFD finds data at the head of the stream
+ * (EBADMSG), then reads the data, which stops at the next M_PASSFP.
+ * Endpoints are pipe ends with connld pushed, fattach()ed to a path: each
+ * open() of the path makes a new pipe whose other end the server gets
+ * with I_RECVFD, with the client's uid.
  */
-# error "File::FDpasser: the STREAMS backend is not written yet"
+
+#define BE_NAME "streams"
+
+/* Wait on a non-blocking stream for the rest of a message that has
+ * begun: a message is never left half sent or half read. */
+static void
+fdp_wait(int sock, short events)
+{
+    struct pollfd pf;
+
+    pf.fd = sock;
+    pf.events = events;
+    pf.revents = 0;
+    (void)poll(&pf, 1, -1);
+}
+
+/* Send one descriptor; EINTR is retried once the message has begun. */
+static int
+fdp_sendfd(int sock, int fd, int begun)
+{
+    int r;
+
+    while ((r = ioctl(sock, I_SENDFD, fd)) < 0 && begun) {
+        if (errno == EAGAIN)
+            fdp_wait(sock, POLLOUT);
+        else if (errno != EINTR)
+            break;
+    }
+    return r;
+}
+
+static int
+be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
+{
+    static const char zero = 0;
+    struct fdp_sigpipe sp;
+    size_t i;
+    ssize_t r = 0, done = 0;
+
+    if (len == 0) {
+        data = &zero;
+        len = 1;
+    }
+    fdp_sigpipe_hold(&sp);
+    for (i = 0; i < nfds && r >= 0; i++)
+        r = fdp_sendfd(sock, fds[i], i > 0);
+    while (r >= 0 && (size_t)done < len) {
+        r = write(sock, (const char *)data + done, len - (size_t)done);
+        if (r > 0)
+            done += r;
+        else if (r < 0 && (nfds > 0 || done > 0)
+                 && (errno == EINTR || errno == EAGAIN)) {
+            if (errno == EAGAIN) /* the message has begun: finish it */
+                fdp_wait(sock, POLLOUT);
+            r = 0;
+        }
+    }
+    fdp_sigpipe_release(&sp, r < 0);
+    if (r < 0 && done == 0)
+        return -1;
+    return done > INT_MAX ? INT_MAX : (int)done;
+}
+
+
+static int
+be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
+        void *buf, size_t buflen, size_t *ret_len, int flags)
+{
+    struct strrecvfd rf;
+    size_t n = 0, extra = 0;
+    ssize_t r;
+    int e;
+
+    if (fdp_room(sock, maxfds) < 0)
+        return -1;
+    for (;;) {
+        if (ioctl(sock, I_RECVFD, &rf) < 0) {
+            e = errno;
+            if (e == EBADMSG)
+                break; /* data at the head: the descriptors are done */
+            if (n + extra == 0) {
+                if (e == EINTR || e == EAGAIN)
+                    return -1;
+                break; /* hang-up and the like: read() tells */
+            }
+            if (e == EINTR)
+                continue;
+            if (e == EAGAIN) {
+                fdp_wait(sock, POLLIN);
+                continue;
+            }
+            fdpass_close_all(fds, n);
+            return -1;
+        }
+        if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(rf.fd, 1) < 0) {
+            (void)close(rf.fd);
+            fdpass_close_all(fds, n);
+            return -1;
+        }
+        if (n < maxfds && extra == 0) {
+            fds[n++] = rf.fd;
+        } else {
+            (void)close(rf.fd); /* more than asked for: EMSGSIZE below */
+            extra++;
+        }
+    }
+    for (;;) {
+        r = read(sock, buf, buflen);
+        if (r >= 0 || n + extra == 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            break;
+        fdp_wait(sock, POLLIN);
+    }
+    if (extra > 0) {
+        fdpass_close_all(fds, n);
+        return fdp_fail(EMSGSIZE);
+    }
+    if (r < 0) {
+        fdpass_close_all(fds, n);
+        return -1;
+    }
+    *ret_nfds = n;
+    if (r == 0 && n == 0)
+        return 0; /* end of stream */
+    *ret_len = (size_t)r;
+    return 1;
+}
+
+static int
+be_socketpair(int ret_fds[2], int flags)
+{
+    /* A SysV pipe is a bidirectional STREAMS pipe. */
+    if (pipe(ret_fds) < 0)
+        return -1;
+    if ((flags & FDPASS_CLOEXEC)
+        && (fdpass_set_cloexec(ret_fds[0], 1) < 0
+            || fdpass_set_cloexec(ret_fds[1], 1) < 0)) {
+        fdpass_close_all(ret_fds, 2);
+        return -1;
+    }
+    return 0;
+}
+
+/* A STREAMS endpoint's path is a file name: no abstract names, no NUL. */
+static int
+fdp_path(const char *path, size_t len, char *out, size_t outlen)
+{
+    if (len == 0)
+        return fdp_fail(ENOENT);
+    if (path[0] == '\0' || memchr(path, '\0', len) != NULL)
+        return fdp_fail(EINVAL);
+    if (len >= outlen)
+        return fdp_fail(ENAMETOOLONG);
+    memcpy(out, path, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* Open an endpoint path; succeeds only where a server end is attached
+ * and alive (connld hands the server a new pipe). */
+static int
+fdp_open_stream(const char *name, int flags)
+{
+    int fd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+    if (fd < 0)
+        return -1;
+    if (!isastream(fd)) {
+        (void)close(fd);
+        return fdp_fail(ECONNREFUSED); /* a plain file: nobody listens */
+    }
+    if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
+        return fdp_close_fail(fd);
+    /* Blocking again, as a connected socket would be. */
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+        return fdp_close_fail(fd);
+    return fd;
+}
+
+static int
+be_listen(const char *path, size_t len, int mode, int backlog, int flags)
+{
+    char name[PATH_MAX];
+    struct stat st;
+    int fds[2], f, live;
+
+    (void)backlog; /* connld queues every open() */
+    if (fdp_path(path, len, name, sizeof(name)) < 0)
+        return -1;
+    /* What is there already: a live endpoint (EADDRINUSE), a dead one
+     * whose server is gone (fdetach it and take the name over), a plain
+     * file left by one (reused), or something else (EEXIST). */
+    if (lstat(name, &st) == 0) {
+        live = fdp_open_stream(name, FDPASS_CLOEXEC);
+        if (live >= 0) {
+            (void)close(live);
+            return fdp_fail(EADDRINUSE);
+        }
+        if (errno != ECONNREFUSED) {
+            if (fdetach(name) < 0 && errno != EINVAL)
+                return -1; /* EINVAL: nothing was attached */
+            if (lstat(name, &st) < 0)
+                return -1;
+        }
+        /* Only an empty file, as be_listen leaves, is taken over. */
+        if (!S_ISREG(st.st_mode) || st.st_size != 0)
+            return fdp_fail(EEXIST);
+    } else if (errno != ENOENT) {
+        return -1;
+    }
+    f = open(name, O_WRONLY | O_CREAT | O_NOCTTY, 0600);
+    if (f < 0)
+        return -1;
+    /* fattach gives the name the file's owner and mode. */
+    if (fchmod(f, (mode_t)(mode >= 0 ? (mode & 07777) : 0666)) < 0)
+        return fdp_close_fail(f);
+    (void)close(f);
+    if (be_socketpair(fds, flags | FDPASS_CLOEXEC) < 0)
+        return -1;
+    if (ioctl(fds[1], I_PUSH, "connld") < 0 || fattach(fds[1], name) < 0) {
+        fdpass_close_all(fds, 2);
+        return -1;
+    }
+    /* The attached name holds its end; the server keeps the other. */
+    (void)close(fds[1]);
+    if (!(flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fds[0], 0) < 0) {
+        (void)fdetach(name);
+        return fdp_close_fail(fds[0]);
+    }
+    return fds[0];
+}
+
+static int
+be_accept(int lsock, uid_t *ret_uid, int flags)
+{
+    struct strrecvfd rf;
+
+    if (ioctl(lsock, I_RECVFD, &rf) < 0)
+        return -1;
+    if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(rf.fd, 1) < 0)
+        return fdp_close_fail(rf.fd);
+    if (ret_uid != NULL)
+        *ret_uid = rf.uid;
+    return rf.fd;
+}
+
+static int
+be_connect(const char *path, size_t len, int flags)
+{
+    char name[PATH_MAX];
+
+    if (fdp_path(path, len, name, sizeof(name)) < 0)
+        return -1;
+    return fdp_open_stream(name, flags);
+}
+
+static int
+be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+#ifdef FDPASS_HAVE_GETPEERUCRED
+    ucred_t *uc = NULL;
+
+    if (getpeerucred(sock, &uc) < 0)
+        return -1;
+    if (ret_pid)
+        *ret_pid = ucred_getpid(uc);
+    if (ret_uid)
+        *ret_uid = ucred_geteuid(uc);
+    if (ret_gid)
+        *ret_gid = ucred_getegid(uc);
+    ucred_free(uc);
+    return 0;
+#else
+    (void)sock;
+    (void)ret_pid;
+    (void)ret_uid;
+    (void)ret_gid;
+    return fdp_fail(ENOSYS);
+#endif
+}
 
 #else /* SCM_RIGHTS */
 /* ---------------------------------------------------------------------
@@ -382,6 +709,19 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
  */
 
 #define BE_NAME "scm_rights"
+
+/* Where SOCK_CLOEXEC is missing, set the flag right after creation. */
+static int
+fdp_cloexec_after(int fd, int flags)
+{
+#ifdef FDP_NO_SOCK_CLOEXEC
+    if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
+        return fdp_close_fail(fd);
+#else
+    (void)flags;
+#endif
+    return fd;
+}
 
 #ifdef FDP_NEED_SO_NOSIGPIPE
 /* macOS, older BSDs: no MSG_NOSIGNAL, so the socket itself is told. */
@@ -395,45 +735,6 @@ fdp_nosigpipe(int sock)
 #else
 # define fdp_nosigpipe(sock) ((void)0)
 #endif
-
-#ifdef FDP_NEED_SIGPIPE_MASK
-/* Neither MSG_NOSIGNAL nor SO_NOSIGPIPE: SIGPIPE is blocked in this thread
- * while sending, and one that the send raised is taken off the pending
- * set before the mask is restored.  One that was pending before stays. */
-struct fdp_sigpipe {
-    sigset_t old;
-    int was_pending;
-};
-
-static void
-fdp_sigpipe_hold(struct fdp_sigpipe *sp)
-{
-    sigset_t set, pending;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    sp->was_pending = sigpending(&pending) == 0
-                      && sigismember(&pending, SIGPIPE) == 1;
-    (void)pthread_sigmask(SIG_BLOCK, &set, &sp->old);
-}
-
-static void
-fdp_sigpipe_release(const struct fdp_sigpipe *sp, int failed)
-{
-    static const struct timespec zero = { 0, 0 };
-    int saved = errno;
-    sigset_t set;
-
-    if (failed && saved == EPIPE && !sp->was_pending) {
-        sigemptyset(&set);
-        sigaddset(&set, SIGPIPE);
-        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-            ;
-    }
-    (void)pthread_sigmask(SIG_SETMASK, &sp->old, NULL);
-    errno = saved;
-}
-#endif /* FDP_NEED_SIGPIPE_MASK */
 
 static int
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
