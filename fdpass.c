@@ -31,6 +31,17 @@
 # include <sys/uio.h>
 # include <sys/un.h>
 # include <sys/wait.h>
+#else
+# ifndef _WIN32_WINNT
+#  define _WIN32_WINNT 0x0601 /* Windows 7: WSA_FLAG_NO_HANDLE_INHERIT */
+# endif
+# include <winsock2.h>
+# include <ws2tcpip.h>
+# include <windows.h>
+# include <fcntl.h>
+# include <io.h>
+# include <stdint.h>
+# include <stdlib.h>
 #endif
 #ifdef FDPASS_BACKEND_STREAMS
 # include <stropts.h>
@@ -402,9 +413,735 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
 
 #if defined(_WIN32)
 /* ---------------------------------------------------------------------
- * Windows: DuplicateHandle / WSADuplicateSocket.  Not written yet.
+ * Windows: a descriptor is a C runtime descriptor over a HANDLE or a
+ * SOCKET, and the connection is a connected TCP socket (spipe makes a
+ * loopback pair).  Windows cannot queue a handle in a socket, so every
+ * message that carries descriptors is an exchange:
+ *
+ *   sender   OFFER   count, data length, data
+ *   receiver WANT    its process id; or "refused" (more descriptors
+ *                    than it takes: EMSGSIZE) or "later" (its table is
+ *                    full: EMFILE; the sender offers again)
+ *   sender   HANDLES each handle duplicated into the receiver with
+ *                    DuplicateHandle, each socket as the
+ *                    WSAPROTOCOL_INFOW of WSADuplicateSocket
+ *   receiver ACK     it owns them now
+ *
+ * A sender that gets no ACK (the receiver died or closed the connection)
+ * closes the handles it pushed (DuplicateHandle with
+ * DUPLICATE_CLOSE_SOURCE on the receiver), so nothing stays behind in a
+ * live receiver.  A socket duplicate cannot be taken back that way; it
+ * lives until the receiving process ends.  A message without descriptors
+ * is an OFFER alone.  So send returns only once the receiver has received:
+ * sending and receiving in one thread of one process cannot work here.
+ *
+ * Every frame starts with 16 bytes: "Fdp1", then type, a, b as 32-bit
+ * little-endian numbers; an entry of HANDLES is kind (1 handle, 2 socket),
+ * length of what follows it, and a 64-bit handle value, then that many
+ * bytes.  So 32- and 64-bit processes understand each other.
  */
-# error "File::FDpasser: the Windows backend is not written yet"
+
+#define BE_NAME "win32"
+
+#define FDP_W_HDR      16
+#define FDP_W_ENTRY    16
+#define FDP_W_OFFER    1u
+#define FDP_W_WANT     2u
+#define FDP_W_HANDLES  3u
+#define FDP_W_ACK      4u
+#define FDP_W_TAKE     0u /* WANT: a = pid */
+#define FDP_W_REFUSE   1u /* WANT: too many descriptors */
+#define FDP_W_LATER    2u /* WANT: no room now, offer again */
+#define FDP_W_FAILED   0xffffffffu /* HANDLES: a; b = the sender's errno */
+#define FDP_W_HANDLE   1u
+#define FDP_W_SOCKET   2u
+
+/* Winsock must be started once per process before the first socket call;
+ * INIT_ONCE makes that safe from any thread and is written only by it. */
+static INIT_ONCE fdp_w_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK
+fdp_w_start(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+    WSADATA wd;
+
+    (void)once;
+    (void)param;
+    (void)ctx;
+    return WSAStartup(MAKEWORD(2, 2), &wd) == 0;
+}
+
+static int
+fdp_w_startup(void)
+{
+    if (!InitOnceExecuteOnce(&fdp_w_once, fdp_w_start, NULL, NULL))
+        return fdp_fail(ENETDOWN);
+    return 0;
+}
+
+/* GetLastError() or WSAGetLastError() as errno, at the point of return. */
+static int
+fdp_w_fail(DWORD e)
+{
+    switch (e) {
+    case WSAEWOULDBLOCK:
+        return fdp_fail(EAGAIN);
+    case WSAEINTR:
+        return fdp_fail(EINTR);
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN:
+    case WSAENOTCONN:
+    case ERROR_BROKEN_PIPE:
+    case ERROR_NO_DATA:
+        return fdp_fail(EPIPE);
+    case WSAENOTSOCK:
+        return fdp_fail(ENOTSOCK);
+    case WSAEMSGSIZE:
+        return fdp_fail(EMSGSIZE);
+    case WSAEMFILE:
+    case ERROR_TOO_MANY_OPEN_FILES:
+        return fdp_fail(EMFILE);
+    case WSAENOBUFS:
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+        return fdp_fail(ENOMEM);
+    case WSAEACCES:
+    case ERROR_ACCESS_DENIED:
+        return fdp_fail(EACCES);
+    case WSAEBADF:
+    case ERROR_INVALID_HANDLE:
+        return fdp_fail(EBADF);
+    case WSAECONNREFUSED:
+        return fdp_fail(ECONNREFUSED);
+    case WSAEADDRINUSE:
+        return fdp_fail(EADDRINUSE);
+    case WSANOTINITIALISED:
+    case WSAENETDOWN:
+        return fdp_fail(ENETDOWN);
+    default:
+        return fdp_fail(EIO);
+    }
+}
+
+static void
+fdp_w_put32(unsigned char *p, unsigned long v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)((v >> 8) & 0xff);
+    p[2] = (unsigned char)((v >> 16) & 0xff);
+    p[3] = (unsigned char)((v >> 24) & 0xff);
+}
+
+static unsigned long
+fdp_w_get32(const unsigned char *p)
+{
+    return (unsigned long)p[0] | ((unsigned long)p[1] << 8)
+           | ((unsigned long)p[2] << 16) | ((unsigned long)p[3] << 24);
+}
+
+static void
+fdp_w_header(unsigned char *p, unsigned long type, unsigned long a,
+             unsigned long b)
+{
+    memcpy(p, "Fdp1", 4);
+    fdp_w_put32(p + 4, type);
+    fdp_w_put32(p + 8, a);
+    fdp_w_put32(p + 12, b);
+}
+
+/* The SOCKET behind a C runtime descriptor: EBADF, or ENOTSOCK. */
+static int
+fdp_w_sock(int fd, SOCKET *ret)
+{
+    intptr_t h = _get_osfhandle(fd);
+    struct sockaddr_storage ss;
+    int len = (int)sizeof(ss);
+
+    if (h == (intptr_t)INVALID_HANDLE_VALUE || h == -2)
+        return fdp_fail(EBADF);
+    if (fdp_w_startup() < 0)
+        return -1;
+    /* getsockname rather than getsockopt: wine answers getsockopt with
+     * WSAENOTSOCK for an inherited socket.  An unbound socket fails with
+     * WSAEINVAL, which still says "socket"; anything else (WSAENOTSOCK,
+     * or wine's WSAEOPNOTSUPP for a file) says it is not one. */
+    if (GetFileType((HANDLE)h) != FILE_TYPE_PIPE
+        || (getsockname((SOCKET)h, (struct sockaddr *)&ss, &len) != 0
+            && WSAGetLastError() != WSAEINVAL))
+        return fdp_fail(ENOTSOCK);
+    *ret = (SOCKET)h;
+    return 0;
+}
+
+/* Wait until s is readable (or writable), for the rest of an exchange. */
+static void
+fdp_w_wait(SOCKET s, int write)
+{
+    fd_set set;
+
+    FD_ZERO(&set);
+    FD_SET(s, &set);
+    (void)select(0, write ? NULL : &set, write ? &set : NULL, NULL, NULL);
+}
+
+/*
+ * Send all of buf.  begun says the exchange has started: then a
+ * non-blocking socket is waited on rather than left half written.
+ * Otherwise EAGAIN before the first byte is returned as such.
+ */
+static int
+fdp_w_sendall(SOCKET s, const void *buf, size_t len, int begun)
+{
+    const char *p = (const char *)buf;
+    int r, e;
+
+    while (len > 0) {
+        r = send(s, p, len > INT_MAX ? INT_MAX : (int)len, 0);
+        if (r == SOCKET_ERROR) {
+            e = WSAGetLastError();
+            if ((e == WSAEWOULDBLOCK && begun) || e == WSAEINTR) {
+                if (e == WSAEWOULDBLOCK)
+                    fdp_w_wait(s, 1);
+                continue;
+            }
+            return fdp_w_fail((DWORD)e);
+        }
+        p += r;
+        len -= (size_t)r;
+        begun = 1;
+    }
+    return 0;
+}
+
+/* Receive exactly len bytes.  Returns 1, or 0 when the stream ended
+ * before the first byte of a frame that had not begun; an end in the
+ * middle is EPIPE. */
+static int
+fdp_w_recvall(SOCKET s, void *buf, size_t len, int begun)
+{
+    char *p = (char *)buf;
+    int r, e;
+
+    while (len > 0) {
+        r = recv(s, p, len > INT_MAX ? INT_MAX : (int)len, 0);
+        if (r == 0)
+            return begun ? fdp_fail(EPIPE) : 0;
+        if (r == SOCKET_ERROR) {
+            e = WSAGetLastError();
+            if ((e == WSAEWOULDBLOCK && begun) || e == WSAEINTR) {
+                if (e == WSAEWOULDBLOCK)
+                    fdp_w_wait(s, 0);
+                continue;
+            }
+            return fdp_w_fail((DWORD)e);
+        }
+        p += r;
+        len -= (size_t)r;
+        begun = 1;
+    }
+    return 1;
+}
+
+/* Read a frame header of the given type into a and b. */
+static int
+fdp_w_expect(SOCKET s, unsigned long type, unsigned long *a,
+             unsigned long *b, int begun)
+{
+    unsigned char h[FDP_W_HDR];
+    int r = fdp_w_recvall(s, h, sizeof(h), begun);
+
+    if (r <= 0)
+        return r;
+    if (memcmp(h, "Fdp1", 4) != 0 || fdp_w_get32(h + 4) != type)
+        return fdp_fail(EBADMSG);
+    *a = fdp_w_get32(h + 8);
+    *b = fdp_w_get32(h + 12);
+    return 1;
+}
+
+/* Is fd a socket?  1, 0, or -1 and EBADF. */
+int
+fdpass_is_socket(int fd)
+{
+    SOCKET s;
+
+    if (fdp_w_sock(fd, &s) == 0)
+        return 1;
+    return errno == ENOTSOCK ? 0 : -1;
+}
+
+int
+fdpass_set_cloexec(int fd, int on)
+{
+    intptr_t h = _get_osfhandle(fd);
+
+    if (h == (intptr_t)INVALID_HANDLE_VALUE || h == -2)
+        return fdp_fail(EBADF);
+    /* Not inherited by programs started later: Windows's close-on-exec. */
+    if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
+                              on ? 0 : HANDLE_FLAG_INHERIT))
+        return fdp_w_fail(GetLastError());
+    return 0;
+}
+
+int
+fdpass_getfl(int fd)
+{
+    if (_get_osfhandle(fd) == (intptr_t)INVALID_HANDLE_VALUE)
+        return fdp_fail(EBADF);
+    return _O_RDWR; /* a handle's access cannot be asked for */
+}
+
+int
+fdpass_fopen_mode(int fd, const char **ret_mode)
+{
+    if (fdpass_getfl(fd) < 0)
+        return -1;
+    *ret_mode = "w+";
+    return 0;
+}
+
+/* Take back what was pushed into proc for a receiver that never
+ * acknowledged. */
+static void
+fdp_w_revoke(HANDLE proc, const unsigned long long *pushed, size_t n)
+{
+    HANDLE back;
+    size_t i;
+
+    /* Brought back here and closed: a NULL target process, the shorter
+     * form, is refused by wine. */
+    for (i = 0; i < n; i++)
+        if (pushed[i] != 0
+            && DuplicateHandle(proc, (HANDLE)(uintptr_t)pushed[i],
+                               GetCurrentProcess(), &back, 0, FALSE,
+                               DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
+            CloseHandle(back);
+}
+
+static int
+be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
+{
+    static const char zero = 0;
+    unsigned char hdr[FDP_W_HDR];
+    unsigned long long pushed[FDPASS_MAX];
+    unsigned char kind[FDPASS_MAX];
+    intptr_t h[FDPASS_MAX];
+    unsigned char *frame, *p;
+    size_t i, size;
+    unsigned long a, b;
+    HANDLE proc;
+    SOCKET s;
+    int r, e;
+
+    if (fdp_w_sock(sock, &s) < 0)
+        return -1;
+    for (i = 0; i < nfds; i++) {
+        SOCKET t;
+
+        h[i] = _get_osfhandle(fds[i]);
+        if (h[i] == (intptr_t)INVALID_HANDLE_VALUE || h[i] == -2)
+            return fdp_fail(EBADF);
+        kind[i] = fdp_w_sock(fds[i], &t) == 0 ? FDP_W_SOCKET : FDP_W_HANDLE;
+    }
+    if (len == 0) {
+        data = &zero;
+        len = 1;
+    }
+    if (len > 0xffffffffu)
+        return fdp_fail(EMSGSIZE);
+    fdp_w_header(hdr, FDP_W_OFFER, (unsigned long)nfds, (unsigned long)len);
+    if (fdp_w_sendall(s, hdr, sizeof(hdr), 0) < 0)
+        return -1;
+    for (;;) {
+        if (fdp_w_sendall(s, data, len, 1) < 0)
+            return -1;
+        if (nfds == 0)
+            return len > INT_MAX ? INT_MAX : (int)len;
+        r = fdp_w_expect(s, FDP_W_WANT, &a, &b, 1);
+        if (r <= 0)
+            return r == 0 ? fdp_fail(EPIPE) : -1;
+        if (b == FDP_W_REFUSE) /* the receiver fails with EMSGSIZE */
+            return len > INT_MAX ? INT_MAX : (int)len;
+        if (b != FDP_W_LATER)
+            break;
+        /* The receiver's table is full: offer again, and wait. */
+        if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+            return -1;
+    }
+    if (b != FDP_W_TAKE)
+        return fdp_fail(EBADMSG);
+
+    size = FDP_W_HDR + nfds * FDP_W_ENTRY;
+    for (i = 0; i < nfds; i++)
+        if (kind[i] == FDP_W_SOCKET)
+            size += sizeof(WSAPROTOCOL_INFOW);
+    frame = (unsigned char *)malloc(size);
+    proc = OpenProcess(PROCESS_DUP_HANDLE, FALSE, (DWORD)a);
+    e = frame == NULL ? ENOMEM : 0;
+    if (e == 0 && proc == NULL) {
+        fdp_w_fail(GetLastError());
+        e = errno;
+    }
+    memset(pushed, 0, sizeof(pushed));
+    p = frame + FDP_W_HDR;
+    for (i = 0; i < nfds && e == 0; i++) {
+        HANDLE dup = NULL;
+
+        fdp_w_put32(p, kind[i]);
+        if (kind[i] == FDP_W_SOCKET) {
+            WSAPROTOCOL_INFOW info;
+
+            if (WSADuplicateSocketW((SOCKET)h[i], (DWORD)a, &info) != 0) {
+                fdp_w_fail((DWORD)WSAGetLastError());
+                e = errno;
+                break;
+            }
+            fdp_w_put32(p + 4, sizeof(info));
+            memset(p + 8, 0, 8);
+            memcpy(p + FDP_W_ENTRY, &info, sizeof(info));
+            p += FDP_W_ENTRY + sizeof(info);
+        } else {
+            if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)h[i], proc,
+                                 &dup, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+                fdp_w_fail(GetLastError());
+                e = errno;
+                break;
+            }
+            pushed[i] = (unsigned long long)(uintptr_t)dup;
+            fdp_w_put32(p + 4, 0);
+            fdp_w_put32(p + 8, (unsigned long)(pushed[i] & 0xffffffffu));
+            fdp_w_put32(p + 12, (unsigned long)(pushed[i] >> 32));
+            p += FDP_W_ENTRY;
+        }
+    }
+    if (e != 0) {
+        /* Tell the receiver, which is waiting, and take back what went. */
+        if (proc != NULL)
+            fdp_w_revoke(proc, pushed, nfds);
+        fdp_w_header(hdr, FDP_W_HANDLES, FDP_W_FAILED, (unsigned long)e);
+        (void)fdp_w_sendall(s, hdr, sizeof(hdr), 1);
+        if (proc != NULL)
+            CloseHandle(proc);
+        free(frame);
+        return fdp_fail(e);
+    }
+    fdp_w_header(frame, FDP_W_HANDLES, (unsigned long)nfds, 0);
+    r = fdp_w_sendall(s, frame, (size_t)(p - frame), 1);
+    free(frame);
+    if (r == 0)
+        r = fdp_w_expect(s, FDP_W_ACK, &a, &b, 1);
+    if (r <= 0) {
+        /* No ACK: the receiver is gone or closed the connection. */
+        e = r == 0 ? EPIPE : errno;
+        fdp_w_revoke(proc, pushed, nfds);
+        CloseHandle(proc);
+        return fdp_fail(e == EBADMSG ? EBADMSG : EPIPE);
+    }
+    CloseHandle(proc);
+    return len > INT_MAX ? INT_MAX : (int)len;
+}
+
+/* Can this process's descriptor table take n more?  Slots are taken on
+ * the NUL device and given back. */
+static int
+fdp_w_room(size_t n)
+{
+    int got[FDPASS_MAX];
+    size_t i, k;
+    int e = 0;
+
+    for (k = 0; k < n; k++) {
+        got[k] = _open("NUL", _O_RDONLY | _O_NOINHERIT);
+        if (got[k] < 0) {
+            /* A full table is EMFILE here as everywhere (wine's C
+             * runtime says ENFILE). */
+            e = errno == ENFILE ? EMFILE : errno;
+            break;
+        }
+    }
+    for (i = 0; i < k; i++)
+        _close(got[i]);
+    return e == 0 ? 0 : fdp_fail(e);
+}
+
+/* Turn one entry of HANDLES into a descriptor; -1 with errno (the entry
+ * is closed then). */
+static int
+fdp_w_adopt(unsigned long kind, unsigned long long value,
+            const WSAPROTOCOL_INFOW *info, int flags)
+{
+    intptr_t h;
+    int fd;
+
+    if (kind == FDP_W_SOCKET) {
+        SOCKET t = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                              FROM_PROTOCOL_INFO, (LPWSAPROTOCOL_INFOW)info,
+                              0, WSA_FLAG_OVERLAPPED);
+
+        if (t == INVALID_SOCKET)
+            return fdp_w_fail((DWORD)WSAGetLastError());
+        h = (intptr_t)t;
+    } else {
+        h = (intptr_t)(uintptr_t)value;
+    }
+    if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
+                              (flags & FDPASS_CLOEXEC) ? 0
+                                                       : HANDLE_FLAG_INHERIT)) {
+        int e = fdp_w_fail(GetLastError()), saved = errno;
+
+        (void)e;
+        if (kind == FDP_W_SOCKET)
+            closesocket((SOCKET)h);
+        else
+            CloseHandle((HANDLE)h);
+        return fdp_fail(saved);
+    }
+    fd = _open_osfhandle(h, _O_BINARY);
+    if (fd < 0) {
+        int saved = errno;
+
+        if (kind == FDP_W_SOCKET)
+            closesocket((SOCKET)h);
+        else
+            CloseHandle((HANDLE)h);
+        return fdp_fail(saved);
+    }
+    return fd;
+}
+
+static int
+be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
+        void *buf, size_t buflen, size_t *ret_len, int flags)
+{
+    unsigned char hdr[FDP_W_HDR], ent[FDP_W_ENTRY];
+    char scrap[512];
+    unsigned long nfds, dlen, a, b, kind, elen;
+    unsigned long long value;
+    size_t got, left, i, n = 0;
+    WSAPROTOCOL_INFOW info;
+    SOCKET s;
+    int r, fd, e = 0;
+
+    if (fdp_w_sock(sock, &s) < 0)
+        return -1;
+    r = fdp_w_expect(s, FDP_W_OFFER, &nfds, &dlen, 0);
+    if (r <= 0)
+        return r; /* 0: end of stream */
+    if (nfds > FDPASS_MAX)
+        return fdp_fail(EBADMSG);
+    got = dlen < buflen ? dlen : buflen;
+    if (fdp_w_recvall(s, buf, got, 1) < 0)
+        return -1;
+    /* Data beyond buflen belongs to this message: it is read and dropped. */
+    for (left = dlen - got; left > 0; left -= got) {
+        got = left < sizeof(scrap) ? left : sizeof(scrap);
+        if (fdp_w_recvall(s, scrap, got, 1) < 0)
+            return -1;
+    }
+    *ret_len = dlen < buflen ? dlen : buflen;
+    if (nfds == 0)
+        return 1;
+    if (nfds > maxfds) {
+        fdp_w_header(hdr, FDP_W_WANT, 0, FDP_W_REFUSE);
+        if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+            return -1;
+        return fdp_fail(EMSGSIZE);
+    }
+    if (fdp_w_room(nfds) < 0) {
+        e = errno;
+        fdp_w_header(hdr, FDP_W_WANT, 0, FDP_W_LATER);
+        if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+            return -1;
+        return fdp_fail(e); /* offered again; the next call gets it */
+    }
+    fdp_w_header(hdr, FDP_W_WANT, (unsigned long)GetCurrentProcessId(),
+                 FDP_W_TAKE);
+    if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+        return -1;
+    r = fdp_w_expect(s, FDP_W_HANDLES, &a, &b, 1);
+    if (r <= 0)
+        return r == 0 ? fdp_fail(EPIPE) : -1;
+    if (a == FDP_W_FAILED)
+        return fdp_fail(b > 0 && b < 0x10000 ? (int)b : EIO);
+    if (a != nfds)
+        return fdp_fail(EBADMSG);
+    /* Every entry is read, and each adopted or closed, before the ACK. */
+    for (i = 0; i < nfds; i++) {
+        if (fdp_w_recvall(s, ent, sizeof(ent), 1) <= 0)
+            break;
+        kind = fdp_w_get32(ent);
+        elen = fdp_w_get32(ent + 4);
+        value = (unsigned long long)fdp_w_get32(ent + 8)
+                | ((unsigned long long)fdp_w_get32(ent + 12) << 32);
+        if (kind == FDP_W_SOCKET) {
+            if (elen != sizeof(info)) {
+                errno = EBADMSG;
+                break;
+            }
+            if (fdp_w_recvall(s, &info, sizeof(info), 1) <= 0)
+                break;
+        } else if (kind != FDP_W_HANDLE || elen != 0) {
+            errno = EBADMSG;
+            break;
+        }
+        if (e != 0) {
+            /* After a failure the rest are only closed. */
+            if (kind == FDP_W_HANDLE)
+                CloseHandle((HANDLE)(uintptr_t)value);
+            else if ((fd = fdp_w_adopt(kind, value, &info, 0)) >= 0)
+                _close(fd);
+            continue;
+        }
+        fd = fdp_w_adopt(kind, value, &info, flags);
+        if (fd < 0)
+            e = errno;
+        else
+            fds[n++] = fd;
+    }
+    if (i < nfds) {
+        /* The exchange broke: no ACK, so the sender takes back the rest. */
+        e = errno;
+        fdpass_close_all(fds, n);
+        return fdp_fail(e);
+    }
+    fdp_w_header(hdr, FDP_W_ACK, 0, 0);
+    if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0 && e == 0)
+        e = errno;
+    if (e != 0) {
+        fdpass_close_all(fds, n);
+        return fdp_fail(e);
+    }
+    *ret_nfds = n;
+    return 1;
+}
+
+/* A descriptor over a socket, inheritable or not. */
+static int
+fdp_w_fd(SOCKET t, int flags)
+{
+    int fd;
+
+    if (!SetHandleInformation((HANDLE)t, HANDLE_FLAG_INHERIT,
+                              (flags & FDPASS_CLOEXEC) ? 0
+                                                       : HANDLE_FLAG_INHERIT)) {
+        int e = fdp_w_fail(GetLastError()), saved = errno;
+
+        (void)e;
+        closesocket(t);
+        return fdp_fail(saved);
+    }
+    fd = _open_osfhandle((intptr_t)t, _O_BINARY);
+    if (fd < 0) {
+        int saved = errno;
+
+        closesocket(t);
+        return fdp_fail(saved);
+    }
+    return fd;
+}
+
+static SOCKET
+fdp_w_tcp(void)
+{
+    return WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                      WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+}
+
+static int
+be_socketpair(int ret_fds[2], int flags)
+{
+    struct sockaddr_in addr, mine, peer;
+    SOCKET l, c = INVALID_SOCKET, a = INVALID_SOCKET;
+    int alen, tries, one = 1;
+    DWORD e = 0;
+
+    if (fdp_w_startup() < 0)
+        return -1;
+    l = fdp_w_tcp();
+    if (l == INVALID_SOCKET)
+        return fdp_w_fail((DWORD)WSAGetLastError());
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    alen = (int)sizeof(addr);
+    if (setsockopt(l, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (char *)&one,
+                   sizeof(one)) != 0
+        || bind(l, (struct sockaddr *)&addr, sizeof(addr)) != 0
+        || getsockname(l, (struct sockaddr *)&addr, &alen) != 0
+        || listen(l, 1) != 0
+        || (c = fdp_w_tcp()) == INVALID_SOCKET
+        || connect(c, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        e = (DWORD)WSAGetLastError();
+    } else {
+        alen = (int)sizeof(mine);
+        if (getsockname(c, (struct sockaddr *)&mine, &alen) != 0)
+            e = (DWORD)WSAGetLastError();
+        /* Only our own connect is taken, not another process's. */
+        for (tries = 0; e == 0 && tries < 16; tries++) {
+            alen = (int)sizeof(peer);
+            a = accept(l, (struct sockaddr *)&peer, &alen);
+            if (a == INVALID_SOCKET) {
+                e = (DWORD)WSAGetLastError();
+                break;
+            }
+            if (peer.sin_port == mine.sin_port
+                && peer.sin_addr.s_addr == mine.sin_addr.s_addr)
+                break;
+            closesocket(a);
+            a = INVALID_SOCKET;
+        }
+        if (e == 0 && a == INVALID_SOCKET)
+            e = WSAECONNREFUSED;
+    }
+    closesocket(l);
+    if (e != 0) {
+        if (c != INVALID_SOCKET)
+            closesocket(c);
+        return fdp_w_fail(e);
+    }
+    ret_fds[0] = fdp_w_fd(a, flags);
+    if (ret_fds[0] < 0) {
+        int saved = errno;
+
+        closesocket(c);
+        return fdp_fail(saved);
+    }
+    ret_fds[1] = fdp_w_fd(c, flags);
+    if (ret_fds[1] < 0)
+        return fdp_close_fail(ret_fds[0]);
+    return 0;
+}
+
+/* Named endpoints and peer credentials have no Windows form here. */
+static int
+be_listen(const char *path, size_t len, int mode, int backlog, int flags)
+{
+    (void)path; (void)len; (void)mode; (void)backlog; (void)flags;
+    return fdp_fail(ENOSYS);
+}
+
+static int
+be_accept(int lsock, uid_t *ret_uid, int flags)
+{
+    (void)lsock; (void)ret_uid; (void)flags;
+    return fdp_fail(ENOSYS);
+}
+
+static int
+be_connect(const char *path, size_t len, int flags)
+{
+    (void)path; (void)len; (void)flags;
+    return fdp_fail(ENOSYS);
+}
+
+static int
+be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+    (void)sock; (void)ret_pid; (void)ret_uid; (void)ret_gid;
+    return fdp_fail(ENOSYS);
+}
 
 #elif defined(FDPASS_BACKEND_STREAMS)
 /* ---------------------------------------------------------------------

@@ -16,6 +16,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#ifdef _WIN32
+/* Windows has no uid_t or gid_t; they are declared as Perl's win32.h
+ * declares them.  A program that has them already defines
+ * FDPASS_HAVE_UID_T. */
+# ifndef FDPASS_HAVE_UID_T
+typedef long uid_t;
+typedef long gid_t;
+# endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
