@@ -737,6 +737,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 
     if (fdp_w_sock(sock, &s) < 0)
         return -1;
+    e = errno;
     for (i = 0; i < nfds; i++) {
         SOCKET t;
 
@@ -745,6 +746,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
             return fdp_fail(EBADF);
         kind[i] = fdp_w_sock(fds[i], &t) == 0 ? FDP_W_SOCKET : FDP_W_HANDLE;
     }
+    errno = e; /* asking left ENOTSOCK */
     if (len == 0) {
         data = &zero;
         len = 1;
@@ -915,14 +917,15 @@ static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         void *buf, size_t buflen, size_t *ret_len, int flags)
 {
-    unsigned char hdr[FDP_W_HDR], ent[FDP_W_ENTRY];
+    unsigned char hdr[FDP_W_HDR], ent[FDP_W_ENTRY], kinds[FDPASS_MAX];
+    unsigned long long vals[FDPASS_MAX];
+    int out[FDPASS_MAX];
     char scrap[512];
-    unsigned long nfds, dlen, a, b, kind, elen;
-    unsigned long long value;
-    size_t got, left, i, n = 0;
+    unsigned long nfds, dlen, a, b, elen;
+    size_t got, left, i;
     WSAPROTOCOL_INFOW info;
     SOCKET s;
-    int r, fd, e = 0;
+    int r, e = 0;
 
     if (fdp_w_sock(sock, &s) < 0)
         return -1;
@@ -967,53 +970,60 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         return fdp_fail(b > 0 && b < 0x10000 ? (int)b : EIO);
     if (a != nfds)
         return fdp_fail(EBADMSG);
-    /* Every entry is read, and each adopted or closed, before the ACK. */
+    /*
+     * Sockets are made as their entries arrive (the sender cannot take
+     * them back).  Handles are adopted only once the whole frame is in: if
+     * it breaks off, the sender, getting no ACK, takes them back, and a
+     * handle closed here could by then be another one of ours.
+     */
     for (i = 0; i < nfds; i++) {
+        out[i] = -1;
+        vals[i] = 0;
         if (fdp_w_recvall(s, ent, sizeof(ent), 1) <= 0)
             break;
-        kind = fdp_w_get32(ent);
+        kinds[i] = (unsigned char)fdp_w_get32(ent);
         elen = fdp_w_get32(ent + 4);
-        value = (unsigned long long)fdp_w_get32(ent + 8)
-                | ((unsigned long long)fdp_w_get32(ent + 12) << 32);
-        if (kind == FDP_W_SOCKET) {
-            if (elen != sizeof(info)) {
-                errno = EBADMSG;
-                break;
-            }
+        vals[i] = (unsigned long long)fdp_w_get32(ent + 8)
+                  | ((unsigned long long)fdp_w_get32(ent + 12) << 32);
+        if (kinds[i] == FDP_W_SOCKET && elen == sizeof(info)) {
             if (fdp_w_recvall(s, &info, sizeof(info), 1) <= 0)
                 break;
-        } else if (kind != FDP_W_HANDLE || elen != 0) {
+            out[i] = fdp_w_adopt(FDP_W_SOCKET, 0, &info,
+                                 e == 0 ? flags : FDPASS_CLOEXEC);
+            if (out[i] < 0 && e == 0)
+                e = errno;
+        } else if (kinds[i] != FDP_W_HANDLE || elen != 0) {
             errno = EBADMSG;
             break;
         }
-        if (e != 0) {
-            /* After a failure the rest are only closed. */
-            if (kind == FDP_W_HANDLE)
-                CloseHandle((HANDLE)(uintptr_t)value);
-            else if ((fd = fdp_w_adopt(kind, value, &info, 0)) >= 0)
-                _close(fd);
-            continue;
-        }
-        fd = fdp_w_adopt(kind, value, &info, flags);
-        if (fd < 0)
-            e = errno;
-        else
-            fds[n++] = fd;
     }
     if (i < nfds) {
-        /* The exchange broke: no ACK, so the sender takes back the rest. */
+        /* The exchange broke: no ACK, so the sender takes back the
+         * handles; the sockets made here are closed. */
         e = errno;
-        fdpass_close_all(fds, n);
+        fdpass_close_all(out, i + 1);
         return fdp_fail(e);
+    }
+    for (i = 0; i < nfds; i++) {
+        if (kinds[i] != FDP_W_HANDLE)
+            continue;
+        if (e != 0) { /* after a failure the rest are only closed */
+            CloseHandle((HANDLE)(uintptr_t)vals[i]);
+            continue;
+        }
+        out[i] = fdp_w_adopt(FDP_W_HANDLE, vals[i], NULL, flags);
+        if (out[i] < 0)
+            e = errno;
     }
     fdp_w_header(hdr, FDP_W_ACK, 0, 0);
     if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0 && e == 0)
         e = errno;
     if (e != 0) {
-        fdpass_close_all(fds, n);
+        fdpass_close_all(out, nfds);
         return fdp_fail(e);
     }
-    *ret_nfds = n;
+    memcpy(fds, out, nfds * sizeof(int));
+    *ret_nfds = nfds;
     return 1;
 }
 
