@@ -122,7 +122,8 @@ from it with C<readline>/C<read>, or use C<sysread>.
 =head3 ($end1, $end2) = spipe()
 
 Two connected endpoints, IO::Handle objects, for use across C<fork>: an
-C<AF_UNIX> C<SOCK_STREAM> socket pair.  Each end can send and receive.
+C<AF_UNIX> C<SOCK_STREAM> socket pair (a STREAMS pipe on SysV builds, a
+loopback TCP pair on Windows; see L</PORTABILITY>).  Each end can send and receive.
 Returns the empty list on failure with C<$!> set (C<EMFILE>, C<ENFILE>).
 
 =head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n])
@@ -287,7 +288,8 @@ result: the descriptors come with the bytes they were sent with.
 
 The credentials of the process at the other end, as the kernel recorded
 them when the connection was made (C<SO_PEERCRED> on Linux; C<getpeereid>
-on the BSDs and macOS, where C<$pid> is undef).  For an endpoint made by
+on the BSDs and macOS, where C<$pid> is undef; C<getpeerucred> on
+illumos; C<ENOSYS> where the system has none of them).  For an endpoint made by
 C<endp_connect> or C<serv_accept_fh> that is the process at the other
 end.  For C<spipe> ends it is whoever called C<spipe> (both ends report
 the creator, before and after C<fork>), so use it to check who made the
@@ -465,26 +467,97 @@ reference, an unknown C<endp_create> option.
 
 =head1 PORTABILITY
 
-The backend is chosen when the C core is compiled:
+The backend is chosen when the C core is compiled, by what compiles
+there, never by a table of system names: F<Makefile.PL> tries a small
+program with C<SCM_RIGHTS>, then one with STREAMS's C<I_SENDFD>; C<_WIN32>
+selects Windows.  C<FDPASS_BACKEND=streams perl Makefile.PL> (or
+C<=scm_rights>) forces one.  C<File::FDpasser::_backend()> names the one
+built, and C<File::FDpasser::_features()> lists what the build found
+(C<cmsg_cloexec nosignal sock_cloexec accept4 pipe2 peer_cred posix_spawn>
+on Linux).
 
 =over
 
 =item SCM_RIGHTS over C<AF_UNIX> stream sockets - Linux, the BSDs,
-macOS, illumos.  Built and tested (the whole suite) on Debian 12, x86_64,
-Linux 6.x, perl 5.36 with threads.  The fallbacks for systems without
-C<MSG_NOSIGNAL>, C<MSG_CMSG_CLOEXEC>, C<SOCK_CLOEXEC> or C<SO_PEERCRED>
-(macOS, older BSDs) are in the code but have not yet been built or run
-with those features hidden.
+macOS, illumos
 
-=item SysV STREAMS (C<I_SENDFD>/C<I_RECVFD>) and Windows
-(C<DuplicateHandle>, C<WSADuplicateSocket>) - have their places in
-F<fdpass.c> but are not written yet; building for them stops with an
-error that says so.
+Built and tested (the whole suite) on Debian 12, x86_64, Linux 6.x, perl
+5.36 with threads.  C<make fallback-test> builds it again with
+C<MSG_CMSG_CLOEXEC>, C<MSG_NOSIGNAL>, C<SOCK_CLOEXEC>, C<SO_PEERCRED>,
+C<accept4>, C<pipe2> and C<posix_spawn> hidden, as on macOS and older
+BSDs, and runs the whole suite on that build.  There close-on-exec is set
+with C<fcntl> right after each descriptor arrives or is made (a C<fork>
+and C<exec> in another thread at that moment could inherit it); SIGPIPE is
+blocked in the sending thread around each send where neither
+C<MSG_NOSIGNAL> nor C<SO_NOSIGPIPE> exists, and one the send raised is
+discarded; without C<SO_PEERCRED> or C<getpeereid>, C<peer_cred> fails
+with C<ENOSYS> and C<serv_accept_fh> sets C<$uid> to undef.  Not run here:
+the C<SO_NOSIGPIPE> and C<getpeereid> calls themselves, which Linux lacks.
+
+=item SysV STREAMS - Solaris, illumos and other SVR4 systems
+
+Compiled, not run: C<make streams-check> compiles F<fdpass.c> with
+C<-Wall -Wextra -Werror> against F<t/streams/>, headers that declare the
+interface exactly as the illumos manual pages give it.  C<spipe> is a
+C<pipe()> (a bidirectional STREAMS pipe there).  A message is its
+descriptors, each sent with C<ioctl(I_SENDFD)>, then its data; the
+receiver takes descriptors with C<I_RECVFD> until data is at the head of
+the stream.  C<endp_create> pushes C<connld> on a pipe end and
+C<fattach>es it to C<$path>, which must be absent or an empty regular file
+(what an earlier endpoint leaves behind); anything else is C<EEXIST>.  A
+live endpoint there is C<EADDRINUSE>; a dead one (its server gone) is
+C<fdetach>ed and taken over, so, as with a socket node, the name stays
+until the next C<endp_create> on it.  C<endp_connect> is C<open> plus
+C<isastream> (a plain file there is C<ECONNREFUSED>).  C<serv_accept_fh>'s
+C<$uid> is the one C<I_RECVFD> reports; C<peer_cred> uses C<getpeerucred>
+where F<Makefile.PL> finds it, and fails with C<ENOSYS> otherwise.
+Close-on-exec is set right after receipt; the backlog is ignored (each
+C<open> is queued by C<connld>); abstract names are C<EINVAL>.
+
+=item Windows (mingw-w64)
+
+The C core and its C tests only: C<make wintest> cross-compiles
+F<fdpass.c> and F<t/c/win.c> with mingw-w64 (x86_64) and runs them under
+wine 8 (Debian's C<wine64>, no display): two Windows processes pass a
+file, a pipe and sockets and read them back, several in one message with
+data, C<EMSGSIZE>, a full table, end of stream, and receivers that die or
+hang up halfway, with the handles of both sides counted.  The XS has not
+been built for Windows: there is no Windows perl here.
+
+A descriptor is a C runtime descriptor; the connection is a connected
+socket (C<spipe> makes a loopback TCP pair and accepts only its own
+connection).  Windows cannot queue a handle in a socket, so a message
+with descriptors is an exchange: the sender offers it (count and data);
+the receiver answers with its process id; the sender duplicates each
+handle into the receiver with C<DuplicateHandle> and describes each socket
+with C<WSADuplicateSocket>; the receiver acknowledges.  A sender that gets
+no acknowledgement (the receiver died or hung up) closes the handles it
+pushed into the receiver again, so nothing is left behind in a live
+receiver; a socket duplicate cannot be taken back and lives until the
+receiving process ends.  Too many descriptors are refused before any is
+duplicated (the receiver gets C<EMSGSIZE>); a receiver whose table is full
+gets C<EMFILE> and the sender offers the same message again, waiting.
+Every frame starts with 16 bytes (C<"Fdp1">, then type and two numbers,
+32-bit little-endian; handle values are 64-bit), so 32- and 64-bit
+processes understand each other; only 64-bit processes were run.
+
+What follows from that: C<send_file> and C<send_fds> return only once
+the receiver has taken the message, so both processes must be running and
+one thread cannot send to itself.  On a non-blocking endpoint C<recv_*>
+fails with C<EAGAIN> only before a message begins; an exchange once begun
+is finished, waiting if it must.  Data beyond C<$max_bytes> is read and
+dropped (a message is a unit).  Close-on-exec means "not inherited"
+(C<HANDLE_FLAG_INHERIT>).  C<get_fopen_mode> is always C<w+> and
+C<my_getfl> C<O_RDWR> (a handle's access cannot be asked for).
+C<endp_create>, C<endp_connect>, C<serv_accept_fh>, C<peer_cred> and
+C<spawn> fail with C<ENOSYS>.  Under wine 8, a socket a process inherited
+cannot send (C<WSAENOTSOCK>); sockets received through this module can.
 
 =back
 
 Abstract endpoint names are Linux's alone.  Credentials: Linux gives
-pid, uid and gid; the BSDs and macOS uid and gid.
+pid, uid and gid; the BSDs and macOS uid and gid; illumos (STREAMS)
+pid, uid and gid from C<getpeerucred>.
 
 Scripts from 0.09 run unchanged, with one exception that is perl's, not
 this module's: the manual's C<die ... if !defined(@fd)> no longer compiles
@@ -495,7 +568,7 @@ since perl 5.22; write C<if !@fd>.
 C<make test> runs the suite: every test passes descriptors between real
 processes, and talks to real peers (IO::FDPass, Python's
 C<socket.send_fds>, a C program on F<fdpass.h>) where they are installed.
-Three more targets hold the code to stricter tools:
+Three targets hold the code to stricter tools:
 
 =over
 
@@ -523,6 +596,12 @@ close every one it does not hand over.
 
 =back
 
+Three more check the other platforms the best way a Linux machine can
+(L</PORTABILITY>): C<make fallback-test> (the whole suite with the modern
+Linux features hidden), C<make streams-check> (the STREAMS backend
+compiled against the illumos interface) and C<make wintest> (the Windows
+backend under wine).
+
 =head1 C API
 
 F<fdpass.h> and F<fdpass.c> need no Perl.  Compile F<fdpass.c> into a
@@ -546,6 +625,8 @@ retries C<EINTR> itself, so the caller can deal with its signals first.
                          gid_t *ret_gid);
     int fdpass_set_cloexec(int fd, int on);
     int fdpass_fopen_mode(int fd, const char **ret_mode);
+    const char *fdpass_backend(void);  /* "scm_rights", "streams", "win32" */
+    const char *fdpass_features(void); /* what the build found, as words */
     int fdpass_spawn(char *const argv[], char *const envp[],
                      const struct fdpass_inherit *fds, size_t nfds,
                      const char *dir, int dirfd, int flags, pid_t *ret_pid);
