@@ -8,6 +8,8 @@
 #include "XSUB.h"
 #include "ppport.h"
 
+/* perl.h declares uid_t and gid_t everywhere, Windows included. */
+#define FDPASS_HAVE_UID_T 1
 #include "fdpass.h"
 
 typedef int fdpass_handle;
