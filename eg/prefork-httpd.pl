@@ -1,0 +1,298 @@
+#!/usr/bin/perl
+# prefork-httpd.pl - a small pre-fork HTTP/1.1 server, two ways.
+#
+#   prefork-httpd.pl --listen HOST:PORT [--workers N] [--mode pass|accept]
+#                    [--control PATH] [--takeover PATH]
+#
+# --mode pass (the default): the parent accepts every connection and hands
+# it with send_file to the least busy worker; each worker reports back
+# when it is done with one.  --mode accept: the workers all accept on the
+# listening socket they inherited, the classic design, for comparison.
+#
+# Every answer is 200 with a body naming the worker and the server
+# ("worker W of server S").  /sleep/SECONDS waits that long
+# first.  Keep-alive is honoured (HTTP/1.1 unless "Connection: close";
+# HTTP/1.0 with "Connection: keep-alive").
+#
+# SIGTERM: stop accepting, finish the requests under way (and the
+# connections already accepted), then exit.
+#
+# Zero-downtime restart: an instance started with --control PATH listens
+# there; a new one started with --takeover PATH connects, checks with
+# peer_cred that the old one runs as the same user, receives the
+# listening socket, starts its workers and says "ready"; the old one then
+# stops accepting, drains and exits, while the new one goes on accepting
+# on the same socket, so no connection is refused on the way.  Port 0 in
+# --listen picks a free port; the line "listening on HOST:PORT" tells it.
+use strict;
+use warnings;
+use File::FDpasser qw(:all);
+use Getopt::Long;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Errno qw(EAGAIN EINTR EWOULDBLOCK);
+
+$| = 1;
+my %opt = (workers => 4, mode => 'pass', listen => '127.0.0.1:8080');
+GetOptions(\%opt, 'listen=s', 'workers=i', 'mode=s', 'control=s',
+           'takeover=s', 'idle=f')
+    && $opt{mode} =~ /^(?:pass|accept)$/ && $opt{workers} >= 1
+    or die "usage: $0 --listen HOST:PORT [--workers N] [--mode pass|accept]"
+         . " [--control PATH] [--takeover PATH]\n";
+my $idle_timeout = $opt{idle} || 5;
+my $me = "prefork-httpd $$";
+
+# ---------------------------------------------------------------------
+# The listening socket: our own, or the old instance's.
+my ($listener, $from);
+if (defined $opt{takeover}) {
+    my $old = endp_connect($opt{takeover})
+        or die "$me: cannot reach $opt{takeover}: $!\n";
+    my ($opid, $ouid) = peer_cred($old);
+    die "$me: the instance at $opt{takeover} runs as uid ",
+        $ouid // '?', ", not $<\n" unless defined $ouid && $ouid == $<;
+    $listener = recv_fh($old, 'IO::Socket::INET')
+        or die "$me: no listening socket from $opt{takeover}: $!\n";
+    $from = [$old, $opid];
+} else {
+    $listener = IO::Socket::INET->new(LocalAddr => $opt{listen},
+                                      Listen => 1024, ReuseAddr => 1)
+        or die "$me: cannot listen on $opt{listen}: $@\n";
+}
+
+# ---------------------------------------------------------------------
+# Workers.
+my $stop = 0;       # set by SIGTERM (and in the old instance at handoff)
+my %workers;        # pid => { chan, active, served }
+
+sub serve_connection {
+    my ($c, $stats) = @_;
+    my $buf = '';
+    while (1) {
+        # A request's head; an idle keep-alive connection ends at the idle
+        # timeout, or at once when we are stopping.
+        while ($buf !~ /\r?\n\r?\n/) {
+            my $rin = '';
+            vec($rin, fileno($c), 1) = 1;
+            my $n = select(my $rout = $rin, undef, undef,
+                           ($stop && $buf eq '') ? 0 : $idle_timeout);
+            next if $n < 0 && $! == EINTR;
+            return if $n <= 0;
+            $n = sysread($c, $buf, 65536, length $buf);
+            next if !defined $n && $! == EINTR;
+            return unless $n;
+        }
+        $buf =~ s/\A(.*?)\r?\n((?:.*?\r?\n)*?)\r?\n//s or return;
+        my ($line, $head) = ($1, $2);
+        my ($method, $path, $version) = split ' ', $line;
+        return unless defined $version && $version =~ m{^HTTP/1\.([01])$};
+        my $minor = $1;
+        my %h;
+        $h{lc $1} = $2 while $head =~ /^([^:\r\n]+):\s*(.*?)\r?$/mg;
+        my $len = $h{'content-length'} || 0;
+        while (length($buf) < $len) {      # a body is read and dropped
+            my $n = sysread($c, $buf, 65536, length $buf);
+            next if !defined $n && $! == EINTR;
+            return unless $n;
+        }
+        substr($buf, 0, $len, '');
+        my $conn = lc($h{connection} || '');
+        my $keep = $minor ? $conn ne 'close' : $conn eq 'keep-alive';
+        if ($path =~ m{^/sleep/([\d.]+)$}) {
+            my $until = time + $1;
+            select(undef, undef, undef, $1) while time < $until && !$stop;
+            select(undef, undef, undef, $until - time) if $until > time;
+        }
+        $keep = 0 if $stop;
+        $stats->{requests}++;
+        # Fixed width, so every answer has the same length.
+        my $body = sprintf("worker %7d of server %7d\n", $$, getppid());
+        my $resp = "HTTP/1.$minor 200 OK\r\nContent-Type: text/plain\r\n"
+                 . "Content-Length: " . length($body) . "\r\n"
+                 . "Connection: " . ($keep ? 'keep-alive' : 'close')
+                 . "\r\n\r\n$body";
+        while (length $resp) {
+            my $n = syswrite($c, $resp);
+            next if !defined $n && $! == EINTR;
+            return unless $n;
+            substr($resp, 0, $n, '');
+        }
+        return unless $keep;
+    }
+}
+
+sub worker_exit {
+    my ($stats) = @_;
+    print "$me worker $$ served $stats->{requests} requests on "
+        . "$stats->{connections} connections\n";
+    POSIX::_exit(0);
+}
+
+# Pass mode: connections arrive over $chan; one byte back after each.
+sub worker_pass {
+    my ($chan) = @_;
+    my %stats = (requests => 0, connections => 0);
+    # Connections already handed over are still served after SIGTERM;
+    # the parent closing its end (end of stream) is what ends the loop.
+    while (1) {
+        my $c = recv_fh($chan);
+        last unless $c;
+        $stats{connections}++;
+        serve_connection($c, \%stats);
+        close $c;
+        syswrite($chan, 'd');
+    }
+    worker_exit(\%stats);
+}
+
+# Accept mode: every worker accepts on the inherited listening socket.
+sub worker_accept {
+    my %stats = (requests => 0, connections => 0);
+    until ($stop) {
+        accept(my $c, $listener) or next;
+        $stats{connections}++;
+        serve_connection($c, \%stats);
+        close $c;
+    }
+    worker_exit(\%stats);
+}
+
+sub start_worker {
+    my ($chan, $theirs);
+    if ($opt{mode} eq 'pass') {
+        ($chan, $theirs) = spipe() or die "$me: spipe: $!\n";
+    }
+    my $pid = fork;
+    die "$me: fork: $!\n" unless defined $pid;
+    if (!$pid) {
+        $SIG{TERM} = sub { $stop = 1 };
+        $SIG{CHLD} = 'DEFAULT';
+        if ($opt{mode} eq 'pass') {
+            close $chan;
+            close $listener;
+            worker_pass($theirs);
+        }
+        worker_accept();
+    }
+    close $theirs if $theirs;
+    $workers{$pid} = { chan => $chan, active => 0, served => 0 };
+}
+
+$SIG{TERM} = sub { $stop = 1 };
+start_worker() for 1 .. $opt{workers};
+my ($host, $port) = ($listener->sockhost, $listener->sockport);
+print "$me: listening on $host:$port (mode $opt{mode}, $opt{workers} workers",
+      $from ? ", taken over from pid " . ($from->[1] // '?') : '', ")\n";
+
+# The old instance may go now; our own control endpoint comes after it.
+my $control;
+if ($from) {
+    my $old = $from->[0];
+    syswrite($old, "ready\n");
+    my $bye = <$old>;
+    close $old;
+}
+if (defined $opt{control}) {
+    for (1 .. 100) {
+        last if $control = endp_create($opt{control}, mode => 0600);
+        select(undef, undef, undef, 0.05);
+    }
+    die "$me: endp_create $opt{control}: $!\n" unless $control;
+}
+
+# ---------------------------------------------------------------------
+# The parent's loop: accept and dispatch (pass mode), count what the
+# workers report, hand the listening socket over when asked.
+$listener->blocking(0) if $opt{mode} eq 'pass';
+my $accepting = 1;
+my $turn = 0;
+my $changed = 1;    # the worker set or the watched descriptors changed
+
+# The worker with the fewest connections in hand; among equals, the next
+# in turn, so that a quiet server still spreads its connections.
+my (@ring, $rin_all);
+sub rebuild {
+    @ring = map { $workers{$_} } sort { $a <=> $b } keys %workers;
+    $rin_all = '';
+    vec($rin_all, fileno($listener), 1) = 1 if $accepting && $opt{mode} eq 'pass';
+    vec($rin_all, fileno($control), 1) = 1 if $control;
+    for my $w (@ring) {
+        vec($rin_all, fileno($w->{chan}), 1) = 1 if $w->{chan};
+    }
+}
+
+sub least_busy {
+    $turn = 0 if ++$turn >= @ring;
+    my $best = $ring[$turn];
+    for my $w (@ring[$turn + 1 .. $#ring], @ring[0 .. $turn - 1]) {
+        $best = $w if $w->{active} < $best->{active};
+    }
+    return $best;
+}
+
+sub hand_over {
+    my $conn = serv_accept_fh($control) or return;
+    my (undef, $uid) = peer_cred($conn);
+    if (!defined $uid || $uid != $<) {
+        print "$me: refused a takeover from uid ", $uid // '?', "\n";
+        return;
+    }
+    send_file($conn, $listener) or return;
+    my $ready = <$conn>;
+    return unless defined $ready && $ready eq "ready\n";
+    print "$me: handed the listening socket over; draining\n";
+    close $control;
+    undef $control;
+    $stop = 1;
+    syswrite($conn, "bye\n");
+}
+
+while (1) {
+    if ($stop && $accepting) {
+        $accepting = 0;
+        close $listener;
+        close $control if $control;
+        undef $control;
+        # Workers finish what they have; pass-mode workers see the end of
+        # their channel once they have served everything sent to them.
+        kill 'TERM', keys %workers;
+        if ($opt{mode} eq 'pass') {
+            close $_->{chan} for values %workers;
+            $_->{chan} = undef for values %workers;
+        }
+        $changed = 1;
+    }
+    while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
+        my $w = delete $workers{$pid} or next;
+        $changed = 1;
+        close $w->{chan} if $w->{chan};
+        start_worker() if !$stop;    # a worker died: replace it
+    }
+    last if $stop && !%workers;
+
+    rebuild() if $changed;
+    $changed = 0;
+    my $n = select(my $rout = $rin_all, undef, undef, $stop ? 0.05 : 1);
+    next if $n <= 0;
+
+    for my $w (@ring) {
+        next unless $w->{chan} && vec($rout, fileno($w->{chan}), 1);
+        my $got = sysread($w->{chan}, my $done, 4096);
+        next unless $got;
+        $w->{active} -= $got;
+        $w->{served} += $got;
+    }
+    if ($control && vec($rout, fileno($control), 1)) {
+        hand_over();
+        $changed = 1;
+    }
+    if ($accepting && $opt{mode} eq 'pass' && vec($rout, fileno($listener), 1)) {
+        while (accept(my $c, $listener)) {
+            my $w = least_busy();
+            $w->{active}++ if send_file($w->{chan}, $c);
+            close $c;
+        }
+    }
+}
+print "$me: drained, exiting\n";
+exit 0;
