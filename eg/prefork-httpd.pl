@@ -42,6 +42,14 @@ GetOptions(\%opt, 'listen=s', 'workers=i', 'mode=s', 'control=s',
 my $idle_timeout = $opt{idle} || 5;
 my $me = "prefork-httpd $$";
 
+# Is the peer's uid ours?  Where the system cannot tell (peer_cred fails
+# with ENOSYS), the control endpoint's mode 0600 is what keeps others out.
+sub same_user {
+    my ($uid) = @_;
+    return $uid == $< if defined $uid;
+    return $! == Errno::ENOSYS();
+}
+
 # ---------------------------------------------------------------------
 # The listening socket: our own, or the old instance's.
 my ($listener, $from);
@@ -50,7 +58,7 @@ if (defined $opt{takeover}) {
         or die "$me: cannot reach $opt{takeover}: $!\n";
     my ($opid, $ouid) = peer_cred($old);
     die "$me: the instance at $opt{takeover} runs as uid ",
-        $ouid // '?', ", not $<\n" unless defined $ouid && $ouid == $<;
+        $ouid // '?', ", not $<\n" unless same_user($ouid);
     $listener = recv_fh($old, 'IO::Socket::INET')
         or die "$me: no listening socket from $opt{takeover}: $!\n";
     $from = [$old, $opid];
@@ -233,7 +241,7 @@ sub least_busy {
 sub hand_over {
     my $conn = serv_accept_fh($control) or return;
     my (undef, $uid) = peer_cred($conn);
-    if (!defined $uid || $uid != $<) {
+    if (!same_user($uid)) {
         print "$me: refused a takeover from uid ", $uid // '?', "\n";
         return;
     }

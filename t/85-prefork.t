@@ -1,0 +1,156 @@
+# Proves eg/prefork-httpd.pl as a real server on a loopback port: every
+# request answered in both modes (with keep-alive, and spread over the
+# workers in pass mode); SIGTERM lets a request under way finish and then
+# refuses new connections; a zero-downtime handoff (--control/--takeover)
+# under a client that keeps making requests, with no request failing.
+use strict;
+use warnings;
+use Test::More;
+use IO::Socket::INET;
+use Time::HiRes qw(time sleep);
+use lib 't/lib';
+use FDPassTest;
+
+alarm 120;
+my $dir = tmpdir();
+
+# Start a server; returns (pid, output handle, port).
+sub start_server {
+    my @args = @_;
+    my $pid = open(my $out, '-|', $^X, '-Mblib', 'eg/prefork-httpd.pl',
+                   '--listen', '127.0.0.1:0', @args)
+        or die "cannot start the server: $!";
+    while (defined(my $line = <$out>)) {
+        return ($pid, $out, $1, $line) if $line =~ /listening on [\d.]+:(\d+)/;
+    }
+    die "the server said nothing about listening";
+}
+
+# The rest of a server's output, once it has exited.
+sub finish {
+    my ($pid, $out) = @_;
+    my @lines = <$out>;
+    close $out;
+    return ($? >> 8, @lines);
+}
+
+# One or more requests on one connection; the answers' bodies, or undef
+# for a request that failed.
+sub get {
+    my ($port, @paths) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 10)
+        or return;
+    my @bodies;
+    for my $i (0 .. $#paths) {
+        my $close = $i == $#paths ? "Connection: close\r\n" : '';
+        print $s "GET $paths[$i] HTTP/1.1\r\nHost: test\r\n$close\r\n" or return;
+        my $head = '';
+        while (defined(my $line = <$s>)) {
+            last if $line eq "\r\n";
+            $head .= $line;
+        }
+        return unless $head =~ m{^HTTP/1\.1 200 } && $head =~ /Content-Length: (\d+)/;
+        read($s, my $body, $1) == $1 or return;
+        push @bodies, $body;
+    }
+    return @bodies;
+}
+
+for my $mode (qw(pass accept)) {
+    my ($pid, $out, $port) = start_server('--mode', $mode, '--workers', 3);
+    my (%by, $bad);
+    for (1 .. 30) {
+        my ($body) = get($port, '/');
+        if (defined $body && $body =~ /^worker +(\d+) of server +(\d+)$/ && $2 == $pid) {
+            $by{$1}++;
+        } else {
+            $bad++;
+        }
+    }
+    ok(!$bad, "$mode: 30 requests, each answered by a worker of this server");
+    is(scalar(keys %by), 3, "$mode: all three workers served")
+        if $mode eq 'pass';
+    my @keep = get($port, ('/') x 5);
+    my %w = map { /worker +(\d+)/ ? ($1 => 1) : () } @keep;
+    ok(@keep == 5 && keys(%w) == 1, "$mode: five requests on one keep-alive connection, one worker");
+    kill 'TERM', $pid;
+    my ($status, @lines) = finish($pid, $out);
+    is($status, 0, "$mode: SIGTERM: exit status 0");
+    my $served = 0;
+    $served += $_ for map { /served (\d+) requests/ ? $1 : () } @lines;
+    is($served, 35, "$mode: the workers' own counts add up to 35 requests");
+    ok((grep { /drained, exiting/ } @lines), "$mode: drained");
+}
+
+# SIGTERM while a request is under way: it is answered, then nothing more.
+{
+    my ($pid, $out, $port) = start_server('--mode', 'pass', '--workers', 2);
+    my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die $!;
+    print $c "GET /sleep/1 HTTP/1.1\r\nHost: test\r\n\r\n";
+    sleep 0.3;
+    kill 'TERM', $pid;
+    my $reply = do { local $/; <$c> };
+    like($reply, qr{^HTTP/1\.1 200 .*Connection: close.*worker}s,
+         'the request under way at SIGTERM is answered, and the connection closed');
+    my ($status, @lines) = finish($pid, $out);
+    is($status, 0, 'the server exits once it has drained');
+    ok(!IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port"),
+       'afterwards the port refuses connections');
+}
+
+# Zero-downtime handoff under a client loop, in both modes.
+for my $mode (qw(pass accept)) {
+    my $ctl = "$dir/ctl-$mode";
+    my ($old, $oldout, $port) = start_server('--mode', $mode, '--workers', 2,
+                                             '--control', $ctl);
+    sleep 0.2 until -S $ctl;
+    my $stopfile = "$dir/stop-$mode";
+    my $client = fork // die;
+    if (!$client) {
+        my ($ok, $fail, %servers) = (0, 0);
+        my $end = time + 60;
+        until (-e $stopfile || time > $end) {
+            my ($body) = get($port, '/');
+            if (defined $body && $body =~ /of server +(\d+)/) {
+                $ok++;
+                $servers{$1}++;
+            } else {
+                $fail++;
+            }
+        }
+        open(my $r, '>', "$dir/result-$mode") or die;
+        print $r "ok=$ok fail=$fail servers=", join(',', sort keys %servers), "\n";
+        close $r;
+        POSIX::_exit(0);
+    }
+    sleep 0.5;
+    my ($new, $newout, $newport, $line) = start_server(
+        '--mode', $mode, '--workers', 2, '--takeover', $ctl, '--control', $ctl);
+    is($newport, $port, "$mode handoff: the new instance listens on the same port");
+    like($line, qr/taken over from pid $old\b/, 'it took the socket over from the old one');
+    my ($status, @lines) = finish($old, $oldout);
+    is($status, 0, 'the old instance drained and exited');
+    ok((grep { /handed the listening socket over/ } @lines), 'and said it handed over');
+    sleep 0.5;
+    open(my $s, '>', $stopfile) or die;
+    close $s;
+    waitpid($client, 0);
+    my $result = slurp_file("$dir/result-$mode");
+    my ($ok, $fail, $servers) = $result =~ /ok=(\d+) fail=(\d+) servers=(\S*)/;
+    is($fail, 0, "no request failed during the handoff ($ok answered)");
+    my %seen = map { $_ => 1 } split /,/, $servers // '';
+    ok($seen{$old} && $seen{$new}, 'requests were answered by the old and then the new instance');
+    ok(get($port, '/'), 'the new instance serves');
+    ok(-S $ctl, 'and has its own control endpoint');
+    kill 'TERM', $new;
+    ($status) = finish($new, $newout);
+    is($status, 0, 'the new instance exits on SIGTERM');
+}
+
+sub slurp_file {
+    open(my $f, '<', $_[0]) or return '';
+    local $/;
+    return scalar <$f>;
+}
+
+done_testing;
