@@ -62,8 +62,16 @@ and Ruby's C<send_io> on the same connection.
 
 From the unpacked distribution, on Debian or any system with a C compiler:
 
-    perl Makefile.PL && make && sh eg/demo.sh    # a server hands out files and sockets
-    perl Makefile.PL && make && make test        # the tests
+    perl Makefile.PL && make && sh eg/prefork-demo.sh  # a pre-fork HTTP server
+    perl Makefile.PL && make && make test              # the tests
+
+F<eg/prefork-demo.sh> starts F<eg/prefork-httpd.pl>, a pre-fork HTTP/1.1
+server whose parent accepts each connection and passes it to the least
+busy worker, sends it requests, then starts a second instance that takes
+the listening socket over (C<--control>/C<--takeover>) while a client
+keeps making requests, and stops it with SIGTERM.  The server also runs
+the classic way (C<--mode accept>) for comparison; F<bench/prefork.sh>
+measures both under ApacheBench.
 
 F<eg/demo.sh> starts F<eg/openserver.pl>, which creates an endpoint and
 answers requests with open descriptors (a file it opened, its log, a
