@@ -586,61 +586,51 @@ fdp_w_wait(SOCKET s, int write)
 }
 
 /*
- * Send all of buf.  begun says the exchange has started: then a
- * non-blocking socket is waited on rather than left half written.
- * Otherwise EAGAIN before the first byte is returned as such.
+ * Send all of out, or receive exactly len bytes into in.  begun says the
+ * exchange has started: then a non-blocking socket is waited on rather
+ * than left half done; before that, EAGAIN is returned as such.  Returns
+ * 1, or 0 when the stream ended before the first byte of a frame that had
+ * not begun; an end in the middle is EPIPE.
  */
 static int
-fdp_w_sendall(SOCKET s, const void *buf, size_t len, int begun)
+fdp_w_xfer(SOCKET s, const char *out, char *in, size_t len, int begun)
 {
-    const char *p = (const char *)buf;
-    int r, e;
+    int r, e, n;
 
     while (len > 0) {
-        r = send(s, p, len > INT_MAX ? INT_MAX : (int)len, 0);
-        if (r == SOCKET_ERROR) {
-            e = WSAGetLastError();
-            if ((e == WSAEWOULDBLOCK && begun) || e == WSAEINTR) {
-                if (e == WSAEWOULDBLOCK)
-                    fdp_w_wait(s, 1);
-                continue;
-            }
-            return fdp_w_fail((DWORD)e);
-        }
-        p += r;
-        len -= (size_t)r;
-        begun = 1;
-    }
-    return 0;
-}
-
-/* Receive exactly len bytes.  Returns 1, or 0 when the stream ended
- * before the first byte of a frame that had not begun; an end in the
- * middle is EPIPE. */
-static int
-fdp_w_recvall(SOCKET s, void *buf, size_t len, int begun)
-{
-    char *p = (char *)buf;
-    int r, e;
-
-    while (len > 0) {
-        r = recv(s, p, len > INT_MAX ? INT_MAX : (int)len, 0);
-        if (r == 0)
+        n = len > INT_MAX ? INT_MAX : (int)len;
+        r = out != NULL ? send(s, out, n, 0) : recv(s, in, n, 0);
+        if (r == 0 && out == NULL)
             return begun ? fdp_fail(EPIPE) : 0;
         if (r == SOCKET_ERROR) {
             e = WSAGetLastError();
             if ((e == WSAEWOULDBLOCK && begun) || e == WSAEINTR) {
                 if (e == WSAEWOULDBLOCK)
-                    fdp_w_wait(s, 0);
+                    fdp_w_wait(s, out != NULL);
                 continue;
             }
             return fdp_w_fail((DWORD)e);
         }
-        p += r;
+        if (out != NULL)
+            out += r;
+        else
+            in += r;
         len -= (size_t)r;
         begun = 1;
     }
     return 1;
+}
+
+static int
+fdp_w_sendall(SOCKET s, const void *buf, size_t len, int begun)
+{
+    return fdp_w_xfer(s, (const char *)buf, NULL, len, begun);
+}
+
+static int
+fdp_w_recvall(SOCKET s, void *buf, size_t len, int begun)
+{
+    return fdp_w_xfer(s, NULL, (char *)buf, len, begun);
 }
 
 /* Read a frame header of the given type into a and b. */
@@ -832,7 +822,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     fdp_w_header(frame, FDP_W_HANDLES, (unsigned long)nfds, 0);
     r = fdp_w_sendall(s, frame, (size_t)(p - frame), 1);
     free(frame);
-    if (r == 0)
+    if (r > 0)
         r = fdp_w_expect(s, FDP_W_ACK, &a, &b, 1);
     if (r <= 0) {
         /* No ACK: the receiver is gone or closed the connection. */
