@@ -9,14 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 cc=${CC:-gcc}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-while read -r f _; do
-    case "$f" in ''|'#'*) continue ;; esac
-    mkdir -p "$work/$(dirname "$f")"
-    cp -p "$f" "$work/$f"
-done < MANIFEST
-cd "$work"
+. tools/scratch.sh
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 lddl=$(perl -MConfig -e 'print $Config{lddlflags}')
 perl Makefile.PL CC="$cc" LD="$cc" OPTIMIZE="-O1 -g $san" LDDLFLAGS="$lddl $san" > /dev/null

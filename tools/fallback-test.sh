@@ -5,14 +5,7 @@
 # distribution: the code that macOS and the older BSDs run, run here.
 set -eu
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-while read -r f _; do
-    case "$f" in ''|'#'*) continue ;; esac
-    mkdir -p "$work/$(dirname "$f")"
-    cp -p "$f" "$work/$f"
-done < MANIFEST
-cd "$work"
+. tools/scratch.sh
 FDPASS_FALLBACKS=1 perl Makefile.PL > /dev/null
 make > /dev/null
 features=$(perl -Mblib -MFile::FDpasser -e 'print File::FDpasser::_features()')
