@@ -550,16 +550,28 @@ fdp_w_header(unsigned char *p, unsigned long type, unsigned long a,
     fdp_w_put32(p + 12, b);
 }
 
+/* The handle behind a C runtime descriptor, or -1 and EBADF (-2 is the
+ * runtime's answer for a descriptor with no handle). */
+static intptr_t
+fdp_w_osf(int fd)
+{
+    intptr_t h = _get_osfhandle(fd);
+
+    if (h == (intptr_t)INVALID_HANDLE_VALUE || h == -2)
+        return fdp_fail(EBADF);
+    return h;
+}
+
 /* The SOCKET behind a C runtime descriptor: EBADF, or ENOTSOCK. */
 static int
 fdp_w_sock(int fd, SOCKET *ret)
 {
-    intptr_t h = _get_osfhandle(fd);
+    intptr_t h = fdp_w_osf(fd);
     struct sockaddr_storage ss;
     int len = (int)sizeof(ss);
 
-    if (h == (intptr_t)INVALID_HANDLE_VALUE || h == -2)
-        return fdp_fail(EBADF);
+    if (h < 0)
+        return -1;
     if (fdp_w_startup() < 0)
         return -1;
     /* getsockname rather than getsockopt: wine answers getsockopt with
@@ -664,10 +676,10 @@ fdpass_is_socket(int fd)
 int
 fdpass_set_cloexec(int fd, int on)
 {
-    intptr_t h = _get_osfhandle(fd);
+    intptr_t h = fdp_w_osf(fd);
 
-    if (h == (intptr_t)INVALID_HANDLE_VALUE || h == -2)
-        return fdp_fail(EBADF);
+    if (h < 0)
+        return -1;
     /* Not inherited by programs started later: Windows's close-on-exec. */
     if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
                               on ? 0 : HANDLE_FLAG_INHERIT))
@@ -678,8 +690,8 @@ fdpass_set_cloexec(int fd, int on)
 int
 fdpass_getfl(int fd)
 {
-    if (_get_osfhandle(fd) == (intptr_t)INVALID_HANDLE_VALUE)
-        return fdp_fail(EBADF);
+    if (fdp_w_osf(fd) < 0)
+        return -1;
     return _O_RDWR; /* a handle's access cannot be asked for */
 }
 
@@ -731,9 +743,8 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     for (i = 0; i < nfds; i++) {
         SOCKET t;
 
-        h[i] = _get_osfhandle(fds[i]);
-        if (h[i] == (intptr_t)INVALID_HANDLE_VALUE || h[i] == -2)
-            return fdp_fail(EBADF);
+        if ((h[i] = fdp_w_osf(fds[i])) < 0)
+            return -1;
         kind[i] = fdp_w_sock(fds[i], &t) == 0 ? FDP_W_SOCKET : FDP_W_HANDLE;
     }
     errno = e; /* asking left ENOTSOCK */
@@ -858,49 +869,47 @@ fdp_w_room(size_t n)
     return e == 0 ? 0 : fdp_fail(e);
 }
 
+/* A descriptor over the handle or socket h, inheritable or not; h is
+ * closed when that fails. */
+static int
+fdp_w_fd(intptr_t h, int socket, int flags)
+{
+    int fd, e;
+
+    if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
+                              (flags & FDPASS_CLOEXEC) ? 0
+                                                       : HANDLE_FLAG_INHERIT)) {
+        (void)fdp_w_fail(GetLastError());
+        fd = -1;
+    } else {
+        fd = _open_osfhandle(h, _O_BINARY);
+    }
+    if (fd < 0) {
+        e = errno;
+        if (socket)
+            closesocket((SOCKET)h);
+        else
+            CloseHandle((HANDLE)h);
+        return fdp_fail(e);
+    }
+    return fd;
+}
+
 /* Turn one entry of HANDLES into a descriptor; -1 with errno (the entry
  * is closed then). */
 static int
 fdp_w_adopt(unsigned long kind, unsigned long long value,
             const WSAPROTOCOL_INFOW *info, int flags)
 {
-    intptr_t h;
-    int fd;
+    SOCKET t;
 
-    if (kind == FDP_W_SOCKET) {
-        SOCKET t = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
-                              FROM_PROTOCOL_INFO, (LPWSAPROTOCOL_INFOW)info,
-                              0, WSA_FLAG_OVERLAPPED);
-
-        if (t == INVALID_SOCKET)
-            return fdp_w_fail((DWORD)WSAGetLastError());
-        h = (intptr_t)t;
-    } else {
-        h = (intptr_t)(uintptr_t)value;
-    }
-    if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
-                              (flags & FDPASS_CLOEXEC) ? 0
-                                                       : HANDLE_FLAG_INHERIT)) {
-        int e = fdp_w_fail(GetLastError()), saved = errno;
-
-        (void)e;
-        if (kind == FDP_W_SOCKET)
-            closesocket((SOCKET)h);
-        else
-            CloseHandle((HANDLE)h);
-        return fdp_fail(saved);
-    }
-    fd = _open_osfhandle(h, _O_BINARY);
-    if (fd < 0) {
-        int saved = errno;
-
-        if (kind == FDP_W_SOCKET)
-            closesocket((SOCKET)h);
-        else
-            CloseHandle((HANDLE)h);
-        return fdp_fail(saved);
-    }
-    return fd;
+    if (kind != FDP_W_SOCKET)
+        return fdp_w_fd((intptr_t)(uintptr_t)value, 0, flags);
+    t = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                   (LPWSAPROTOCOL_INFOW)info, 0, WSA_FLAG_OVERLAPPED);
+    if (t == INVALID_SOCKET)
+        return fdp_w_fail((DWORD)WSAGetLastError());
+    return fdp_w_fd((intptr_t)t, 1, flags);
 }
 
 static int
@@ -1017,31 +1026,6 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     return 1;
 }
 
-/* A descriptor over a socket, inheritable or not. */
-static int
-fdp_w_fd(SOCKET t, int flags)
-{
-    int fd;
-
-    if (!SetHandleInformation((HANDLE)t, HANDLE_FLAG_INHERIT,
-                              (flags & FDPASS_CLOEXEC) ? 0
-                                                       : HANDLE_FLAG_INHERIT)) {
-        int e = fdp_w_fail(GetLastError()), saved = errno;
-
-        (void)e;
-        closesocket(t);
-        return fdp_fail(saved);
-    }
-    fd = _open_osfhandle((intptr_t)t, _O_BINARY);
-    if (fd < 0) {
-        int saved = errno;
-
-        closesocket(t);
-        return fdp_fail(saved);
-    }
-    return fd;
-}
-
 static SOCKET
 fdp_w_tcp(void)
 {
@@ -1101,14 +1085,14 @@ be_socketpair(int ret_fds[2], int flags)
             closesocket(c);
         return fdp_w_fail(e);
     }
-    ret_fds[0] = fdp_w_fd(a, flags);
+    ret_fds[0] = fdp_w_fd((intptr_t)a, 1, flags);
     if (ret_fds[0] < 0) {
         int saved = errno;
 
         closesocket(c);
         return fdp_fail(saved);
     }
-    ret_fds[1] = fdp_w_fd(c, flags);
+    ret_fds[1] = fdp_w_fd((intptr_t)c, 1, flags);
     if (ret_fds[1] < 0)
         return fdp_close_fail(ret_fds[0]);
     return 0;
