@@ -88,17 +88,17 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
     PerlIO *fp;
 
     SvGETMAGIC(sv);
+    /* A descriptor number that is already an integer: the common case. */
+    if (SvIOK(sv) && !SvIsUV(sv)) {
+        IV iv = SvIVX(sv);
+
+        return iv >= 0 && iv <= INT_MAX ? (int)iv : -1;
+    }
     if (SvROK(sv) || isGV_with_GP(sv) || SvTYPE(sv) == SVt_PVIO) {
         io = fdp_sv2io(aTHX_ sv);
     } else if (SvOK(sv) && looks_like_number(sv)) {
-        NV nv;
+        NV nv = SvNV_nomg(sv);
 
-        if (SvIOK(sv) && !SvIsUV(sv)) {
-            IV iv = SvIVX(sv);
-
-            return iv >= 0 && iv <= INT_MAX ? (int)iv : -1;
-        }
-        nv = SvNV_nomg(sv);
         if (nv >= 0 && nv <= (NV)INT_MAX && nv == (NV)(int)nv)
             return (int)nv;
         return -1;

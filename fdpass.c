@@ -119,6 +119,18 @@
 # define FDP_HAVE_ACCEPT4 1
 #endif /* pipe2, accept4 */
 
+/* 64-bit Linux keeps the older getrlimit system call beside prlimit64,
+ * which glibc's getrlimit() makes; the older one costs less than half as
+ * much, and the receive path asks for RLIMIT_NOFILE on every message
+ * (fdp_nofile below).  Its struct is two unsigned longs, rlim_t's size
+ * only where long is 64 bits. */
+#if defined(__linux__) && defined(__LP64__) && !defined(FDPASS_FALLBACKS)
+# include <sys/syscall.h>
+# ifdef SYS_getrlimit
+#  define FDP_HAVE_SYS_GETRLIMIT 1
+# endif
+#endif /* SYS_getrlimit */
+
 /* The peer's credentials: SO_PEERCRED on Linux, getpeereid on macOS and
  * the BSDs; elsewhere peer_cred fails with ENOSYS. */
 #if defined(SO_PEERCRED) && defined(__linux__)
@@ -252,42 +264,66 @@ fdp_sigpipe_release(const struct fdp_sigpipe *sp, int failed)
 }
 #endif /* FDP_NEED_SIGPIPE_MASK */
 
+/* The soft RLIMIT_NOFILE, INT_MAX for none, or -1 with errno set. */
+static int
+fdp_nofile(void)
+{
+#ifdef FDP_HAVE_SYS_GETRLIMIT
+    struct { unsigned long cur, max; } kl;
+
+    if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &kl) == 0)
+        return kl.cur > (unsigned long)INT_MAX ? INT_MAX : (int)kl.cur;
+#endif
+    {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+            return -1;
+        return (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+               ? INT_MAX : (int)rl.rlim_cur;
+    }
+}
+
 /*
  * Make sure the descriptor table has room for need more descriptors
  * before a message is read: Linux consumes a message whose descriptors do
  * not all fit, and drops the ones it could not install.
  *
- * For several slots, one poll() over the top need slots below
- * RLIMIT_NOFILE answers whether they are all free (POLLNVAL), which
- * suffices: new descriptors take the lowest free slots.  Otherwise, and
- * always for one slot, the free slots are counted by duplicating sock
- * into them until need are found, then closing those again.
+ * New descriptors take the lowest free slots below RLIMIT_NOFILE, so the
+ * top need slots below it all being free suffices: for one slot fcntl
+ * F_GETFD answers that (EBADF), for several one poll() does (POLLNVAL).
+ * When they are not all free, the free slots are counted by duplicating
+ * sock into them until need are found, then closing those again.
  */
 static int
 fdp_room(int sock, size_t need)
 {
     int got[FDPASS_MAX];
     struct pollfd pf[FDPASS_MAX];
-    struct rlimit rl;
     size_t i, n, found;
     int lim, e;
 
-    /* One slot is cheaper to count than to poll for (two syscalls). */
-    if (need > 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        lim = (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
-            ? INT_MAX : (int)rl.rlim_cur;
+    if (need == 0)
+        return 0;
+    lim = fdp_nofile();
+    if (lim >= 0) {
         if ((size_t)lim < need)
             return fdp_fail(EMFILE);
-        for (i = 0; i < need; i++) {
-            pf[i].fd = lim - (int)need + (int)i;
-            pf[i].events = 0;
-            pf[i].revents = 0;
-        }
-        if (poll(pf, (nfds_t)need, 0) == (int)need) {
-            for (i = 0; i < need && pf[i].revents == POLLNVAL; i++)
-                ;
-            if (i == need)
+        if (need == 1) {
+            if (fcntl(lim - 1, F_GETFD) < 0 && errno == EBADF)
                 return 0;
+        } else {
+            for (i = 0; i < need; i++) {
+                pf[i].fd = lim - (int)need + (int)i;
+                pf[i].events = 0;
+                pf[i].revents = 0;
+            }
+            if (poll(pf, (nfds_t)need, 0) == (int)need) {
+                for (i = 0; i < need && pf[i].revents == POLLNVAL; i++)
+                    ;
+                if (i == need)
+                    return 0;
+            }
         }
     }
     for (n = 0; n < need; n++) {

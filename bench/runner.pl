@@ -2,6 +2,11 @@
 # runner.pl IMPL VARIANT N - one timed run of the benchmark's protocol in
 # perl, for IMPL fdpasser, iofdpass or msghdr.  Prints seconds from the
 # first send to the done byte.  Driven by bench/bench.pl.
+#
+# Each implementation's loops are written out, one call per descriptor in
+# the loop body, as a program using the module would write them: no
+# wrapper sub per pass, so what is measured beyond the C loop is the
+# module and perl's cost of calling it.
 use strict;
 use warnings;
 use Socket qw(AF_UNIX SOCK_STREAM PF_UNSPEC SOL_SOCKET SCM_RIGHTS);
@@ -11,53 +16,112 @@ use Time::HiRes qw(time);
 my ($impl, $variant, $n) = @ARGV;
 my $per = $variant eq 'many' ? 64 : 1;
 my $ping = $variant eq 'pingpong';
-my ($send, $recv);    # send($sock_fd, $fd); recv($sock_fd) -> count closed
+my $msgs = $n / $per;
+
+# sender($sock_handle, $fd): $msgs messages; receiver($sock_handle) likewise.
+# pingpong: the receiver answers each message with a byte, the sender
+# waits for it.
+my ($sender, $receiver);
 if ($impl eq 'fdpasser') {
     require File::FDpasser;
     if ($per > 1) {
-        $send = sub { File::FDpasser::send_fds($_[0], [($_[1]) x $per]) or die "send_fds: $!" };
-        $recv = sub {
-            my (undef, @fds) = File::FDpasser::recv_fds($_[0], $per) or die "recv_fds: $!";
-            POSIX::close($_) for @fds;
+        $sender = sub {
+            my ($s, $fd) = (fileno $_[0], $_[1]);
+            my $fds = [($fd) x $per];
+            File::FDpasser::send_fds($s, $fds) or die "send_fds: $!" for 1 .. $msgs;
+        };
+        $receiver = sub {
+            my $s = fileno $_[0];
+            for (1 .. $msgs) {
+                my (undef, @fds) = File::FDpasser::recv_fds($s, $per) or die "recv_fds: $!";
+                POSIX::close($_) for @fds;
+            }
         };
     } elsif ($variant eq 'handle') {
-        $send = sub { File::FDpasser::send($_[0], $_[1]) or die "send: $!" };
-        $recv = sub { my $fh = File::FDpasser::recv_fh($_[0]) or die "recv_fh: $!"; close $fh };
+        $receiver = sub {
+            my $s = fileno $_[0];
+            for (1 .. $msgs) {
+                my $fh = File::FDpasser::recv_fh($s) or die "recv_fh: $!";
+                close $fh;
+            }
+        };
     } else {
-        $send = sub { File::FDpasser::send($_[0], $_[1]) or die "send: $!" };
-        $recv = sub { my $fd = File::FDpasser::recv($_[0]); die "recv: $!" if $fd < 0; POSIX::close($fd) };
+        $receiver = sub {
+            my ($h) = @_;
+            my $s = fileno $h;
+            for (1 .. $msgs) {
+                my $fd = File::FDpasser::recv($s);
+                die "recv: $!" if $fd < 0;
+                POSIX::close($fd);
+                syswrite($h, 'p') if $ping;
+            }
+        };
     }
+    $sender ||= sub {
+        my ($h, $fd) = @_;
+        my $s = fileno $h;
+        for (1 .. $msgs) {
+            File::FDpasser::send($s, $fd) or die "send: $!";
+            sysread($h, my $b, 1) if $ping;
+        }
+    };
 } elsif ($impl eq 'iofdpass') {
     require IO::FDPass;
     die "IO::FDPass passes one descriptor per message\n" if $per > 1;
-    $send = sub { IO::FDPass::send($_[0], $_[1]) or die "send: $!" };
+    $sender = sub {
+        my ($h, $fd) = @_;
+        my $s = fileno $h;
+        for (1 .. $msgs) {
+            IO::FDPass::send($s, $fd) or die "send: $!";
+            sysread($h, my $b, 1) if $ping;
+        }
+    };
     if ($variant eq 'handle') {
-        $recv = sub {
-            my $fd = IO::FDPass::recv($_[0]);
-            die "recv: $!" if $fd < 0;
-            open(my $fh, '+<&=', $fd) or die "open: $!";
-            close $fh;
+        $receiver = sub {
+            my $s = fileno $_[0];
+            for (1 .. $msgs) {
+                my $fd = IO::FDPass::recv($s);
+                die "recv: $!" if $fd < 0;
+                open(my $fh, '+<&=', $fd) or die "open: $!";
+                close $fh;
+            }
         };
     } else {
-        $recv = sub { my $fd = IO::FDPass::recv($_[0]); die "recv: $!" if $fd < 0; POSIX::close($fd) };
+        $receiver = sub {
+            my ($h) = @_;
+            my $s = fileno $h;
+            for (1 .. $msgs) {
+                my $fd = IO::FDPass::recv($s);
+                die "recv: $!" if $fd < 0;
+                POSIX::close($fd);
+                syswrite($h, 'p') if $ping;
+            }
+        };
     }
 } elsif ($impl eq 'msghdr') {
     require Socket::MsgHdr;
     die "no handle variant for Socket::MsgHdr\n" if $variant eq 'handle';
-    my %h;
-    $send = sub {
-        my $m = Socket::MsgHdr->new(buf => "\0");
-        $m->cmsghdr(SOL_SOCKET, SCM_RIGHTS, pack('i*', ($_[1]) x $per));
-        Socket::MsgHdr::sendmsg($h{$_[0]}, $m) or die "sendmsg: $!";
+    $sender = sub {
+        my ($h, $fd) = @_;
+        my $rights = pack('i*', ($fd) x $per);
+        for (1 .. $msgs) {
+            my $m = Socket::MsgHdr->new(buf => "\0");
+            $m->cmsghdr(SOL_SOCKET, SCM_RIGHTS, $rights);
+            Socket::MsgHdr::sendmsg($h, $m) or die "sendmsg: $!";
+            sysread($h, my $b, 1) if $ping;
+        }
     };
-    $recv = sub {
-        my $m = Socket::MsgHdr->new(buflen => 1, controllen => 16 + 4 * $per + 8);
-        defined Socket::MsgHdr::recvmsg($h{$_[0]}, $m) or die "recvmsg: $!";
-        my (undef, undef, $data) = $m->cmsghdr;
-        POSIX::close($_) for unpack('i*', $data);
+    $receiver = sub {
+        my ($h) = @_;
+        my $clen = 16 + 4 * $per + 8;
+        for (1 .. $msgs) {
+            my $m = Socket::MsgHdr->new(buflen => 1, controllen => $clen);
+            defined Socket::MsgHdr::recvmsg($h, $m) or die "recvmsg: $!";
+            my (undef, undef, $data) = $m->cmsghdr;
+            POSIX::close($_) for unpack('i*', $data);
+            syswrite($h, 'p') if $ping;
+        }
     };
-    # Socket::MsgHdr wants handles: keep one per descriptor number.
-    $impl = sub { my ($fh) = @_; $h{ fileno $fh } = $fh };
 } else {
     die "unknown implementation $impl\n";
 }
@@ -68,25 +132,15 @@ my $pid = fork;
 die "fork: $!" unless defined $pid;
 if (!$pid) {
     close $p;
-    $impl->($c) if ref $impl;
-    my $fd = fileno $c;
     syswrite($c, 'r');
-    for (1 .. $n / $per) {
-        $recv->($fd);
-        syswrite($c, 'p') if $ping;
-    }
+    $receiver->($c);
     syswrite($c, 'd');
     POSIX::_exit(0);
 }
 close $c;
-$impl->($p) if ref $impl;
-my ($sfd, $nfd) = (fileno $p, fileno $null);
 sysread($p, my $byte, 1) == 1 or die "no ready byte";
 my $t0 = time;
-for (1 .. $n / $per) {
-    $send->($sfd, $nfd);
-    sysread($p, $byte, 1) if $ping;
-}
+$sender->($p, fileno $null);
 sysread($p, $byte, 1) == 1 or die "no done byte";
 my $t = time - $t0;
 waitpid($pid, 0);
