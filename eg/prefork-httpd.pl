@@ -295,10 +295,12 @@ while (1) {
         $changed = 1;
     }
     if ($accepting && $opt{mode} eq 'pass' && vec($rout, fileno($listener), 1)) {
-        while (accept(my $c, $listener)) {
+        # The parent only passes connections on: it takes them as bare
+        # descriptors, never making a Perl handle of them.
+        while (defined(my $fd = serv_accept_fd($listener))) {
             my $w = least_busy();
-            $w->{active}++ if send_file($w->{chan}, $c);
-            close $c;
+            $w->{active}++ if send_file($w->{chan}, $fd);
+            POSIX::close($fd);
         }
     }
 }

@@ -3,6 +3,8 @@
 use strict;
 use warnings;
 use Test::More;
+use lib 't/lib';
+use FDPassTest;
 
 BEGIN { use_ok('File::FDpasser') }
 
@@ -39,5 +41,43 @@ diag('features: ' . File::FDpasser::_features());
 my $loaded = `$^X -Mblib -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
 is($?, 0, 'a fresh perl loads File::FDpasser');
 unlike($loaded, qr{\b(POSIX|Socket|IO/Handle)\.pm}, "no POSIX, Socket or IO::Handle at load ($loaded)");
+
+# What "use File::FDpasser" loads, in the layout an install gives (the
+# .pm beside auto/; blib has them apart, and XSLoader then falls back to
+# DynaLoader): the module, XSLoader and strict, nothing else.
+{
+    require File::Copy;
+    require File::Path;
+    my $inc = tmpdir() . '/inc';
+    File::Path::mkpath(["$inc/File", "$inc/auto/File/FDpasser"]);
+    require Config;
+    my $so = "blib/arch/auto/File/FDpasser/FDpasser.$Config::Config{dlext}";
+    File::Copy::copy('blib/lib/File/FDpasser.pm', "$inc/File/FDpasser.pm") or die $!;
+    File::Copy::copy($so, "$inc/auto/File/FDpasser/") or die "$so: $!";
+    my $only = `$^X -I$inc -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
+    is($only, 'File/FDpasser.pm XSLoader.pm strict.pm',
+       'an installed File::FDpasser loads only itself, XSLoader and strict');
+
+    # No warnings.pm in the module: its Perl code must run clean under -w.
+    my $script = q{
+        BEGIN { $SIG{__WARN__} = sub { print "warning: @_" } }
+        use File::FDpasser qw(:all);
+        my $dir = shift;
+        my $ls = endp_create("$dir/w", mode => 0600, backlog => 2) or die "endp_create: $!";
+        my $pid = spawn([$^X, '-e', 'exit 0'], fds => { 3 => [$ls, 'blocking'] },
+                        chdir => $dir, env => { A => 1 }) or die "spawn: $!";
+        waitpid($pid, 0);
+        eval { endp_create("$dir/x", colour => 1) };
+        eval { spawn([]) };
+        eval { spawn(['x'], fds => { x => 0 }) };
+        eval { File::FDpasser->import('nope') };
+        print "done\n";
+    };
+    open(my $fh, '>', "$inc/w.pl") or die $!;
+    print $fh $script;
+    close $fh;
+    my $out = `$^X -w -I$inc $inc/w.pl $inc 2>&1`;
+    is($out, "done\n", 'the module\'s Perl code runs clean under -w');
+}
 
 done_testing;

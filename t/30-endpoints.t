@@ -176,4 +176,25 @@ SKIP: {
        'abstract name too long: ENAMETOOLONG');
 }
 
+# Any listening stream socket: a TCP one, as a pre-fork server's parent
+# that passes connections on uses it.  No local peer, so $uid is undef.
+{
+    require IO::Socket::INET;
+    require POSIX;
+    my $lsn = IO::Socket::INET->new(Listen => 5, LocalAddr => '127.0.0.1',
+                                    LocalPort => 0, Proto => 'tcp')
+        or die "listen: $!";
+    my $cl = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                   PeerPort => $lsn->sockport) or die "connect: $!";
+    my $tuid = 'untouched';
+    my $fd = serv_accept_fd($lsn, $tuid);
+    ok(defined $fd && $fd =~ /^\d+$/, 'serv_accept_fd on a TCP listener')
+        or diag("serv_accept_fd: $!");
+    is($tuid, undef, '$uid of a TCP peer is undef');
+    is(POSIX::write($fd, "tcp", 3), 3, 'the accepted TCP descriptor writes');
+    sysread($cl, my $got, 3);
+    is($got, 'tcp', 'and the client reads it');
+    POSIX::close($fd);
+}
+
 done_testing;

@@ -188,6 +188,12 @@ cannot tell).
 
 The same, returning the descriptor number.
 
+Both accept on any listening stream socket, a TCP one too (C<$uid> is
+then undef).  A server that only passes its connections on can take them
+with C<serv_accept_fd>, hand the number to C<send_file> and close it with
+C<POSIX::close>, never making a Perl handle of them; the pass mode of
+F<eg/prefork-httpd.pl> does so.
+
 =head3 $ok = send_file($endpoint, $file)
 
 Sends the descriptor of C<$file> (see L</HANDLE ARGUMENTS>).  True on
@@ -400,11 +406,14 @@ unasked (a Linux C<SCM_PIDFD>) are closed; credentials are skipped.
 
 On Linux, a message whose descriptors do not all fit in the receiver's
 table is consumed and the descriptors that did not fit are gone.  So
-before reading, each receive makes sure there is room: for one descriptor
-by duplicating the endpoint into the lowest free slot and closing it
-again; for several by asking C<poll> whether the topmost slots below
-C<RLIMIT_NOFILE> are all free, and only when they are not by counting
-free slots one by one.  Without room the call fails with C<EMFILE> and the
+before reading, each receive makes sure there is room.  New descriptors
+take the lowest free slots, so it is enough that the topmost slots below
+C<RLIMIT_NOFILE> are free: for one descriptor C<fcntl(F_GETFD)> on the top
+slot answers that, for several one C<poll> over the top slots; only when
+they are taken are free slots counted, by duplicating the endpoint into
+them and closing the duplicates again.  (On 64-bit Linux the limit is read
+with the older C<getrlimit> system call, which costs less than half of
+the C<prlimit64> that the C library's C<getrlimit> makes.)  Without room the call fails with C<EMFILE> and the
 message stays queued; once the process has closed enough descriptors the
 next receive gets all of it.  Another thread of the same process that
 opens descriptors between the check and the read can still take the
@@ -472,6 +481,17 @@ list, or -1 for C<recv>) with C<$!> equal to 0.
 Misuse of the API croaks with a message that begins with the function's
 full name: a wrong number of arguments, C<send_fds> without an ARRAY
 reference, an unknown C<endp_create> option.
+
+=head1 LOADING
+
+C<use File::FDpasser> loads XSLoader, C<strict> and the module's own
+shared object, nothing more: no POSIX or Socket (tens of millions of
+instructions each), no Exporter (the module has an C<import> of its own
+with Exporter's rules for names, C<&name>, C<:all> and C<:DEFAULT>, and
+croaks the way Exporter does for a name it does not export) and no
+F<warnings.pm> (which alone would cost three times the rest; the module's
+Perl code is checked to run clean under C<-w> instead).  F<bench/README.md>
+gives the figures.
 
 =head1 PORTABILITY
 
@@ -661,12 +681,14 @@ under the same terms as Perl itself.
 =cut
 
 
+# Loading stays cheap (see LOADING in the POD): no warnings.pm, which
+# alone costs three times what the rest of the module does, and an import
+# of our own instead of Exporter's.  t/00-load.t checks that the module
+# compiles and runs clean under -w, and what it loads.
 use strict;
-use warnings;
 
 our $VERSION = '1.00';
 
-use Exporter 'import';
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
@@ -676,7 +698,38 @@ our @EXPORT = qw(
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
 our @EXPORT_OK   = qw(send_fds recv_fds peer_cred spawn FDPASS_MAX);
-our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
+our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ], DEFAULT => [ @EXPORT ]);
+
+# Exporter's rules for what we export (subs only): no list means @EXPORT;
+# names, with or without "&"; tags ":all" and ":DEFAULT".  Anything else
+# croaks, naming what is not exported.
+sub import {
+    my $class = shift;
+    my $to = caller;
+    my %ok = map { $_ => 1 } @EXPORT, @EXPORT_OK;
+    my @names = @_ ? @_ : @EXPORT;
+    my @bad;
+    while (@names) {
+        my $name = shift @names;
+        if ($name =~ /^:(.*)\z/s) {
+            if ($EXPORT_TAGS{$1}) {
+                unshift @names, @{ $EXPORT_TAGS{$1} };
+            } else {
+                push @bad, $name;
+            }
+            next;
+        }
+        (my $sub = $name) =~ s/^&//;
+        if (!$ok{$sub}) {
+            push @bad, $name;
+            next;
+        }
+        no strict 'refs';
+        *{"${to}::$sub"} = \&{"File::FDpasser::$sub"};
+    }
+    _croak(join('', map { qq{"$_" is not exported by the File::FDpasser module\n} } @bad)
+           . "Can't continue after import errors") if @bad;
+}
 
 my %endp_opt = (mode => 1, backlog => 1);
 
