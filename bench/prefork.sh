@@ -9,11 +9,23 @@
 # Two loads: a new connection per request (-c 8), and keep-alive with one
 # connection per worker (-k -c WORKERS; a worker serves one connection at
 # a time, so more would queue behind long-lived ones).
+#
+# POLICY=batch runs the server (parent and workers, both modes alike)
+# under SCHED_BATCH (chrt -b 0, util-linux): a woken process then does
+# not preempt the running one, so the pass-mode parent is not switched
+# out after each connection it hands to an idle worker.
 set -eu
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 requests=${2:-20000}
 workers=${WORKERS:-4}
+policy=${POLICY:-normal}
+case $policy in
+    normal) sched= ;;
+    batch) command -v chrt > /dev/null || { echo "POLICY=batch needs chrt (util-linux)" >&2; exit 1; }
+           sched="chrt -b 0" ;;
+    *) echo "POLICY is normal or batch" >&2; exit 1 ;;
+esac
 command -v ab > /dev/null || { echo "needs ab (apt-get install apache2-utils)" >&2; exit 1; }
 [ -f blib/arch/auto/File/FDpasser/FDpasser.so ] || { echo "build first: perl Makefile.PL && make" >&2; exit 1; }
 work=$(mktemp -d)
@@ -22,7 +34,7 @@ trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' E
 # run MODE LOAD: one server, one ab run; prints "rps max/min".
 run() {
     mode=$1 load=$2
-    perl -Mblib eg/prefork-httpd.pl --listen 127.0.0.1:0 --workers "$workers" \
+    $sched perl -Mblib eg/prefork-httpd.pl --listen 127.0.0.1:0 --workers "$workers" \
         --mode "$mode" > "$work/out" 2>&1 &
     echo $! > "$work/pid"
     i=0
@@ -64,5 +76,5 @@ for load in close keepalive; do
     a=$(cut -d' ' -f1 "$work/accept" | median)
     ps=$(cut -d' ' -f2 "$work/pass" | median)
     as=$(cut -d' ' -f2 "$work/accept" | median)
-    echo "$load: pass $p req/s (busiest/least $ps), accept $a req/s (busiest/least $as), pass/accept $(echo "$p $a" | awk '{ printf "%.2f", $1 / $2 }')"
+    echo "$load ($policy): pass $p req/s (busiest/least $ps), accept $a req/s (busiest/least $as), pass/accept $(echo "$p $a" | awk '{ printf "%.2f", $1 / $2 }')"
 done
