@@ -16,15 +16,13 @@ typedef int fdpass_handle;
 typedef int fdpass_file;
 
 /*
- * Per interpreter: the stashes every received handle is blessed into,
- * looked up once.  Looking them up per handle was a quarter of recv_fh's
- * cost, because making an IO object the usual way (newIO) empties perl's
- * stash cache each time.
+ * Per interpreter: the stash every received handle is blessed into by
+ * default, looked up once (perl empties its stash cache whenever it makes
+ * an IO object, so a lookup by name per handle would miss every time).
  */
 #define MY_CXT_KEY "File::FDpasser::_guts" XS_VERSION
 typedef struct {
     HV *handle_stash; /* IO::Handle, once loaded */
-    HV *io_stash;     /* IO::File, for the IO object inside each glob */
 } my_cxt_t;
 START_MY_CXT
 
@@ -163,12 +161,10 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     }
     gv = MUTABLE_GV(newSV_type(SVt_NULL));
     gv_init_pvn(gv, CopSTASH(PL_curcop), "__ANONIO__", 10, 0);
-    /* The IO object as newIO makes it (blessed into IO::File), without
-     * newIO's clearing of the stash cache: that guards against an IO in a
-     * glob named like a package, and this glob is in no package. */
+    /* Perl blesses a new IO object into IO::File itself, taking its
+     * reference on that stash (setting the stash again here would take a
+     * second one that is never given back). */
     io = MUTABLE_IO(newSV_type(SVt_PVIO));
-    SvOBJECT_on(io);
-    SvSTASH_set(io, MUTABLE_HV(SvREFCNT_inc_simple_NN(MY_CXT.io_stash)));
     GvIOp(gv) = io;
     IoIFP(io) = ifp;
     IoOFP(io) = ofp;
@@ -310,21 +306,17 @@ BOOT:
     MY_CXT_INIT;
 
     MY_CXT.handle_stash = NULL;
-    MY_CXT.io_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
-        gv_stashpvs("IO::File", GV_ADD)));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
 }
 
 void
 CLONE(...)
   CODE:
-    /* A new interpreter (ithreads): its own copies of the stashes. */
+    /* A new interpreter (ithreads): its own copy of the stash. */
     PERL_UNUSED_VAR(items);
     {
         MY_CXT_CLONE;
         MY_CXT.handle_stash = NULL;
-        MY_CXT.io_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
-            gv_stashpvs("IO::File", GV_ADD)));
     }
 
 const char *

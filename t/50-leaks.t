@@ -75,6 +75,24 @@ for my $name (sort keys %cases) {
     is(open_fds(), $before, "$name: no descriptor leaked over 50 calls");
 }
 
+# Every handle made (recv_fh, spipe) gives back what it takes: the
+# reference counts of the stashes its glob and IO object are blessed into
+# stay flat.
+{
+    require B;
+    my $count = sub { B::svref_2object($_[0])->REFCNT };
+    open(my $null, '<', '/dev/null') or die;
+    my ($x, $y) = spipe() or die "spipe: $!";
+    my @before = ($count->(\%IO::File::), $count->(\%IO::Handle::));
+    for (1 .. 200) {
+        send_file($x, $null) or die "send_file: $!";
+        my $fh = recv_fh($y) or die "recv_fh: $!";
+        my ($p, $q) = spipe() or die "spipe: $!";
+    }
+    is_deeply([$count->(\%IO::File::), $count->(\%IO::Handle::)], \@before,
+              'stash reference counts unchanged over 200 recv_fh and spipe');
+}
+
 # The full table, in a process of its own with 32 slots.
 my ($p, $c) = spipe();
 my @msg;
