@@ -133,16 +133,25 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     SV *rv;
     HV *stash;
 
-    if (fdpass_fopen_mode(fd, &mode) < 0)
+    /* A socket first, the usual thing passed: it is always open for
+     * reading and writing, so its access mode need not be asked for. */
+    switch (fdpass_is_socket(fd)) {
+    case 1:
+        mode = "r+";
+        type = IoTYPE_SOCKET;
+        break;
+    case 0:
+        if (fdpass_fopen_mode(fd, &mode) < 0)
+            goto fail;
+        if (mode[1] == '+')
+            type = IoTYPE_RDWR;
+        else if (mode[0] == 'r')
+            type = IoTYPE_RDONLY;
+        else
+            type = mode[0] == 'a' ? IoTYPE_APPEND : IoTYPE_WRONLY;
+        break;
+    default:
         goto fail;
-    if (mode[1] == '+') {
-        type = IoTYPE_RDWR;
-        if (fdpass_is_socket(fd) == 1)
-            type = IoTYPE_SOCKET;
-    } else if (mode[0] == 'r') {
-        type = IoTYPE_RDONLY;
-    } else {
-        type = mode[0] == 'a' ? IoTYPE_APPEND : IoTYPE_WRONLY;
     }
     ifp = PerlIO_fdopen(fd, type == IoTYPE_SOCKET ? "r" : mode);
     if (ifp == NULL)
