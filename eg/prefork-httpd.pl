@@ -76,14 +76,17 @@ my %workers;        # pid => { chan, active, served }
 sub serve_connection {
     my ($c, $stats) = @_;
     my $buf = '';
+    my $answered = 0;    # requests answered on this connection
     while (1) {
         # A request's head; an idle keep-alive connection ends at the idle
-        # timeout, or at once when we are stopping.
+        # timeout, or at once when we are stopping.  A new connection's
+        # first request is waited for even then: its client has not been
+        # answered yet.
         while ($buf !~ /\r?\n\r?\n/) {
             my $rin = '';
             vec($rin, fileno($c), 1) = 1;
             my $n = select(my $rout = $rin, undef, undef,
-                           ($stop && $buf eq '') ? 0 : $idle_timeout);
+                           ($stop && $answered && $buf eq '') ? 0 : $idle_timeout);
             next if $n < 0 && $! == EINTR;
             return if $n <= 0;
             $n = sysread($c, $buf, 65536, length $buf);
@@ -125,6 +128,7 @@ sub serve_connection {
             return unless $n;
             substr($resp, 0, $n, '');
         }
+        $answered++;
         return unless $keep;
     }
 }
