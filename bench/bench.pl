@@ -94,18 +94,16 @@ if (system('valgrind --version >/dev/null 2>&1') == 0) {
             ($label{$v}{$impl} || $impl), ($long - $short) / 20000;
     }
     my $base = instructions($^X, '-e1');
-    # File::FDpasser as an install lays it out, the .pm beside auto/: with
-    # blib's two trees XSLoader falls back to DynaLoader (and blib.pm
-    # itself costs more than the module).
-    require File::Copy;
-    require File::Path;
-    my $so = "blib/arch/auto/File/FDpasser/FDpasser.$Config::Config{dlext}";
-    File::Path::mkpath(["$tmp/inc/File", "$tmp/inc/auto/File/FDpasser"]);
-    File::Copy::copy('blib/lib/File/FDpasser.pm', "$tmp/inc/File/") or die "copy: $!";
-    File::Copy::copy($so, "$tmp/inc/auto/File/FDpasser/") or die "copy $so: $!";
+    # File::FDpasser as an install lays it out (blib's two trees make
+    # XSLoader fall back to DynaLoader, and blib.pm itself costs more than
+    # the module).
+    require lib;
+    lib->import('t/lib');
+    require FDPassTest;
+    my $inc = FDPassTest::installed_copy("$tmp/inc");
     for my $m (qw(File::FDpasser IO::FDPass POSIX Socket)) {
         next unless $have->($m);
-        my $i = instructions($^X, ($m eq 'File::FDpasser' ? ("-I$tmp/inc") : ()),
+        my $i = instructions($^X, ($m eq 'File::FDpasser' ? ("-I$inc") : ()),
                              "-M$m", '-e1');
         printf "load      %-18s %8.2f M instructions (perl -e1: %.2f M)\n", $m,
             ($i - $base) / 1e6, $base / 1e6;

@@ -42,18 +42,10 @@ my $loaded = `$^X -Mblib -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
 is($?, 0, 'a fresh perl loads File::FDpasser');
 unlike($loaded, qr{\b(POSIX|Socket|IO/Handle)\.pm}, "no POSIX, Socket or IO::Handle at load ($loaded)");
 
-# What "use File::FDpasser" loads, in the layout an install gives (the
-# .pm beside auto/; blib has them apart, and XSLoader then falls back to
-# DynaLoader): the module, XSLoader and strict, nothing else.
+# What "use File::FDpasser" loads, in the layout an install gives: the
+# module, XSLoader and strict, nothing else.
 {
-    require File::Copy;
-    require File::Path;
-    my $inc = tmpdir() . '/inc';
-    File::Path::mkpath(["$inc/File", "$inc/auto/File/FDpasser"]);
-    require Config;
-    my $so = "blib/arch/auto/File/FDpasser/FDpasser.$Config::Config{dlext}";
-    File::Copy::copy('blib/lib/File/FDpasser.pm', "$inc/File/FDpasser.pm") or die $!;
-    File::Copy::copy($so, "$inc/auto/File/FDpasser/") or die "$so: $!";
+    my $inc = installed_copy(tmpdir() . '/inc');
     my $only = `$^X -I$inc -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
     is($only, 'File/FDpasser.pm XSLoader.pm strict.pm',
        'an installed File::FDpasser loads only itself, XSLoader and strict');

@@ -9,7 +9,7 @@ use Test::More ();
 
 our @EXPORT = qw(run_child reap_ok open_fds survives_exec build_c exec_with
                  move_test_output_high
-                 tmpdir slurp_fd);
+                 tmpdir slurp_fd installed_copy);
 
 # In CI (FDPASS_NO_SKIP set) every test must run: a skip becomes a failure
 # that names what was missing.
@@ -79,6 +79,21 @@ sub tmpdir {
     require File::Temp;
     $tmp = File::Temp::tempdir('fdpassXXXXXX', TMPDIR => 1, CLEANUP => 1);
     return $tmp;
+}
+
+# Lay the built module out under $dir as an install does, the .pm beside
+# auto/ (blib keeps them in two trees, and XSLoader then falls back to
+# DynaLoader); returns $dir, for -I.
+sub installed_copy {
+    my ($dir) = @_;
+    require Config;
+    require File::Copy;
+    require File::Path;
+    my $so = "blib/arch/auto/File/FDpasser/FDpasser.$Config::Config{dlext}";
+    File::Path::mkpath(["$dir/File", "$dir/auto/File/FDpasser"]);
+    File::Copy::copy('blib/lib/File/FDpasser.pm', "$dir/File/") or die "copy: $!";
+    File::Copy::copy($so, "$dir/auto/File/FDpasser/") or die "copy $so: $!";
+    return $dir;
 }
 
 # Read everything from a descriptor number through a dup, from the start.
