@@ -79,6 +79,29 @@ fdp_sv2io(pTHX_ SV *sv)
     return NULL;
 }
 
+/* Is sv (get-magic run) a handle rather than a number? */
+#define fdp_is_handle(sv) \
+    (SvROK(sv) || isGV_with_GP(sv) || SvTYPE(sv) == SVt_PVIO)
+
+/* A descriptor number (get-magic run): an integer 0 .. INT_MAX, else -1. */
+static int
+fdp_sv2num(pTHX_ SV *sv)
+{
+    /* Already an integer: the common case. */
+    if (SvIOK(sv) && !SvIsUV(sv)) {
+        IV iv = SvIVX(sv);
+
+        return iv >= 0 && iv <= INT_MAX ? (int)iv : -1;
+    }
+    if (SvOK(sv) && looks_like_number(sv)) {
+        NV nv = SvNV_nomg(sv);
+
+        if (nv >= 0 && nv <= (NV)INT_MAX && nv == (NV)(int)nv)
+            return (int)nv;
+    }
+    return -1;
+}
+
 static int
 fdp_sv2fd(pTHX_ SV *sv, int flush)
 {
@@ -86,23 +109,9 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
     PerlIO *fp;
 
     SvGETMAGIC(sv);
-    /* A descriptor number that is already an integer: the common case. */
-    if (SvIOK(sv) && !SvIsUV(sv)) {
-        IV iv = SvIVX(sv);
-
-        return iv >= 0 && iv <= INT_MAX ? (int)iv : -1;
-    }
-    if (SvROK(sv) || isGV_with_GP(sv) || SvTYPE(sv) == SVt_PVIO) {
-        io = fdp_sv2io(aTHX_ sv);
-    } else if (SvOK(sv) && looks_like_number(sv)) {
-        NV nv = SvNV_nomg(sv);
-
-        if (nv >= 0 && nv <= (NV)INT_MAX && nv == (NV)(int)nv)
-            return (int)nv;
-        return -1;
-    } else {
-        return -1;
-    }
+    if (!fdp_is_handle(sv))
+        return fdp_sv2num(aTHX_ sv);
+    io = fdp_sv2io(aTHX_ sv);
     if (io == NULL)
         return -1;
     fp = IoIFP(io) ? IoIFP(io) : IoOFP(io);
@@ -437,15 +446,48 @@ recv_fd(fdpass_handle sock)
   ALIAS:
     recv = 1
   PREINIT:
+    dXSTARG;
     int fd;
   PPCODE:
     /* recv keeps IO::FDPass's -1 for failure and end of stream alike. */
     if (S_recv_one(aTHX_ sock, &fd) <= 0) {
-        if (ix == 1)
-            XSRETURN_IV(-1);
-        XSRETURN_UNDEF;
+        if (ix == 0)
+            XSRETURN_UNDEF;
+        fd = -1;
     }
-    XSRETURN_IV(fd);
+    /* The number goes back in the sub's own target, no new scalar. */
+    PUSHi((IV)fd);
+
+void
+close_fds(...)
+  PREINIT:
+    I32 i;
+    int fd, e = 0;
+  PPCODE:
+    /* Misuse is refused before anything is closed. */
+    for (i = 0; i < items; i++) {
+        SvGETMAGIC(ST(i));
+        if (fdp_is_handle(ST(i)))
+            croak("File::FDpasser::close_fds: takes descriptor numbers; "
+                  "close a handle with close");
+    }
+    /* Every one is closed even after a failure; $! tells the first.  An
+     * interrupted close has released the descriptor (Linux, the BSDs),
+     * and closing again could close one another thread just opened. */
+    for (i = 0; i < items; i++) {
+        fd = fdp_sv2num(aTHX_ ST(i));
+        if (fd < 0) {
+            if (e == 0)
+                e = EBADF;
+        } else if (PerlLIO_close(fd) < 0 && errno != EINTR && e == 0) {
+            e = errno;
+        }
+    }
+    if (e != 0) {
+        errno = e;
+        XSRETURN_NO;
+    }
+    XSRETURN_YES;
 
 SV *
 recv_fh(fdpass_handle sock, SV *class = NULL)

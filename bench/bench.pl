@@ -23,6 +23,7 @@ my $have = sub { my ($m) = @_; system($^X, '-Mblib', "-M$m", '-e1') == 0 };
 my %cmd = (
     c        => sub { ("$tmp/loop", @_) },
     fdpasser => sub { ($^X, '-Mblib', 'bench/runner.pl', 'fdpasser', @_) },
+    'fdpasser-posix' => sub { ($^X, '-Mblib', 'bench/runner.pl', 'fdpasser-posix', @_) },
     iofdpass => sub { ($^X, 'bench/runner.pl', 'iofdpass', @_) },
     msghdr   => sub { ($^X, 'bench/runner.pl', 'msghdr', @_) },
     python   => sub { ('python3', 'bench/runner.py', @_) },
@@ -31,8 +32,8 @@ delete $cmd{iofdpass} unless $have->('IO::FDPass');
 delete $cmd{msghdr}   unless $have->('Socket::MsgHdr');
 delete $cmd{python}   unless system('python3 -c "import socket; socket.send_fds" 2>/dev/null') == 0;
 my %variants = (
-    one      => [qw(c fdpasser iofdpass msghdr python)],
-    many     => [qw(c fdpasser msghdr python)],
+    one      => [qw(c fdpasser fdpasser-posix iofdpass msghdr python)],
+    many     => [qw(c fdpasser fdpasser-posix msghdr python)],
     handle   => [qw(c fdpasser iofdpass)],
     pingpong => [qw(c fdpasser iofdpass msghdr python)],
 );
@@ -84,8 +85,9 @@ sub instructions {
 }
 if (system('valgrind --version >/dev/null 2>&1') == 0) {
     print "# user-space instructions per descriptor (callgrind, runs of 20000 and 40000)\n";
-    for my $case (['one', 'fdpasser'], ['one', 'iofdpass'], ['handle', 'fdpasser'],
-                  ['handle', 'iofdpass'], ['one', 'c']) {
+    for my $case (['one', 'fdpasser'], ['one', 'fdpasser-posix'], ['one', 'iofdpass'],
+                  ['many', 'fdpasser'], ['many', 'fdpasser-posix'],
+                  ['handle', 'fdpasser'], ['handle', 'iofdpass'], ['one', 'c']) {
         my ($v, $impl) = @$case;
         next unless $cmd{$impl};
         my $short = instructions($cmd{$impl}->($v, 20000) );

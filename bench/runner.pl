@@ -1,7 +1,11 @@
 #!/usr/bin/perl
 # runner.pl IMPL VARIANT N - one timed run of the benchmark's protocol in
-# perl, for IMPL fdpasser, iofdpass or msghdr.  Prints seconds from the
-# first send to the done byte.  Driven by bench/bench.pl.
+# perl, for IMPL fdpasser, fdpasser-posix, iofdpass or msghdr.  Prints
+# seconds from the first send to the done byte.  Driven by bench/bench.pl.
+#
+# fdpasser closes what it receives with the module's own close_fds;
+# fdpasser-posix with POSIX::close, as the other perl implementations do,
+# so that the receive calls alone compare like for like.
 #
 # Each implementation's loops are written out, one call per descriptor in
 # the loop body, as a program using the module would write them: no
@@ -22,7 +26,8 @@ my $msgs = $n / $per;
 # pingpong: the receiver answers each message with a byte, the sender
 # waits for it.
 my ($sender, $receiver);
-if ($impl eq 'fdpasser') {
+if ($impl =~ /^fdpasser(-posix)?\z/) {
+    my $posix = $1;
     require File::FDpasser;
     if ($per > 1) {
         $sender = sub {
@@ -30,11 +35,17 @@ if ($impl eq 'fdpasser') {
             my $fds = [($fd) x $per];
             File::FDpasser::send_fds($s, $fds) or die "send_fds: $!" for 1 .. $msgs;
         };
-        $receiver = sub {
+        $receiver = $posix ? sub {
             my $s = fileno $_[0];
             for (1 .. $msgs) {
                 my (undef, @fds) = File::FDpasser::recv_fds($s, $per) or die "recv_fds: $!";
                 POSIX::close($_) for @fds;
+            }
+        } : sub {
+            my $s = fileno $_[0];
+            for (1 .. $msgs) {
+                my (undef, @fds) = File::FDpasser::recv_fds($s, $per) or die "recv_fds: $!";
+                File::FDpasser::close_fds(@fds) or die "close_fds: $!";
             }
         };
     } elsif ($variant eq 'handle') {
@@ -46,13 +57,22 @@ if ($impl eq 'fdpasser') {
             }
         };
     } else {
-        $receiver = sub {
+        $receiver = $posix ? sub {
             my ($h) = @_;
             my $s = fileno $h;
             for (1 .. $msgs) {
                 my $fd = File::FDpasser::recv($s);
                 die "recv: $!" if $fd < 0;
                 POSIX::close($fd);
+                syswrite($h, 'p') if $ping;
+            }
+        } : sub {
+            my ($h) = @_;
+            my $s = fileno $h;
+            for (1 .. $msgs) {
+                my $fd = File::FDpasser::recv($s);
+                die "recv: $!" if $fd < 0;
+                File::FDpasser::close_fds($fd);
                 syswrite($h, 'p') if $ping;
             }
         };

@@ -304,7 +304,7 @@ while (1) {
         while (defined(my $fd = serv_accept_fd($listener))) {
             my $w = least_busy();
             $w->{active}++ if send_file($w->{chan}, $fd);
-            POSIX::close($fd);
+            close_fds($fd);
         }
     }
 }

@@ -3,10 +3,12 @@
 # the FDPASS_MAX limit on both sides, EMSGSIZE with every descriptor closed
 # when a message carries more than the call takes, and credentials riding
 # along with the descriptors (SO_PASSCRED) not mistaken for descriptors.
+# close_fds closes what arrived, all of it even when one number is bad,
+# and refuses a handle before closing anything.
 use strict;
 use warnings;
 use Test::More;
-use Errno qw(EMSGSIZE EINVAL);
+use Errno qw(EMSGSIZE EINVAL EBADF);
 use Socket qw(SOL_SOCKET);
 use lib 't/lib';
 use FDPassTest;
@@ -105,6 +107,46 @@ SKIP: {
     is(scalar(@fds), 2, 'exactly the two descriptors');
     is(slurp_fd($fds[1]), "file 1\n", 'the second one is the second file');
     POSIX::close($_) for @fds;
+}
+
+# close_fds: what another process sent, closed without POSIX.
+{
+    ($p, $c) = spipe();
+    $pid = run_child {
+        send_fds($c, [@files, @files], 'six') or die $!;
+        send_fds($c, [@files[0, 1]], 'two') or die $!;
+        send_fds($c, [$files[2]], 'one') or die $!;
+        1;
+    };
+    close $c;
+    reap_ok($pid, 'sender');
+    my $base = open_fds();
+    ($data, @fds) = recv_fds($p);
+    is(scalar(@fds), 6, 'six descriptors arrived');
+    is(open_fds(), $base + 6, '... and are open');
+    ok(close_fds(@fds), 'close_fds(six): true');
+    is(open_fds(), $base, '... and all six are closed');
+    $! = 0;
+    ok(!close_fds($fds[0]), 'closing one again: false');
+    is($! + 0, EBADF, '... with EBADF');
+
+    # A bad number among good ones: false, $! for it, the rest closed.
+    (undef, @fds) = recv_fds($p);
+    is(open_fds(), $base + 2, 'two more arrived');
+    $! = 0;
+    ok(!close_fds($fds[0], -1, undef, 'x', $fds[1]), 'close_fds with bad numbers among them: false');
+    is($! + 0, EBADF, '... with EBADF');
+    is(open_fds(), $base, '... and the good ones are closed all the same');
+
+    # A handle is misuse: croaks, and closes nothing.
+    (undef, @fds) = recv_fds($p);
+    ok(!eval { close_fds($fds[0], $files[0]); 1 }, 'close_fds with a handle among the numbers croaks');
+    like($@, qr/close_fds: takes descriptor numbers/, '... saying what it takes');
+    is(open_fds(), $base + 1, '... before closing anything');
+    is(slurp_fd($fds[0]), "file 2\n", '... the number given is still the file');
+    ok(close_fds("$fds[0]"), 'a number as a string is closed');
+    is(open_fds(), $base, '... and gone');
+    ok(close_fds(), 'close_fds(): nothing to do, true');
 }
 
 done_testing;

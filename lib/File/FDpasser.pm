@@ -99,6 +99,7 @@ process that connects, asks and uses what it receives.
     # on request, or with :all
     send_fds($c, \@fhs [, $data])               many descriptors and data
     ($data, @fds) = recv_fds($c [, $max_fds [, $max_bytes]])
+    close_fds(@fds)                             close numbers, without POSIX
     ($pid, $uid, $gid) = peer_cred($c)
     $pid = spawn([$prog, @args], fds => { 3 => $sock }, chdir => $dir,
                  env => \%env)                   start a program, fds placed
@@ -191,7 +192,7 @@ The same, returning the descriptor number.
 Both accept on any listening stream socket, a TCP one too (C<$uid> is
 then undef).  A server that only passes its connections on can take them
 with C<serv_accept_fd>, hand the number to C<send_file> and close it with
-C<POSIX::close>, never making a Perl handle of them; the pass mode of
+C<close_fds>, never making a Perl handle of them; the pass mode of
 F<eg/prefork-httpd.pl> does so.
 
 =head3 $ok = send_file($endpoint, $file)
@@ -297,6 +298,24 @@ C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
 
 Data and descriptors sent in separate messages are never merged into one
 result: the descriptors come with the bytes they were sent with.
+
+=head3 $ok = close_fds(@fds)
+
+Closes descriptors given by number, such as C<recv_fds>, C<recv_fd> and
+C<File::FDpasser::recv> return, without loading POSIX for
+C<POSIX::close> (L</LOADING>).  Every number in the list is closed even
+when one of them fails; the result is then false with C<$!> from the
+first failure (C<EBADF> for a number that is not an open descriptor, or
+not a number at all).  True when all were closed, and for an empty list.
+An interrupted close counts as done: the descriptor is already released
+then on Linux and the BSDs, and closing the number again could close one
+that another thread has just opened.
+
+A handle among the arguments is a mistake (its Perl handle would be left
+holding a closed descriptor): the call croaks before closing anything.
+Close handles with C<close>.  Like C<POSIX::close>, it cannot know whether
+a number is also behind a Perl handle; closing such a number leaves the
+handle unusable.
 
 =head3 ($pid, $uid, $gid) = peer_cred($endpoint)
 
@@ -697,7 +716,7 @@ our @EXPORT = qw(
     spipe endp_create endp_connect serv_accept_fh serv_accept_fd
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
-our @EXPORT_OK   = qw(send_fds recv_fds peer_cred spawn FDPASS_MAX);
+our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ], DEFAULT => [ @EXPORT ]);
 
 # Exporter's rules for what we export (subs only): no list means @EXPORT;
