@@ -6,7 +6,9 @@
 #
 # --mode pass (the default): the parent accepts every connection and hands
 # it with send_file to the least busy worker; each worker reports back
-# when it is done with one.  --mode accept: the workers all accept on the
+# when it is done with one, on a pipe all workers share, which the parent
+# reads just before it dispatches (so a report costs the parent no
+# wake-up of its own).  --mode accept: the workers all accept on the
 # listening socket they inherited, the classic design, for comparison.
 #
 # Every answer is 200 with a body naming the worker and the server
@@ -29,6 +31,7 @@ use warnings;
 use File::FDpasser qw(:all);
 use Getopt::Long;
 use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_RCVTIMEO);
 use POSIX qw(WNOHANG);
 use Errno qw(EAGAIN EINTR EWOULDBLOCK);
 
@@ -72,6 +75,11 @@ if (defined $opt{takeover}) {
 # Workers.
 my $stop = 0;       # set by SIGTERM (and in the old instance at handoff)
 my %workers;        # pid => { chan, active, served }
+my ($reports, $report_w);    # pass mode: the workers' reports, 4 bytes each
+if ($opt{mode} eq 'pass') {
+    pipe($reports, $report_w) or die "$me: pipe: $!\n";
+    $reports->blocking(0);
+}
 
 sub serve_connection {
     my ($c, $stats) = @_;
@@ -140,9 +148,12 @@ sub worker_exit {
     POSIX::_exit(0);
 }
 
-# Pass mode: connections arrive over $chan; one byte back after each.
+# Pass mode: connections arrive over $chan; after each, our pid on the
+# report pipe (a write of 4 bytes to a pipe is never split or mixed with
+# another worker's).
 sub worker_pass {
     my ($chan) = @_;
+    my $done = pack('N', $$);
     my %stats = (requests => 0, connections => 0);
     # Connections already handed over are still served after SIGTERM;
     # the parent closing its end (end of stream) is what ends the loop.
@@ -152,7 +163,7 @@ sub worker_pass {
         $stats{connections}++;
         serve_connection($c, \%stats);
         close $c;
-        syswrite($chan, 'd');
+        syswrite($report_w, $done);
     }
     worker_exit(\%stats);
 }
@@ -182,6 +193,7 @@ sub start_worker {
         if ($opt{mode} eq 'pass') {
             close $chan;
             close $listener;
+            close $reports;
             worker_pass($theirs);
         }
         worker_accept();
@@ -190,7 +202,11 @@ sub start_worker {
     $workers{$pid} = { chan => $chan, active => 0, served => 0 };
 }
 
-$SIG{TERM} = sub { $stop = 1 };
+# While the parent waits in accept (below), SIGTERM and a worker's exit
+# get it out of the wait by dying there.
+my $in_accept = 0;
+$SIG{TERM} = sub { $stop = 1; die "interrupted\n" if $in_accept };
+$SIG{CHLD} = sub { die "interrupted\n" if $in_accept };
 start_worker() for 1 .. $opt{workers};
 my ($host, $port) = ($listener->sockhost, $listener->sockport);
 print "$me: listening on $host:$port (mode $opt{mode}, $opt{workers} workers",
@@ -215,7 +231,20 @@ if (defined $opt{control}) {
 # ---------------------------------------------------------------------
 # The parent's loop: accept and dispatch (pass mode), count what the
 # workers report, hand the listening socket over when asked.
-$listener->blocking(0) if $opt{mode} eq 'pass';
+#
+# A pass-mode parent with no control endpoint has only the listening
+# socket to wait for, so it waits in accept itself: one system call per
+# connection instead of select, accept and an accept that finds nothing.
+# A receive timeout on the socket (Linux applies it to accept) ends the
+# wait each second all the same, like select's timeout, in case a signal
+# came just before the wait began.  With a control endpoint it selects.
+my $wait_in_accept = $opt{mode} eq 'pass' && !$control;
+if ($wait_in_accept) {
+    setsockopt($listener, SOL_SOCKET, SO_RCVTIMEO,
+               pack('l!l!', 1, 0));
+} elsif ($opt{mode} eq 'pass') {
+    $listener->blocking(0);
+}
 my $accepting = 1;
 my $turn = 0;
 my $changed = 1;    # the worker set or the watched descriptors changed
@@ -226,20 +255,45 @@ my (@ring, $rin_all);
 sub rebuild {
     @ring = map { $workers{$_} } sort { $a <=> $b } keys %workers;
     $rin_all = '';
-    vec($rin_all, fileno($listener), 1) = 1 if $accepting && $opt{mode} eq 'pass';
+    vec($rin_all, fileno($listener), 1) = 1
+        if $accepting && $opt{mode} eq 'pass' && !$wait_in_accept;
     vec($rin_all, fileno($control), 1) = 1 if $control;
-    for my $w (@ring) {
-        vec($rin_all, fileno($w->{chan}), 1) = 1 if $w->{chan};
+}
+
+# The reports that have come since the last look: one per connection a
+# worker has finished with.
+sub read_reports {
+    while (1) {
+        my $got = sysread($reports, my $buf, 4096);
+        last unless $got;
+        for my $pid (unpack('N*', $buf)) {
+            my $w = $workers{$pid} or next;    # a worker gone since
+            $w->{active}--;
+            $w->{served}++;
+        }
+        last if $got < 4096;
     }
 }
 
 sub least_busy {
+    # Only when nobody is idle by the counts is it worth reading the
+    # reports (the counts never show a worker less busy than it is).
+    read_reports() unless grep { !$_->{active} } @ring;
     $turn = 0 if ++$turn >= @ring;
     my $best = $ring[$turn];
     for my $w (@ring[$turn + 1 .. $#ring], @ring[0 .. $turn - 1]) {
         $best = $w if $w->{active} < $best->{active};
     }
     return $best;
+}
+
+# Hand a connection, a bare descriptor, to the least busy worker; the
+# parent never makes a Perl handle of it.
+sub dispatch {
+    my ($fd) = @_;
+    my $w = least_busy();
+    $w->{active}++ if send_file($w->{chan}, $fd);
+    close_fds($fd);
 }
 
 sub hand_over {
@@ -284,27 +338,23 @@ while (1) {
 
     rebuild() if $changed;
     $changed = 0;
+    if ($accepting && $wait_in_accept) {
+        $in_accept = 1;
+        my $fd = eval { serv_accept_fd($listener) };
+        $in_accept = 0;
+        dispatch($fd) if defined $fd;
+        next;
+    }
     my $n = select(my $rout = $rin_all, undef, undef, $stop ? 0.05 : 1);
     next if $n <= 0;
 
-    for my $w (@ring) {
-        next unless $w->{chan} && vec($rout, fileno($w->{chan}), 1);
-        my $got = sysread($w->{chan}, my $done, 4096);
-        next unless $got;
-        $w->{active} -= $got;
-        $w->{served} += $got;
-    }
     if ($control && vec($rout, fileno($control), 1)) {
         hand_over();
         $changed = 1;
     }
     if ($accepting && $opt{mode} eq 'pass' && vec($rout, fileno($listener), 1)) {
-        # The parent only passes connections on: it takes them as bare
-        # descriptors, never making a Perl handle of them.
         while (defined(my $fd = serv_accept_fd($listener))) {
-            my $w = least_busy();
-            $w->{active}++ if send_file($w->{chan}, $fd);
-            close_fds($fd);
+            dispatch($fd);
         }
     }
 }
