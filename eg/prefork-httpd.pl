@@ -202,11 +202,13 @@ sub start_worker {
     $workers{$pid} = { chan => $chan, active => 0, served => 0 };
 }
 
-# While the parent waits in accept (below), SIGTERM and a worker's exit
-# get it out of the wait by dying there.
-my $in_accept = 0;
-$SIG{TERM} = sub { $stop = 1; die "interrupted\n" if $in_accept };
-$SIG{CHLD} = sub { die "interrupted\n" if $in_accept };
+# The handlers set flags, which the parent's loop looks at between
+# connections (a handler that died out of a wait could drop a connection
+# accepted just before the signal came).  SIGTERM goes on to the workers
+# at once, so that the requests under way end their connections.
+my $reap = 1;
+$SIG{TERM} = sub { $stop = 1; kill 'TERM', keys %workers };
+$SIG{CHLD} = sub { $reap = 1 };
 start_worker() for 1 .. $opt{workers};
 my ($host, $port) = ($listener->sockhost, $listener->sockport);
 print "$me: listening on $host:$port (mode $opt{mode}, $opt{workers} workers",
@@ -233,15 +235,18 @@ if (defined $opt{control}) {
 # workers report, hand the listening socket over when asked.
 #
 # A pass-mode parent with no control endpoint has only the listening
-# socket to wait for, so it waits in accept itself: one system call per
-# connection instead of select, accept and an accept that finds nothing.
-# A receive timeout on the socket (Linux applies it to accept) ends the
-# wait each second all the same, like select's timeout, in case a signal
-# came just before the wait began.  With a control endpoint it selects.
-my $wait_in_accept = $opt{mode} eq 'pass' && !$control;
+# socket to wait for, so on Linux it waits in accept itself: one system
+# call per connection instead of select, accept and an accept that finds
+# nothing.  A signal does not end that wait (serv_accept_fd runs the
+# handler and goes on waiting), so a receive timeout on the socket, which
+# Linux applies to accept, ends it four times a second: an idle server
+# closes its listening socket at SIGTERM, or replaces a worker that died,
+# within a quarter of a second, a busy one at the next connection.  With
+# a control endpoint, or elsewhere, it selects.
+my $wait_in_accept = $opt{mode} eq 'pass' && !$control && $^O eq 'linux';
 if ($wait_in_accept) {
     setsockopt($listener, SOL_SOCKET, SO_RCVTIMEO,
-               pack('l!l!', 1, 0));
+               pack('l!l!', 0, 250_000));
 } elsif ($opt{mode} eq 'pass') {
     $listener->blocking(0);
 }
@@ -288,11 +293,18 @@ sub least_busy {
 }
 
 # Hand a connection, a bare descriptor, to the least busy worker; the
-# parent never makes a Perl handle of it.
+# parent never makes a Perl handle of it.  A worker that has died (its
+# channel gives EPIPE) is passed over until it is reaped and replaced.
 sub dispatch {
     my ($fd) = @_;
-    my $w = least_busy();
-    $w->{active}++ if send_file($w->{chan}, $fd);
+    for (@ring) {
+        my $w = least_busy();
+        if (send_file($w->{chan}, $fd)) {
+            $w->{active}++;
+            last;
+        }
+        $w->{active} = 9**9**9;
+    }
     close_fds($fd);
 }
 
@@ -328,20 +340,21 @@ while (1) {
         }
         $changed = 1;
     }
-    while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
-        my $w = delete $workers{$pid} or next;
-        $changed = 1;
-        close $w->{chan} if $w->{chan};
-        start_worker() if !$stop;    # a worker died: replace it
+    if ($reap) {
+        $reap = 0;
+        while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
+            my $w = delete $workers{$pid} or next;
+            $changed = 1;
+            close $w->{chan} if $w->{chan};
+            start_worker() if !$stop;    # a worker died: replace it
+        }
     }
     last if $stop && !%workers;
 
     rebuild() if $changed;
     $changed = 0;
     if ($accepting && $wait_in_accept) {
-        $in_accept = 1;
-        my $fd = eval { serv_accept_fd($listener) };
-        $in_accept = 0;
+        my $fd = serv_accept_fd($listener);
         dispatch($fd) if defined $fd;
         next;
     }

@@ -99,6 +99,38 @@ for my $mode (qw(pass accept)) {
        'afterwards the port refuses connections');
 }
 
+# A worker killed: the connections that follow go to the others, and a
+# new worker takes its place.
+{
+    my ($pid, $out, $port) = start_server('--mode', 'pass', '--workers', 2);
+    my ($body) = get($port, '/');
+    my ($victim) = defined $body ? $body =~ /worker +(\d+)/ : ();
+    ok($victim && kill('KILL', $victim), 'a worker killed');
+    my (%by, $bad);
+    for (1 .. 12) {
+        my ($b) = get($port, '/');
+        if (defined $b && $b =~ /^worker +(\d+) of server +(\d+)$/ && $2 == $pid) {
+            $by{$1}++;
+        } else {
+            $bad++;
+        }
+    }
+    ok(!$bad, '12 requests after it, all answered');
+    ok(!$by{$victim}, '... none by the dead worker');
+    # The replacement is started when the parent reaps the dead one; it
+    # has served too by the time a few more requests are through.
+    for (1 .. 40) {
+        last if keys(%by) >= 2;
+        my ($b) = get($port, '/');
+        $by{$1}++ if defined $b && $b =~ /^worker +(\d+)/;
+        select(undef, undef, undef, 0.05);
+    }
+    is(scalar(keys %by), 2, '... and a new worker serves beside the survivor');
+    kill 'TERM', $pid;
+    my ($status) = finish($pid, $out);
+    is($status, 0, 'the server exits on SIGTERM');
+}
+
 # Zero-downtime handoff under a client loop, in both modes.
 for my $mode (qw(pass accept)) {
     my $ctl = "$dir/ctl-$mode";
