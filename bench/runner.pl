@@ -17,6 +17,11 @@ use Socket qw(AF_UNIX SOCK_STREAM PF_UNSPEC SOL_SOCKET SCM_RIGHTS);
 use POSIX ();
 use Time::HiRes qw(time);
 
+# File::FDpasser is loaded before the loops below are compiled, as a
+# program's "use File::FDpasser" loads it, so that their calls to it are
+# compiled as calls to subs that exist.
+BEGIN { require File::FDpasser if $ARGV[0] =~ /^fdpasser/ }
+
 my ($impl, $variant, $n) = @ARGV;
 my $per = $variant eq 'many' ? 64 : 1;
 my $ping = $variant eq 'pingpong';
