@@ -23,6 +23,7 @@ typedef int fdpass_file;
 #define MY_CXT_KEY "File::FDpasser::_guts" XS_VERSION
 typedef struct {
     HV *handle_stash; /* IO::Handle, once loaded */
+    const char *xs_file; /* CvFILE of this module's XSUBs (fast calls) */
 } my_cxt_t;
 START_MY_CXT
 
@@ -103,7 +104,7 @@ fdp_sv2num(pTHX_ SV *sv)
 }
 
 static int
-fdp_sv2fd(pTHX_ SV *sv, int flush)
+fdp_sv2fd_any(pTHX_ SV *sv, int flush)
 {
     IO *io;
     PerlIO *fp;
@@ -120,6 +121,23 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
     if (flush && IoOFP(io))
         (void)PerlIO_flush(IoOFP(io));
     return PerlIO_fileno(fp);
+}
+
+/*
+ * A plain integer, the usual argument in a loop that passes numbers, is
+ * taken here without a call: one test of its flags rules out magic, a
+ * reference and an unsigned value.
+ */
+#define FDP_PLAIN_IV(sv) \
+    ((SvFLAGS(sv) & (SVf_IOK | SVf_IVisUV | SVs_GMG | SVf_ROK)) == SVf_IOK)
+#define FDP_IV2FD(iv) ((iv) >= 0 && (iv) <= INT_MAX ? (int)(iv) : -1)
+
+PERL_STATIC_INLINE int
+fdp_sv2fd(pTHX_ SV *sv, int flush)
+{
+    if (FDP_PLAIN_IV(sv))
+        return FDP_IV2FD(SvIVX(sv));
+    return fdp_sv2fd_any(aTHX_ sv, flush);
 }
 
 /*
@@ -326,35 +344,16 @@ S_send_one(pTHX_ int sock, int fd)
  */
 #if PERL_VERSION_GE(5, 14, 0) && !defined(PERL_RC_STACK)
 # define FDP_FAST_CALLS 1
-# ifdef PERL_EUPXS_ALWAYS_EXPORT
-#  define FDP_XS(name) XS_EXTERNAL(name)
-# else
-#  define FDP_XS(name) XS_INTERNAL(name)
-# endif
-FDP_XS(XS_File__FDpasser_send_file);
-FDP_XS(XS_File__FDpasser_recv_fd);
-FDP_XS(XS_File__FDpasser_close_fds);
-FDP_XS(XS_File__FDpasser_recv_fh);
-FDP_XS(XS_File__FDpasser_send_fds);
-FDP_XS(XS_File__FDpasser_recv_fds);
-FDP_XS(XS_File__FDpasser_serv_accept_fd);
-
-static int
-fdp_fast_xsub(XSUBADDR_t f)
-{
-    return f == XS_File__FDpasser_send_file
-        || f == XS_File__FDpasser_recv_fd
-        || f == XS_File__FDpasser_close_fds
-        || f == XS_File__FDpasser_recv_fh
-        || f == XS_File__FDpasser_send_fds
-        || f == XS_File__FDpasser_recv_fds
-        || f == XS_File__FDpasser_serv_accept_fd;
-}
+/* Which subs are called this way is settled when the checker is set (at
+ * boot, for the subs named there); at run time the sub still bound to
+ * the name must be one of this module's XSUBs, all of which share the
+ * CvFILE they were made with. */
 
 static OP *
 fdp_pp_call(pTHX)
 {
     dSP;
+    dMY_CXT;
     SV *sv = TOPs; /* what names the sub: a glob, or a reference */
     CV *cv = NULL;
     SSize_t markix;
@@ -364,7 +363,7 @@ fdp_pp_call(pTHX)
         cv = GvCV((GV *)sv);
     else if (SvROK(sv) && SvTYPE(SvRV(sv)) == SVt_PVCV)
         cv = (CV *)SvRV(sv);
-    if (cv == NULL || !CvISXSUB(cv) || !fdp_fast_xsub(CvXSUB(cv))
+    if (cv == NULL || !CvISXSUB(cv) || CvFILE(cv) != MY_CXT.xs_file
         || (PL_op->op_private & (OPpENTERSUB_DB | OPpLVAL_INTRO | OPpDEREF))
         || !(PL_op->op_flags & OPf_STACKED) || PL_curcopdb)
         return PL_ppaddr[OP_ENTERSUB](aTHX);
@@ -416,6 +415,7 @@ BOOT:
     MY_CXT_INIT;
 
     MY_CXT.handle_stash = NULL;
+    MY_CXT.xs_file = CvFILE(get_cv("File::FDpasser::send_file", 0));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
 #ifdef FDP_FAST_CALLS
     {
@@ -571,8 +571,19 @@ close_fds(...)
     I32 i;
     int fd, e = 0;
   PPCODE:
+    /* One plain number, the usual call, closed straight away. */
+    if (items == 1 && FDP_PLAIN_IV(ST(0))) {
+        fd = FDP_IV2FD(SvIVX(ST(0)));
+        if (fd < 0)
+            e = EBADF;
+        else if (PerlLIO_close(fd) < 0 && errno != EINTR)
+            e = errno;
+        goto done;
+    }
     /* Misuse is refused before anything is closed. */
     for (i = 0; i < items; i++) {
+        if (FDP_PLAIN_IV(ST(i)))
+            continue;
         SvGETMAGIC(ST(i));
         if (fdp_is_handle(ST(i)))
             croak("File::FDpasser::close_fds: takes descriptor numbers; "
@@ -582,7 +593,8 @@ close_fds(...)
      * interrupted close has released the descriptor (Linux, the BSDs),
      * and closing again could close one another thread just opened. */
     for (i = 0; i < items; i++) {
-        fd = fdp_sv2num(aTHX_ ST(i));
+        fd = FDP_PLAIN_IV(ST(i)) ? FDP_IV2FD(SvIVX(ST(i)))
+                                 : fdp_sv2num(aTHX_ ST(i));
         if (fd < 0) {
             if (e == 0)
                 e = EBADF;
@@ -590,6 +602,7 @@ close_fds(...)
             e = errno;
         }
     }
+  done:
     if (e != 0) {
         errno = e;
         XSRETURN_NO;

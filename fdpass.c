@@ -424,6 +424,21 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
 
     if (msg->msg_controllen > FDP_CONTROL_SIZE)
         return fdp_fail(EINVAL); /* not a buffer of be_recv's */
+    /* The usual message, one SCM_RIGHTS of one descriptor and nothing
+     * else, needs no walk. */
+    if (msg->msg_controllen == CMSG_SPACE(sizeof(int)) && maxfds >= 1
+        && !(msg->msg_flags & MSG_CTRUNC)) {
+        struct cmsghdr h;
+
+        memcpy(&h, msg->msg_control, sizeof(h));
+        if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS
+            && h.cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(fds, CMSG_DATA((struct cmsghdr *)msg->msg_control),
+                   sizeof(int));
+            *ret_nfds = 1;
+            return 0;
+        }
+    }
     n = fdp_walk(msg, found, cap);
     for (i = 0; i < n; i++)
         rights += (size_t)found[i].rights;
@@ -2366,9 +2381,10 @@ fdpass_send(int sock, const int *fds, size_t nfds, const void *data,
 int
 fdpass_send_fd(int sock, int fd)
 {
-    if (fd < 0)
+    /* What fdpass_send checks besides holds for one descriptor. */
+    if (sock < 0 || fd < 0)
         return fdp_fail(EBADF);
-    return fdpass_send(sock, &fd, 1, NULL, 0) < 0 ? -1 : 0;
+    return be_send(sock, &fd, 1, NULL, 0) < 0 ? -1 : 0;
 }
 
 int
@@ -2389,10 +2405,15 @@ int
 fdpass_recv_fd(int sock, int *ret_fd, int flags)
 {
     char byte;
-    size_t n, len;
+    size_t n = 0, len = 0;
     int r;
 
-    r = fdpass_recv(sock, ret_fd, 1, &n, &byte, 1, &len, flags);
+    /* What fdpass_recv checks besides holds for these arguments. */
+    if (sock < 0)
+        return fdp_fail(EBADF);
+    if (ret_fd == NULL)
+        return fdp_fail(EINVAL);
+    r = be_recv(sock, ret_fd, 1, &n, &byte, 1, &len, flags);
     if (r <= 0)
         return r;
     if (n != 1)

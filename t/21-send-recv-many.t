@@ -129,6 +129,11 @@ SKIP: {
     $! = 0;
     ok(!close_fds($fds[0]), 'closing one again: false');
     is($! + 0, EBADF, '... with EBADF');
+    $! = 0;
+    ok(!close_fds(-1) && $! == EBADF, 'a negative number alone: false, EBADF');
+    $! = 0;
+    ok(!close_fds(2**31) && $! == EBADF, 'a number beyond an int alone: false, EBADF');
+    is(open_fds(), $base, '... and nothing else closed');
 
     # A bad number among good ones: false, $! for it, the rest closed.
     (undef, @fds) = recv_fds($p);

@@ -71,6 +71,12 @@ close_fds($fd);
     local *File::FDpasser::recv_fd = sub { "replaced($_[0])" };
     is(by_name('x'), 'replaced(x)', '... and the sub now bound to the name once it is rebound');
 }
+{
+    no warnings 'redefine';
+    require Scalar::Util;
+    local *File::FDpasser::recv_fd = \&Scalar::Util::reftype;
+    is(by_name([]), 'ARRAY', '... or the XSUB of another module');
+}
 $fd = by_name($c);
 is(slurp_fd($fd), "file 7\n", '... and the module again once the binding is restored');
 close_fds($fd);
