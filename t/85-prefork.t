@@ -106,6 +106,15 @@ for my $mode (qw(pass accept)) {
     my ($body) = get($port, '/');
     my ($victim) = defined $body ? $body =~ /worker +(\d+)/ : ();
     ok($victim && kill('KILL', $victim), 'a worker killed');
+    # Until it has died, connections may still be queued to it (and go
+    # with it, as a worker's accepted connections go in accept mode).
+    for (1 .. 100) {
+        last unless -d "/proc/$victim";
+        open(my $st, '<', "/proc/$victim/stat") or last;
+        last if (<$st> // '') =~ /\) Z /;
+        select(undef, undef, undef, 0.02);
+    }
+    select(undef, undef, undef, 0.2) unless -d '/proc/self';
     my (%by, $bad);
     for (1 .. 12) {
         my ($b) = get($port, '/');
