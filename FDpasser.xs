@@ -84,16 +84,22 @@ fdp_sv2io(pTHX_ SV *sv)
 #define fdp_is_handle(sv) \
     (SvROK(sv) || isGV_with_GP(sv) || SvTYPE(sv) == SVt_PVIO)
 
+/*
+ * A plain integer, the usual argument in a loop that passes numbers, is
+ * taken without a call: one test of its flags rules out magic, a
+ * reference and an unsigned value.
+ */
+#define FDP_PLAIN_IV(sv) \
+    ((SvFLAGS(sv) & (SVf_IOK | SVf_IVisUV | SVs_GMG | SVf_ROK)) == SVf_IOK)
+#define FDP_IV2FD(iv) ((iv) >= 0 && (iv) <= INT_MAX ? (int)(iv) : -1)
+
 /* A descriptor number (get-magic run): an integer 0 .. INT_MAX, else -1. */
 static int
 fdp_sv2num(pTHX_ SV *sv)
 {
     /* Already an integer: the common case. */
-    if (SvIOK(sv) && !SvIsUV(sv)) {
-        IV iv = SvIVX(sv);
-
-        return iv >= 0 && iv <= INT_MAX ? (int)iv : -1;
-    }
+    if (SvIOK(sv) && !SvIsUV(sv))
+        return FDP_IV2FD(SvIVX(sv));
     if (SvOK(sv) && looks_like_number(sv)) {
         NV nv = SvNV_nomg(sv);
 
@@ -122,15 +128,6 @@ fdp_sv2fd_any(pTHX_ SV *sv, int flush)
         (void)PerlIO_flush(IoOFP(io));
     return PerlIO_fileno(fp);
 }
-
-/*
- * A plain integer, the usual argument in a loop that passes numbers, is
- * taken here without a call: one test of its flags rules out magic, a
- * reference and an unsigned value.
- */
-#define FDP_PLAIN_IV(sv) \
-    ((SvFLAGS(sv) & (SVf_IOK | SVf_IVisUV | SVs_GMG | SVf_ROK)) == SVf_IOK)
-#define FDP_IV2FD(iv) ((iv) >= 0 && (iv) <= INT_MAX ? (int)(iv) : -1)
 
 PERL_STATIC_INLINE int
 fdp_sv2fd(pTHX_ SV *sv, int flush)
@@ -571,16 +568,8 @@ close_fds(...)
     I32 i;
     int fd, e = 0;
   PPCODE:
-    /* One plain number, the usual call, closed straight away. */
-    if (items == 1 && FDP_PLAIN_IV(ST(0))) {
-        fd = FDP_IV2FD(SvIVX(ST(0)));
-        if (fd < 0)
-            e = EBADF;
-        else if (PerlLIO_close(fd) < 0 && errno != EINTR)
-            e = errno;
-        goto done;
-    }
-    /* Misuse is refused before anything is closed. */
+    /* Misuse is refused before anything is closed (a plain number needs
+     * no look). */
     for (i = 0; i < items; i++) {
         if (FDP_PLAIN_IV(ST(i)))
             continue;
@@ -602,7 +591,6 @@ close_fds(...)
             e = errno;
         }
     }
-  done:
     if (e != 0) {
         errno = e;
         XSRETURN_NO;

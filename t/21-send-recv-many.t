@@ -16,12 +16,7 @@ use File::FDpasser qw(:all);
 
 alarm 60;
 my $dir = tmpdir();
-my @files;
-for my $i (0 .. 2) {
-    open(my $h, '+>', "$dir/m$i") or die;
-    syswrite($h, "file $i\n");
-    push @files, $h;
-}
+my @files = numbered_files('m', 3);
 
 my ($p, $c) = spipe();
 my $pid = run_child {

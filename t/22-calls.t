@@ -13,13 +13,7 @@ use FDPassTest;
 use File::FDpasser qw(:all);
 
 alarm 60;
-my $dir = tmpdir();
-my @files;
-for my $i (0 .. 9) {
-    open(my $h, '+>', "$dir/f$i") or die;
-    syswrite($h, "file $i\n");
-    push @files, $h;
-}
+my @files = numbered_files('f', 10);
 
 my ($p, $c) = spipe();
 my $pid = run_child {

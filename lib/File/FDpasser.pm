@@ -528,9 +528,8 @@ the errors and the croaks are those of any other call.  Calls written
 C<&name(...)>, through a code reference, compiled before the module was
 loaded (a C<require> at run time), under the debugger, or made after the
 name was bound to another sub take Perl's general way; so does every
-call on a perl older than 5.14.  A plain integer argument is read
-without a function call, and C<close_fds> of one number closes it
-straight away.
+call on a perl older than 5.14.  Every sub reads a plain integer
+argument (no magic, not a reference) without a further function call.
 
 =head1 PORTABILITY
 

@@ -9,7 +9,7 @@ use Test::More ();
 
 our @EXPORT = qw(run_child reap_ok open_fds survives_exec build_c exec_with
                  move_test_output_high
-                 tmpdir slurp_fd installed_copy);
+                 tmpdir slurp_fd installed_copy numbered_files);
 
 # In CI (FDPASS_NO_SKIP set) every test must run: a skip becomes a failure
 # that names what was missing.
@@ -94,6 +94,20 @@ sub installed_copy {
     File::Copy::copy('blib/lib/File/FDpasser.pm', "$dir/File/") or die "copy: $!";
     File::Copy::copy($so, "$dir/auto/File/FDpasser/") or die "copy $so: $!";
     return $dir;
+}
+
+# Files NAME0 .. NAME(n-1) in the test directory, each holding
+# "file I\n", open for reading and writing; returns the handles.
+sub numbered_files {
+    my ($name, $n) = @_;
+    my $dir = tmpdir();
+    my @files;
+    for my $i (0 .. $n - 1) {
+        open(my $h, '+>', "$dir/$name$i") or die "$dir/$name$i: $!";
+        syswrite($h, "file $i\n");
+        push @files, $h;
+    }
+    return @files;
 }
 
 # Read everything from a descriptor number through a dup, from the start.
