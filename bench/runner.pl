@@ -33,7 +33,6 @@ my $msgs = $n / $per;
 my ($sender, $receiver);
 if ($impl =~ /^fdpasser(-posix)?\z/) {
     my $posix = $1;
-    require File::FDpasser;
     if ($per > 1) {
         $sender = sub {
             my ($s, $fd) = (fileno $_[0], $_[1]);

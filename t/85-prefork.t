@@ -57,10 +57,13 @@ sub get {
     return @bodies;
 }
 
-for my $mode (qw(pass accept)) {
-    my ($pid, $out, $port) = start_server('--mode', $mode, '--workers', 3);
+# $n requests, each on a connection of its own, to the server $pid: the
+# requests each of its workers answered (by worker pid), and how many
+# were not answered by one of them.
+sub spread {
+    my ($port, $pid, $n) = @_;
     my (%by, $bad);
-    for (1 .. 30) {
+    for (1 .. $n) {
         my ($body) = get($port, '/');
         if (defined $body && $body =~ /^worker +(\d+) of server +(\d+)$/ && $2 == $pid) {
             $by{$1}++;
@@ -68,8 +71,14 @@ for my $mode (qw(pass accept)) {
             $bad++;
         }
     }
+    return (\%by, $bad);
+}
+
+for my $mode (qw(pass accept)) {
+    my ($pid, $out, $port) = start_server('--mode', $mode, '--workers', 3);
+    my ($by, $bad) = spread($port, $pid, 30);
     ok(!$bad, "$mode: 30 requests, each answered by a worker of this server");
-    is(scalar(keys %by), 3, "$mode: all three workers served")
+    is(scalar(keys %$by), 3, "$mode: all three workers served")
         if $mode eq 'pass';
     my @keep = get($port, ('/') x 5);
     my %w = map { /worker +(\d+)/ ? ($1 => 1) : () } @keep;
@@ -115,15 +124,8 @@ for my $mode (qw(pass accept)) {
         select(undef, undef, undef, 0.02);
     }
     select(undef, undef, undef, 0.2) unless -d '/proc/self';
-    my (%by, $bad);
-    for (1 .. 12) {
-        my ($b) = get($port, '/');
-        if (defined $b && $b =~ /^worker +(\d+) of server +(\d+)$/ && $2 == $pid) {
-            $by{$1}++;
-        } else {
-            $bad++;
-        }
-    }
+    my ($by, $bad) = spread($port, $pid, 12);
+    my %by = %$by;
     ok(!$bad, '12 requests after it, all answered');
     ok(!$by{$victim}, '... none by the dead worker');
     # The replacement is started when the parent reaps the dead one; it
