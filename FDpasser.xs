@@ -137,6 +137,19 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
     return fdp_sv2fd_any(aTHX_ sv, flush);
 }
 
+/* A new mortal holding an integer, made as an integer from the start
+ * (mPUSHi's setter upgrades an empty scalar first): recv_fds returns one
+ * per descriptor. */
+PERL_STATIC_INLINE SV *
+fdp_mortal_iv(pTHX_ IV iv)
+{
+    SV *sv = newSV_type(SVt_IV);
+
+    SvIV_set(sv, iv);
+    SvIOK_on(sv);
+    return sv_2mortal(sv);
+}
+
 /*
  * Make a handle on fd without duplicating it, as open($fh, "+<&=", $fd)
  * would: the mode comes from the descriptor's flags, a socket gets
@@ -614,6 +627,7 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
   PREINIT:
     int fds[FDPASS_MAX];
     AV *av;
+    SV **elems;
     SSize_t n, i;
     const char *buf = NULL;
     STRLEN len = 0;
@@ -634,8 +648,11 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
         errno = EMSGSIZE;
         XSRETURN_NO;
     }
+    /* A plain array's elements are read in place; a tied one's through
+     * av_fetch. */
+    elems = SvMAGICAL((SV *)av) ? NULL : AvARRAY(av);
     for (i = 0; i < n; i++) {
-        SV **e = av_fetch(av, i, 0);
+        SV **e = elems ? (elems[i] ? &elems[i] : NULL) : av_fetch(av, i, 0);
 
         fds[i] = e ? fdp_sv2fd(aTHX_ *e, 1) : -1;
         if (fds[i] < 0) {
@@ -684,7 +701,7 @@ recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BY
     EXTEND(SP, (SSize_t)nfds + 1);
     PUSHs(data);
     for (i = 0; i < nfds; i++)
-        mPUSHi(perl_fd(fds[i]));
+        PUSHs(fdp_mortal_iv(aTHX_ perl_fd(fds[i])));
 
 void
 peer_cred(fdpass_handle sock)

@@ -26,6 +26,7 @@
 # include <stdlib.h>
 # include <unistd.h>
 # include <sys/resource.h>
+# include <sys/select.h>
 # include <sys/socket.h>
 # include <sys/stat.h>
 # include <sys/uio.h>
@@ -284,6 +285,40 @@ fdp_nofile(void)
     }
 }
 
+#if defined(__linux__) && !defined(FDPASS_FALLBACKS)
+# define FDP_HAVE_SELECT_PROBE 1
+#endif
+
+#ifdef FDP_HAVE_SELECT_PROBE
+/* From this many slots on, one select() costs less than the poll(). */
+# define FDP_SELECT_PROBE_MIN 16
+
+/*
+ * Whether slot p and every slot above it are free, told by one select()
+ * whatever their number; 0 when it cannot tell.  Linux's select() lowers
+ * nfds to the size of the process's descriptor table (which only grows)
+ * and neither reads nor writes the bits above it.  A zero-timeout select()
+ * that returns 0 and leaves p's bit set therefore did not look at p: p is
+ * beyond the table, and so is everything above it.  Had it looked, p free
+ * would give EBADF, p open and ready a count, p open and not ready its bit
+ * cleared.  p must fit an fd_set.
+ */
+static int
+fdp_free_from(int p)
+{
+    fd_set r;
+    struct timeval zero;
+
+    if (p < 0 || p >= FD_SETSIZE)
+        return 0;
+    FD_ZERO(&r);
+    FD_SET(p, &r);
+    zero.tv_sec = 0;
+    zero.tv_usec = 0;
+    return select(p + 1, &r, NULL, NULL, &zero) == 0 && FD_ISSET(p, &r);
+}
+#endif /* FDP_HAVE_SELECT_PROBE */
+
 /*
  * Make sure the descriptor table has room for need more descriptors
  * before a message is read: Linux consumes a message whose descriptors do
@@ -292,6 +327,8 @@ fdp_nofile(void)
  * New descriptors take the lowest free slots below RLIMIT_NOFILE, so the
  * top need slots below it all being free suffices: for one slot fcntl
  * F_GETFD answers that (EBADF), for several one poll() does (POLLNVAL).
+ * On Linux, for many, a select() first: when the table ends below the
+ * lower of those slots and 1023, all of them are free.
  * When they are not all free, the free slots are counted by duplicating
  * sock into them until need are found, then closing those again.
  */
@@ -313,6 +350,12 @@ fdp_room(int sock, size_t need)
             if (fcntl(lim - 1, F_GETFD) < 0 && errno == EBADF)
                 return 0;
         } else {
+#ifdef FDP_HAVE_SELECT_PROBE
+            if (need >= FDP_SELECT_PROBE_MIN
+                && fdp_free_from(lim - (int)need < FD_SETSIZE - 1
+                                 ? lim - (int)need : FD_SETSIZE - 1))
+                return 0;
+#endif
             for (i = 0; i < need; i++) {
                 pf[i].fd = lim - (int)need + (int)i;
                 pf[i].events = 0;
@@ -424,19 +467,24 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
 
     if (msg->msg_controllen > FDP_CONTROL_SIZE)
         return fdp_fail(EINVAL); /* not a buffer of be_recv's */
-    /* The usual message, one SCM_RIGHTS of one descriptor and nothing
-     * else, needs no walk. */
-    if (msg->msg_controllen == CMSG_SPACE(sizeof(int)) && maxfds >= 1
+    /* The usual message, one SCM_RIGHTS header that fills the control
+     * data with no room for another, and no more descriptors than are
+     * wanted, needs no walk: its descriptors are copied as they are. */
+    if (msg->msg_controllen >= CMSG_LEN(sizeof(int))
         && !(msg->msg_flags & MSG_CTRUNC)) {
         struct cmsghdr h;
 
         memcpy(&h, msg->msg_control, sizeof(h));
         if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS
-            && h.cmsg_len == CMSG_LEN(sizeof(int))) {
-            memcpy(fds, CMSG_DATA((struct cmsghdr *)msg->msg_control),
-                   sizeof(int));
-            *ret_nfds = 1;
-            return 0;
+            && h.cmsg_len >= CMSG_LEN(sizeof(int))
+            && CMSG_ALIGN(h.cmsg_len) == msg->msg_controllen) {
+            n = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            if (n <= maxfds) {
+                memcpy(fds, CMSG_DATA((struct cmsghdr *)msg->msg_control),
+                       n * sizeof(int));
+                *ret_nfds = n;
+                return 0;
+            }
         }
     }
     n = fdp_walk(msg, found, cap);

@@ -293,10 +293,11 @@ than C<$max_fds> descriptors, all of which were closed.  C<EMFILE>: the
 descriptor table has no room for C<$max_fds> more descriptors; nothing was
 read, and the call can be repeated once slots are free.  Room is checked
 for C<$max_fds>, not for what the message turns out to carry, so pass the
-number you expect when the table may be nearly full.  It is also quicker:
-the check looks at the top C<$max_fds> slots below the limit in one
-C<poll>, whose cost grows with the number of slots (on Linux about 20 ns
-a slot, so some 5 us for the default of 253).  C<EINVAL>:
+number you expect when the table may be nearly full.  It can also be
+quicker: where the check below cannot answer with one C<select>, it looks
+at the top C<$max_fds> slots below the limit in one C<poll>, whose cost
+grows with the number of slots (about 13 ns a slot on Linux, so some 3 us
+for the default of 253).  C<EINVAL>:
 C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
 
 Data and descriptors sent in separate messages are never merged into one
@@ -433,7 +434,15 @@ take the lowest free slots, so it is enough that the topmost slots below
 C<RLIMIT_NOFILE> are free: for one descriptor C<fcntl(F_GETFD)> on the top
 slot answers that, for several one C<poll> over the top slots; only when
 they are taken are free slots counted, by duplicating the endpoint into
-them and closing the duplicates again.  (On 64-bit Linux the limit is read
+them and closing the duplicates again.  On Linux, for 16 slots or more, one
+C<select> comes before the C<poll>: the kernel looks only at descriptors
+below the size of the process's descriptor table, so a C<select> on the
+lower of the lowest slot asked for and slot 1023 that leaves that slot's
+bit untouched shows the table ends below it and every slot above is free.
+That is one system call whatever the number, and it answers for any
+process whose descriptor numbers have stayed below 512 (the table grows
+as higher numbers are used, and does not shrink); a larger table takes
+the C<poll>.  (On 64-bit Linux the limit is read
 with the older C<getrlimit> system call, which costs less than half of
 the C<prlimit64> that the C library's C<getrlimit> makes.)  Without room the call fails with C<EMFILE> and the
 message stays queued; once the process has closed enough descriptors the

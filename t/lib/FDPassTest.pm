@@ -128,6 +128,9 @@ sub slurp_fd {
 # and the reason.
 sub build_c {
     my ($out, $srcs, @flags) = @_;
+    # { srcs => [...], alone => 1 }: sources that include fdpass.c themselves.
+    my $alone = ref $srcs eq 'HASH' ? $srcs->{alone} : 0;
+    $srcs = $srcs->{srcs} if ref $srcs eq 'HASH';
     require Config;
     my $cc = $ENV{FDPASS_TEST_CC} || $Config::Config{cc} or return (undef, 'no compiler');
     my $log = "$out.log";
@@ -135,7 +138,8 @@ sub build_c {
     require File::FDpasser;
     unshift @flags, '-DFDPASS_FALLBACKS'
         if File::FDpasser::_features() =~ /\bfallbacks\b/;
-    my @cmd = (split(' ', $cc), '-I.', @flags, '-o', $out, @$srcs, 'fdpass.c');
+    my @cmd = (split(' ', $cc), '-I.', @flags, '-o', $out, @$srcs,
+               $alone ? () : 'fdpass.c');
     my $pid = fork;
     return (undef, "fork: $!") unless defined $pid;
     if (!$pid) {
