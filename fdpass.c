@@ -469,19 +469,28 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
         return fdp_fail(EINVAL); /* not a buffer of be_recv's */
     /* The usual message, one SCM_RIGHTS header that fills the control
      * data with no room for another, and no more descriptors than are
-     * wanted, needs no walk: its descriptors are copied as they are. */
+     * wanted, needs no walk: its descriptors are copied as they are.  One
+     * descriptor, the commonest, is matched on constants first. */
     if (msg->msg_controllen >= CMSG_LEN(sizeof(int))
         && !(msg->msg_flags & MSG_CTRUNC)) {
         struct cmsghdr h;
+        const unsigned char *data
+            = CMSG_DATA((struct cmsghdr *)msg->msg_control);
 
         memcpy(&h, msg->msg_control, sizeof(h));
-        if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS
-            && h.cmsg_len >= CMSG_LEN(sizeof(int))
-            && CMSG_ALIGN(h.cmsg_len) == msg->msg_controllen) {
+        if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS) {
+            if (h.cmsg_len == CMSG_LEN(sizeof(int))
+                && msg->msg_controllen == CMSG_SPACE(sizeof(int))
+                && maxfds >= 1) {
+                memcpy(fds, data, sizeof(int));
+                *ret_nfds = 1;
+                return 0;
+            }
             n = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            if (n <= maxfds) {
-                memcpy(fds, CMSG_DATA((struct cmsghdr *)msg->msg_control),
-                       n * sizeof(int));
+            if (h.cmsg_len >= CMSG_LEN(sizeof(int))
+                && CMSG_ALIGN(h.cmsg_len) == msg->msg_controllen
+                && n <= maxfds) {
+                memcpy(fds, data, n * sizeof(int));
                 *ret_nfds = n;
                 return 0;
             }

@@ -10,6 +10,9 @@
 # connection per worker (-k -c WORKERS; a worker serves one connection at
 # a time, so more would queue behind long-lived ones).
 #
+# DEFER=0 starts the server with --no-defer (no TCP_DEFER_ACCEPT on the
+# listening socket).
+#
 # POLICY=batch runs the server (parent and workers, both modes alike)
 # under SCHED_BATCH (chrt -b 0, util-linux): a woken process then does
 # not preempt the running one, so the pass-mode parent is not switched
@@ -20,6 +23,10 @@ rounds=${1:-5}
 requests=${2:-20000}
 workers=${WORKERS:-4}
 policy=${POLICY:-normal}
+case ${DEFER:-1} in
+    0) defer=--no-defer ;;
+    *) defer= ;;
+esac
 case $policy in
     normal) sched= ;;
     batch) command -v chrt > /dev/null || { echo "POLICY=batch needs chrt (util-linux)" >&2; exit 1; }
@@ -35,7 +42,7 @@ trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' E
 run() {
     mode=$1 load=$2
     $sched perl -Mblib eg/prefork-httpd.pl --listen 127.0.0.1:0 --workers "$workers" \
-        --mode "$mode" > "$work/out" 2>&1 &
+        --mode "$mode" $defer > "$work/out" 2>&1 &
     echo $! > "$work/pid"
     i=0
     until grep -q 'listening on' "$work/out"; do
@@ -76,5 +83,5 @@ for load in close keepalive; do
     a=$(cut -d' ' -f1 "$work/accept" | median)
     ps=$(cut -d' ' -f2 "$work/pass" | median)
     as=$(cut -d' ' -f2 "$work/accept" | median)
-    echo "$load ($policy): pass $p req/s (busiest/least $ps), accept $a req/s (busiest/least $as), pass/accept $(echo "$p $a" | awk '{ printf "%.2f", $1 / $2 }')"
+    echo "$load ($policy${defer:+, $defer}): pass $p req/s (busiest/least $ps), accept $a req/s (busiest/least $as), pass/accept $(echo "$p $a" | awk '{ printf "%.2f", $1 / $2 }')"
 done

@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use Test::More;
 use IO::Socket::INET;
+use Socket ();
 use Time::HiRes qw(time sleep);
 use lib 't/lib';
 use FDPassTest;
@@ -90,6 +91,34 @@ for my $mode (qw(pass accept)) {
     $served += $_ for map { /served (\d+) requests/ ? $1 : () } @lines;
     is($served, 35, "$mode: the workers' own counts add up to 35 requests");
     ok((grep { /drained, exiting/ } @lines), "$mode: drained");
+}
+
+# TCP_DEFER_ACCEPT (Linux): a connection reaches accept only once its
+# request has come, so a client that connects and says nothing does not
+# hold up the only worker (without it, the worker would wait on that
+# connection for the idle timeout).  --no-defer still serves.
+SKIP: {
+    skip 'no TCP_DEFER_ACCEPT here', 6 unless eval { Socket::TCP_DEFER_ACCEPT() };
+    for my $mode (qw(pass accept)) {
+        my ($pid, $out, $port) = start_server('--mode', $mode, '--workers', 1,
+                                              '--idle', 4);
+        my $silent = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die $!;
+        sleep 0.2;
+        my $t0 = time;
+        my ($body) = get($port, '/');
+        my $took = time - $t0;
+        ok(defined $body && $took < 2,
+           sprintf("$mode: a client that connects and stays silent holds up no "
+                   . "worker (answered after %.2f s; the idle timeout is 4 s)", $took));
+        close $silent;
+        kill 'TERM', $pid;
+        is((finish($pid, $out))[0], 0, "$mode: exit status 0");
+    }
+    my ($pid, $out, $port) = start_server('--mode', 'pass', '--workers', 2, '--no-defer');
+    my ($by, $bad) = spread($port, $pid, 10);
+    ok(!$bad, '--no-defer: 10 requests, each answered by a worker of this server');
+    kill 'TERM', $pid;
+    is((finish($pid, $out))[0], 0, '--no-defer: exit status 0');
 }
 
 # SIGTERM while a request is under way: it is answered, then nothing more.

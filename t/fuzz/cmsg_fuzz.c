@@ -3,7 +3,7 @@
  * walk (fdp_walk) and the decision made on it (fdp_collect).
  *
  * Input: byte 0 selects MSG_CTRUNC (bit 0), byte 1 the call's maxfds
- * (1 .. FDPASS_MAX); the rest is the control buffer exactly as a kernel
+ * (0 .. FDPASS_MAX); the rest is the control buffer exactly as a kernel
  * would leave it, of any length up to the real buffer's size, in a heap
  * block of exactly that size so AddressSanitizer sees any read past it.
  *
@@ -91,7 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     len = size - 2;
     if (len > FDP_CONTROL_SIZE)
         len = FDP_CONTROL_SIZE;
-    maxfds = 1 + data[1] % FDPASS_MAX;
+    maxfds = data[1] % (FDPASS_MAX + 1);
     buf = malloc(len ? len : 1);
     memcpy(buf, data + 2, len);
     memset(&msg, 0, sizeof(msg));
