@@ -19,18 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static int n_test;
-static int n_fail;
-
-static void
-ok(int cond, const char *name)
-{
-    n_test++;
-    if (!cond)
-        n_fail++;
-    printf("%sok %d - %s\n", cond ? "" : "not ", n_test, name);
-    fflush(stdout);
-}
+#include "tap.h"
 
 /* Descriptors open now, from /proc/self/fd, or by probing the table. */
 static int

@@ -11,17 +11,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
-static int n_test, n_fail;
-
-static void
-ok(int cond, const char *name)
-{
-    n_test++;
-    if (!cond)
-        n_fail++;
-    printf("%sok %d - %s\n", cond ? "" : "not ", n_test, name);
-    fflush(stdout);
-}
+#include "tap.h"
 
 /* The size of this process's descriptor table (Linux), or -1. */
 static int
@@ -62,6 +52,22 @@ in_child(rlim_t lim, int (*body)(int), int arg)
     if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
+}
+
+/* body(arg) in a child at a limit of lim, as one test named name. */
+static void
+ok_in_child(rlim_t lim, int (*body)(int), int arg, const char *name)
+{
+    int r = in_child(lim, body, arg);
+
+    if (r == 100) {
+        printf("ok %d # skip RLIMIT_NOFILE of %lu refused here\n", ++n_test,
+               (unsigned long)lim);
+        return;
+    }
+    ok(r == 0, name);
+    if (r != 0)
+        printf("# child status %d\n", r);
 }
 
 /* Fill every free slot below the limit with duplicates of fd. */
@@ -157,26 +163,16 @@ main(void)
 #endif
 
     /* The check as a whole, in tables that could fool it. */
-    r = in_child(1100, full_big, sv[1]);
-    if (r == 100)
-        printf("ok %d # skip RLIMIT_NOFILE of 1100 refused here\n", ++n_test);
-    else
-        ok(r == 0, "full table of 1100 slots: no room for 20 with slot 1023 "
-                   "free, room for 20 and not 21 with 20 free");
-    if (r != 0 && r != 100)
-        printf("# child status %d\n", r);
+    ok_in_child(1100, full_big, sv[1],
+                "full table of 1100 slots: no room for 20 with slot 1023 "
+                "free, room for 20 and not 21 with 20 free");
 
     for (i = 0; i < 20; i++)
         fds[i] = sv[0];
     fdpass_send(sv[0], fds, 20, NULL, 0);
-    r = in_child(1100, full_message, sv[1]);
-    if (r == 100)
-        printf("ok %d # skip RLIMIT_NOFILE of 1100 refused here\n", ++n_test);
-    else
-        ok(r == 0, "a 20-descriptor message into a full table: EMFILE, kept, "
-                   "all of it once 20 slots are free");
-    if (r != 0 && r != 100)
-        printf("# child status %d\n", r);
+    ok_in_child(1100, full_message, sv[1],
+                "a 20-descriptor message into a full table: EMFILE, kept, "
+                "all of it once 20 slots are free");
 
     /* The usual case: room, and a full message of 64 arrives. */
     for (i = 0; i < 64; i++)

@@ -23,18 +23,7 @@
 
 #include "fdpass.h"
 
-static int n_test;
-static int n_fail;
-
-static void
-ok(int cond, const char *name)
-{
-    n_test++;
-    if (!cond)
-        n_fail++;
-    printf("%sok %d - %s\n", cond ? "" : "not ", n_test, name);
-    fflush(stdout);
-}
+#include "tap.h"
 
 /* Handles open in this process, found by asking about each value (wine
  * has no GetProcessHandleCount); seen[] marks them when given. */
