@@ -627,7 +627,6 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
   PREINIT:
     int fds[FDPASS_MAX];
     AV *av;
-    SV **elems;
     SSize_t n, i;
     const char *buf = NULL;
     STRLEN len = 0;
@@ -648,11 +647,13 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
         errno = EMSGSIZE;
         XSRETURN_NO;
     }
-    /* A plain array's elements are read in place; a tied one's through
-     * av_fetch. */
-    elems = SvMAGICAL((SV *)av) ? NULL : AvARRAY(av);
+    /* A plain array's elements are read in place, a tied one's through
+     * av_fetch.  The array is looked at afresh for each element: an
+     * element's get-magic may have changed it. */
     for (i = 0; i < n; i++) {
-        SV **e = elems ? (elems[i] ? &elems[i] : NULL) : av_fetch(av, i, 0);
+        SV **elems = AvARRAY(av);
+        SV **e = SvMAGICAL((SV *)av) ? av_fetch(av, i, 0)
+                 : i <= AvFILLp(av) && elems[i] ? &elems[i] : NULL;
 
         fds[i] = e ? fdp_sv2fd(aTHX_ *e, 1) : -1;
         if (fds[i] < 0) {

@@ -149,4 +149,25 @@ SKIP: {
     ok(close_fds(), 'close_fds(): nothing to do, true');
 }
 
+# send_fds reads a tied array through FETCH, and a plain array's hole is
+# a bad descriptor (EBADF, nothing sent).
+{
+    require Tie::Array;
+    my ($a, $b) = spipe();
+    tie my @tied, 'Tie::StdArray';
+    @tied = ($files[0], fileno($files[1]));
+    ok(send_fds($a, \@tied, 'tied'), 'send_fds from a tied array');
+    my ($data, @fds) = recv_fds($b, 2);
+    is_deeply([$data, map { slurp_fd($_) } @fds], ['tied', "file 0\n", "file 1\n"],
+              '... both of its descriptors arrive, in order');
+    close_fds(@fds);
+    my @holey = (fileno($files[0]));
+    $holey[2] = fileno($files[2]);
+    $! = 0;
+    ok(!send_fds($a, \@holey) && $! == EBADF, 'an array with a hole: false, EBADF');
+    my $rin = '';
+    vec($rin, fileno($b), 1) = 1;
+    is(select(my $r = $rin, undef, undef, 0.2), 0, '... and nothing was sent');
+}
+
 done_testing;
