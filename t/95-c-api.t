@@ -15,7 +15,7 @@ my @san = ('-fsanitize=address,undefined', qw(-fno-omit-frame-pointer
            -fno-sanitize-recover=all));
 my @runs;
 # Each program, and the fewest tests it runs to its end.
-my %least = (core => 30, spawn => 30, room => 5);
+my %least = (core => 30, spawn => 30, room => 4);
 for my $test (qw(core spawn room)) {
     my $srcs = { srcs => ["t/c/$test.c"], alone => $test eq 'room' };
     my ($prog, $why) = build_c("$dir/$test", $srcs, @warn, qw(-g -O1));

@@ -13,6 +13,7 @@
 
 #include "tap.h"
 
+#ifdef FDP_HAVE_SELECT_PROBE
 /* The size of this process's descriptor table (Linux), or -1. */
 static int
 table_size(void)
@@ -29,6 +30,7 @@ table_size(void)
     fclose(f);
     return size;
 }
+#endif /* FDP_HAVE_SELECT_PROBE */
 
 /* Run body(arg) in a child with RLIMIT_NOFILE at lim; its exit status, or
  * 100 when the limit cannot be set here. */
