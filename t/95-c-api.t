@@ -17,7 +17,7 @@ my @runs;
 # Each program, and the fewest tests it runs to its end.
 my %least = (core => 30, spawn => 30, room => 4);
 for my $test (qw(core spawn room)) {
-    my $srcs = { srcs => ["t/c/$test.c"], alone => $test eq 'room' };
+    my $srcs = ["t/c/$test.c"];
     my ($prog, $why) = build_c("$dir/$test", $srcs, @warn, qw(-g -O1));
     plan skip_all => "cannot build the C tests: $why" unless $prog;
     push @runs, ["$test plain" => $prog, $least{$test}];

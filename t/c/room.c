@@ -32,14 +32,14 @@ table_size(void)
 }
 #endif /* FDP_HAVE_SELECT_PROBE */
 
-/* Run body(arg) in a child with RLIMIT_NOFILE at lim; its exit status, or
- * 100 when the limit cannot be set here. */
-static int
-in_child(rlim_t lim, int (*body)(int), int arg)
+/* body(arg) in a child with RLIMIT_NOFILE at lim, as one test named name:
+ * ok when it exits 0, skipped when the limit cannot be set here. */
+static void
+ok_in_child(rlim_t lim, int (*body)(int), int arg, const char *name)
 {
     struct rlimit rl;
     pid_t pid;
-    int status;
+    int status, r = -1;
 
     fflush(stdout);
     pid = fork();
@@ -51,17 +51,8 @@ in_child(rlim_t lim, int (*body)(int), int arg)
             _exit(100);
         _exit(body(arg));
     }
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-        return -1;
-    return WEXITSTATUS(status);
-}
-
-/* body(arg) in a child at a limit of lim, as one test named name. */
-static void
-ok_in_child(rlim_t lim, int (*body)(int), int arg, const char *name)
-{
-    int r = in_child(lim, body, arg);
-
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+        r = WEXITSTATUS(status);
     if (r == 100) {
         printf("ok %d # skip RLIMIT_NOFILE of %lu refused here\n", ++n_test,
                (unsigned long)lim);
