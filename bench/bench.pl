@@ -1,11 +1,12 @@
 #!/usr/bin/perl
-# bench/bench.pl [--reps R] [--n N] [--quick] - File::FDpasser against
+# bench/bench.pl [--reps R] [--n N] [--soak N] [--only PART] - File::FDpasser against
 # IO::FDPass, Socket::MsgHdr, Python 3's socket.send_fds/recv_fds and a
 # plain C sendmsg/recvmsg loop (bench/loop.c, the limit), all with one
 # protocol (see bench/runner.pl).  Each run is pinned to CPU 0 (taskset),
 # implementations alternate, R repetitions, medians, ratios to the C loop.
 # Then user-space instructions per descriptor with callgrind (difference
-# of two run lengths), the load cost of "use File::FDpasser", and a soak.
+# of two run lengths), system calls per descriptor with strace, the load
+# cost of "use File::FDpasser", and a soak.
 # Run from the built distribution: make bench.
 use strict;
 use warnings;
@@ -13,15 +14,22 @@ use Getopt::Long;
 use File::Temp qw(tempdir);
 
 GetOptions('reps=i' => \(my $reps = 7), 'n=i' => \(my $n = 200_000),
-           'soak=i' => \(my $soak = 1_000_000)) or die "usage\n";
+           'soak=i' => \(my $soak = 1_000_000),
+           'only=s' => \(my $only)) or die "usage\n";
+# --only times|instructions|syscalls|soak runs that part alone.
+sub want { !defined $only || $only eq $_[0] }
 my $tmp = tempdir(CLEANUP => 1);
 my $cc = do { require Config; $Config::Config{cc} };
 system("$cc -O2 -o $tmp/loop bench/loop.c") == 0 or die "cannot build bench/loop.c\n";
+# The same loop through the module's C core, its full-table check included.
+system("$cc -O2 -DLOOP_FDPASS -I. -o $tmp/loop-fdpass bench/loop.c fdpass.c") == 0
+    or die "cannot build bench/loop.c with fdpass.c\n";
 my @pin = grep({ -x "$_/taskset" } split /:/, $ENV{PATH}) ? ('taskset', '-c', '0') : ();
 warn "taskset not found: runs are not pinned\n" unless @pin;
 my $have = sub { my ($m) = @_; system($^X, '-Mblib', "-M$m", '-e1') == 0 };
 my %cmd = (
     c        => sub { ("$tmp/loop", @_) },
+    'c-fdpass' => sub { ("$tmp/loop-fdpass", @_) },
     fdpasser => sub { ($^X, '-Mblib', 'bench/runner.pl', 'fdpasser', @_) },
     'fdpasser-posix' => sub { ($^X, '-Mblib', 'bench/runner.pl', 'fdpasser-posix', @_) },
     iofdpass => sub { ($^X, 'bench/runner.pl', 'iofdpass', @_) },
@@ -32,10 +40,10 @@ delete $cmd{iofdpass} unless $have->('IO::FDPass');
 delete $cmd{msghdr}   unless $have->('Socket::MsgHdr');
 delete $cmd{python}   unless system('python3 -c "import socket; socket.send_fds" 2>/dev/null') == 0;
 my %variants = (
-    one      => [qw(c fdpasser fdpasser-posix iofdpass msghdr python)],
-    many     => [qw(c fdpasser fdpasser-posix msghdr python)],
+    one      => [qw(c c-fdpass fdpasser fdpasser-posix iofdpass msghdr python)],
+    many     => [qw(c c-fdpass fdpasser fdpasser-posix msghdr python)],
     handle   => [qw(c fdpasser iofdpass)],
-    pingpong => [qw(c fdpasser iofdpass msghdr python)],
+    pingpong => [qw(c c-fdpass fdpasser iofdpass msghdr python)],
 );
 my %label = (handle => { fdpasser => 'fdpasser recv_fh', iofdpass => 'iofdpass + open' });
 
@@ -49,8 +57,9 @@ sub run {
 }
 sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
 
-print "# $n descriptors per run, $reps repetitions, medians; ratio = C loop time / time\n";
-for my $v (qw(one many handle pingpong)) {
+print "# $n descriptors per run, $reps repetitions, medians; ratio = C loop time / time\n"
+    if want('times');
+for my $v (want('times') ? qw(one many handle pingpong) : ()) {
     my @impls = grep { $cmd{$_} } @{ $variants{$v} };
     my $count = $v eq 'pingpong' ? $n / 4 : $n;
     my %t;
@@ -83,11 +92,12 @@ sub instructions {
     }
     return $sum;
 }
-if (system('valgrind --version >/dev/null 2>&1') == 0) {
+if (want('instructions') && system('valgrind --version >/dev/null 2>&1') == 0) {
     print "# user-space instructions per descriptor (callgrind, runs of 20000 and 40000)\n";
     for my $case (['one', 'fdpasser'], ['one', 'fdpasser-posix'], ['one', 'iofdpass'],
                   ['many', 'fdpasser'], ['many', 'fdpasser-posix'],
-                  ['handle', 'fdpasser'], ['handle', 'iofdpass'], ['one', 'c']) {
+                  ['handle', 'fdpasser'], ['handle', 'iofdpass'], ['one', 'c'],
+                  ['one', 'c-fdpass']) {
         my ($v, $impl) = @$case;
         next unless $cmd{$impl};
         my $short = instructions($cmd{$impl}->($v, 20000) );
@@ -112,8 +122,43 @@ if (system('valgrind --version >/dev/null 2>&1') == 0) {
     }
 }
 
+# System calls per descriptor, both processes: strace's counts, the
+# difference of two run lengths so that start-up cancels.
+sub syscalls {
+    my (@cmd) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    system('strace', '-f', '-qq', '-c', '-U', 'calls,name', '-o', "$dir/st",
+           @cmd) == 0 or die "strace @cmd failed\n";
+    open(my $h, '<', "$dir/st") or die "$dir/st: $!";
+    my %n;
+    while (my $l = <$h>) { $n{$2} += $1 if $l =~ /^\s*(\d+)\s+(\w+)\s*$/ && $2 ne 'total' }
+    return \%n;
+}
+if (want('syscalls') && system('strace -V >/dev/null 2>&1') == 0) {
+    print "# system calls per descriptor, both processes (strace -c, runs of 2000 and 4000)\n";
+    for my $case (['one', 'c'], ['one', 'c-fdpass'], ['one', 'fdpasser'], ['one', 'iofdpass'],
+                  ['one', 'python'], ['many', 'c'], ['many', 'c-fdpass'], ['many', 'fdpasser'],
+                  ['many', 'python'],
+                  ['handle', 'fdpasser'], ['handle', 'iofdpass']) {
+        my ($v, $impl) = @$case;
+        next unless $cmd{$impl};
+        open(my $quiet, '>&', \*STDOUT) or die;
+        open(STDOUT, '>', '/dev/null') or die;
+        my ($short, $long) = map { syscalls($cmd{$impl}->($v, $_)) } 2000, 4000;
+        open(STDOUT, '>&', $quiet) or die;
+        my %per = map { $_ => (($long->{$_} || 0) - ($short->{$_} || 0)) / 2000 }
+                  keys %$long;
+        my @names = sort { $per{$b} <=> $per{$a} || $a cmp $b } grep { $per{$_} >= 0.01 } keys %per;
+        my $total = 0;
+        $total += $per{$_} for @names;
+        printf "%-9s %-18s %5.2f system calls/descriptor: %s\n", $v,
+            ($label{$v}{$impl} || $impl), $total,
+            join(', ', map { sprintf '%s %.2f', $_, $per{$_} } @names);
+    }
+}
+
 # Soak: RSS and descriptors before and after $soak passes.
-{
+if (want('soak')) {
     my $script = q{
         use File::FDpasser qw(:all);
         my $n = shift;

@@ -18,6 +18,33 @@
 
 #define MANY 64
 
+#ifdef LOOP_FDPASS
+# include "fdpass.h"
+
+static void
+send_fds(int s, int fd, int n)
+{
+    int fds[MANY], i;
+
+    for (i = 0; i < n; i++)
+        fds[i] = fd;
+    if (fdpass_send(s, fds, (size_t)n, NULL, 0) != 1)
+        exit(3);
+}
+
+static int
+recv_fds(int s, int *fds, int max)
+{
+    size_t got, len;
+    char z;
+
+    if (fdpass_recv(s, fds, (size_t)max, &got, &z, 1, &len,
+                    FDPASS_CLOEXEC) != 1)
+        exit(4);
+    return (int)got;
+}
+#else /* !LOOP_FDPASS */
+
 static void
 send_fds(int s, int fd, int n)
 {
@@ -73,6 +100,7 @@ recv_fds(int s, int *fds, int max)
     memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
     return (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 }
+#endif /* LOOP_FDPASS */
 
 int
 main(int argc, char **argv)
