@@ -42,10 +42,11 @@ delete $cmd{python}   unless system('python3 -c "import socket; socket.send_fds"
 my %variants = (
     one      => [qw(c c-fdpass fdpasser fdpasser-posix iofdpass msghdr python)],
     many     => [qw(c c-fdpass fdpasser fdpasser-posix msghdr python)],
-    handle   => [qw(c fdpasser iofdpass)],
+    handle   => [qw(c c-fdpass fdpasser iofdpass)],
     pingpong => [qw(c c-fdpass fdpasser iofdpass msghdr python)],
 );
-my %label = (handle => { fdpasser => 'fdpasser recv_fh', iofdpass => 'iofdpass + open' });
+my %label = (handle => { fdpasser => 'fdpasser recv_fh', iofdpass => 'iofdpass + open',
+                          'c-fdpass' => 'c-fdpass + calls' });
 
 sub run {
     my (@cmd) = @_;
@@ -138,7 +139,7 @@ if (want('syscalls') && system('strace -V >/dev/null 2>&1') == 0) {
     print "# system calls per descriptor, both processes (strace -c, runs of 2000 and 4000)\n";
     for my $case (['one', 'c'], ['one', 'c-fdpass'], ['one', 'fdpasser'], ['one', 'iofdpass'],
                   ['one', 'python'], ['many', 'c'], ['many', 'c-fdpass'], ['many', 'fdpasser'],
-                  ['many', 'python'],
+                  ['many', 'python'], ['handle', 'c-fdpass'],
                   ['handle', 'fdpasser'], ['handle', 'iofdpass']) {
         my ($v, $impl) = @$case;
         next unless $cmd{$impl};

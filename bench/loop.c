@@ -20,6 +20,24 @@
 
 #ifdef LOOP_FDPASS
 # include "fdpass.h"
+# include <termios.h>
+
+/* The system calls of making and closing a Perl handle on fd, alone. */
+static void
+handle_calls(int fd)
+{
+    const char *mode;
+    struct termios t;
+
+    if (fdpass_is_socket(fd) != 0 || fdpass_fopen_mode(fd, &mode) < 0)
+        exit(6);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    (void)tcgetattr(fd, &t);
+    (void)lseek(fd, 0, SEEK_CUR);
+}
+#endif /* LOOP_FDPASS */
+
+#ifdef LOOP_FDPASS
 
 static void
 send_fds(int s, int fd, int n)
@@ -108,6 +126,9 @@ main(int argc, char **argv)
     const char *v = argc > 1 ? argv[1] : "one";
     long n = argc > 2 ? atol(argv[2]) : 100000, k;
     int per = strcmp(v, "many") == 0 ? MANY : 1, ping = strcmp(v, "pingpong") == 0;
+#ifdef LOOP_FDPASS
+    int handle = strcmp(v, "handle") == 0;
+#endif
     int sv[2], fds[MANY], i, got, null = open("/dev/null", O_RDWR);
     struct timespec a, b;
     char c;
@@ -120,6 +141,10 @@ main(int argc, char **argv)
             _exit(1);
         for (k = 0; k < n / per; k++) {
             got = recv_fds(sv[1], fds, per);
+#ifdef LOOP_FDPASS
+            if (handle)
+                handle_calls(fds[0]);
+#endif
             for (i = 0; i < got; i++)
                 close(fds[i]);
             if (ping && write(sv[1], "p", 1) != 1)
