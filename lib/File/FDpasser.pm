@@ -450,6 +450,13 @@ next receive gets all of it.  Another thread of the same process that
 opens descriptors between the check and the read can still take the
 slot; keep such threads away from a nearly full table.
 
+The check is two system calls per receive (C<getrlimit>, C<fcntl>), which
+is what it costs: on a 2-core VM where passing one descriptor takes about
+3 microseconds, the C core with the check runs at 0.90 of the speed of a
+bare C C<sendmsg>/C<recvmsg> loop with one descriptor per message, and at
+0.97 with 64 (the check is made once per message).  F<bench/README.md>
+has the figures.
+
 =head2 CLOSE-ON-EXEC
 
 Received and created descriptors follow Perl's rule for its own: above
