@@ -73,19 +73,25 @@ for my $v (want('times') ? qw(one many handle pingpong) : ()) {
         join(' ', map { sprintf '%.3f', $_ } @{ $t{$_} }) for @impls;
 }
 
-# Instructions per descriptor: both processes, two run lengths.
-sub instructions {
-    my (@cmd) = @_;
-    my $dir = tempdir(CLEANUP => 1);
+# Runs a measuring tool over a command, the command's output discarded.
+sub measure {
+    my (@tool) = @_;
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if (!$pid) {
         open(STDOUT, '>', '/dev/null');
-        exec('valgrind', '-q', '--tool=callgrind', "--callgrind-out-file=$dir/cg.%p", @cmd);
+        exec(@tool);
         exit 127;
     }
     waitpid($pid, 0);
-    die "callgrind @cmd failed\n" if $?;
+    die "$tool[0] @tool[1 .. $#tool] failed\n" if $?;
+}
+
+# Instructions per descriptor: both processes, two run lengths.
+sub instructions {
+    my (@cmd) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    measure('valgrind', '-q', '--tool=callgrind', "--callgrind-out-file=$dir/cg.%p", @cmd);
     my $sum = 0;
     for my $f (glob "$dir/cg.*") {
         open(my $h, '<', $f) or die;
@@ -128,8 +134,7 @@ if (want('instructions') && system('valgrind --version >/dev/null 2>&1') == 0) {
 sub syscalls {
     my (@cmd) = @_;
     my $dir = tempdir(CLEANUP => 1);
-    system('strace', '-f', '-qq', '-c', '-U', 'calls,name', '-o', "$dir/st",
-           @cmd) == 0 or die "strace @cmd failed\n";
+    measure('strace', '-f', '-qq', '-c', '-U', 'calls,name', '-o', "$dir/st", @cmd);
     open(my $h, '<', "$dir/st") or die "$dir/st: $!";
     my %n;
     while (my $l = <$h>) { $n{$2} += $1 if $l =~ /^\s*(\d+)\s+(\w+)\s*$/ && $2 ne 'total' }
@@ -143,10 +148,7 @@ if (want('syscalls') && system('strace -V >/dev/null 2>&1') == 0) {
                   ['handle', 'fdpasser'], ['handle', 'iofdpass']) {
         my ($v, $impl) = @$case;
         next unless $cmd{$impl};
-        open(my $quiet, '>&', \*STDOUT) or die;
-        open(STDOUT, '>', '/dev/null') or die;
         my ($short, $long) = map { syscalls($cmd{$impl}->($v, $_)) } 2000, 4000;
-        open(STDOUT, '>&', $quiet) or die;
         my %per = map { $_ => (($long->{$_} || 0) - ($short->{$_} || 0)) / 2000 }
                   keys %$long;
         my @names = sort { $per{$b} <=> $per{$a} || $a cmp $b } grep { $per{$_} >= 0.01 } keys %per;

@@ -22,7 +22,7 @@
 # include "fdpass.h"
 # include <termios.h>
 
-/* The system calls of making and closing a Perl handle on fd, alone. */
+/* The system calls of making a Perl handle on fd, alone. */
 static void
 handle_calls(int fd)
 {
@@ -35,9 +35,6 @@ handle_calls(int fd)
     (void)tcgetattr(fd, &t);
     (void)lseek(fd, 0, SEEK_CUR);
 }
-#endif /* LOOP_FDPASS */
-
-#ifdef LOOP_FDPASS
 
 static void
 send_fds(int s, int fd, int n)
