@@ -222,13 +222,17 @@ sub start_worker {
 my $reap = 1;
 $SIG{TERM} = sub { $stop = 1; kill 'TERM', keys %workers };
 $SIG{CHLD} = sub { $reap = 1 };
-# An accept-mode worker checks its flag before each accept; a SIGTERM that
-# comes after the check and before the accept begins does not interrupt
-# it.  On Linux a receive timeout on the listening socket, which Linux
-# applies to accept, ends the wait four times a second, so such a worker
-# still stops within a quarter of a second.
+# Whoever waits in accept itself (an accept-mode worker; a pass-mode
+# parent with no control endpoint, see the parent's loop) does so on Linux
+# with a receive timeout on the listening socket, which Linux applies to
+# accept: the wait ends four times a second.  A worker checks its flag
+# before each accept, and a SIGTERM that comes after the check and before
+# the accept begins does not interrupt it; it still stops within a quarter
+# of a second.
+my $timed_accept = $^O eq 'linux'
+    && ($opt{mode} eq 'accept' || !defined $opt{control});
 setsockopt($listener, SOL_SOCKET, SO_RCVTIMEO, pack('l!l!', 0, 250_000))
-    if $opt{mode} eq 'accept' && $^O eq 'linux';
+    if $timed_accept;
 start_worker() for 1 .. $opt{workers};
 my ($host, $port) = ($listener->sockhost, $listener->sockport);
 print "$me: listening on $host:$port (mode $opt{mode}, $opt{workers} workers",
@@ -258,18 +262,13 @@ if (defined $opt{control}) {
 # socket to wait for, so on Linux it waits in accept itself: one system
 # call per connection instead of select, accept and an accept that finds
 # nothing.  A signal does not end that wait (serv_accept_fd runs the
-# handler and goes on waiting), so a receive timeout on the socket, which
-# Linux applies to accept, ends it four times a second: an idle server
+# handler and goes on waiting), so the receive timeout set on the socket
+# before the workers started ends it four times a second: an idle server
 # closes its listening socket at SIGTERM, or replaces a worker that died,
 # within a quarter of a second, a busy one at the next connection.  With
 # a control endpoint, or elsewhere, it selects.
-my $wait_in_accept = $opt{mode} eq 'pass' && !$control && $^O eq 'linux';
-if ($wait_in_accept) {
-    setsockopt($listener, SOL_SOCKET, SO_RCVTIMEO,
-               pack('l!l!', 0, 250_000));
-} elsif ($opt{mode} eq 'pass') {
-    $listener->blocking(0);
-}
+my $wait_in_accept = $opt{mode} eq 'pass' && $timed_accept;
+$listener->blocking(0) if $opt{mode} eq 'pass' && !$wait_in_accept;
 my $accepting = 1;
 my $turn = 0;
 my $changed = 1;    # the worker set or the watched descriptors changed
