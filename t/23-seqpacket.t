@@ -30,6 +30,29 @@ sub readable {
     return select(my $r = $rin, undef, undef, 0);
 }
 
+# A SEQPACKET pair the caller made with Perl's own socketpair: the receive
+# calls keep its rules too.
+{
+    socketpair(my $x, my $y, Socket::AF_UNIX(), SOCK_SEQPACKET, 0)
+        or BAIL_OUT("socketpair SOCK_SEQPACKET: $!");
+    my $before = open_fds();
+    send_fds($y, [@files[0, 1]], 'y' x 60) or die "send_fds: $!";
+    $! = 0;
+    my @got = recv_fds($x, 4, 10);
+    my $e = $! + 0;
+    ok(!@got && $e == EMSGSIZE,
+       'own SEQPACKET socket: 60 bytes with $max_bytes 10: EMSGSIZE, not cut to 10');
+    is(open_fds(), $before, '... and both descriptors closed');
+    send($y, '', 0);
+    $! = 0;
+    @got = recv_fds($x);
+    is_deeply(\@got, [''], '... an empty message is (""), not end of stream');
+    close $y;
+    $! = 0;
+    @got = recv_fds($x);
+    ok(!@got && $! == 0, '... the close is the end of stream');
+}
+
 my ($p, $c) = spipe(type => 'seqpacket');
 ok($p && $c, 'spipe(type => "seqpacket")') or BAIL_OUT("no SEQPACKET pair: $!");
 is(sock_type($p), SOCK_SEQPACKET, '... is a SOCK_SEQPACKET pair');
