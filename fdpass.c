@@ -103,13 +103,13 @@
 # define FDP_NEED_CLOEXEC_AFTER 1
 #endif /* !MSG_CMSG_CLOEXEC */
 
-/* Without SOCK_CLOEXEC (macOS) fcntl follows socket/socketpair/accept. */
 /* POLLRDHUP (the peer shut down writing) is Linux's alone; elsewhere a
  * SEQPACKET receiver learns from POLLHUP only that the peer has gone. */
 #ifndef POLLRDHUP
 # define POLLRDHUP 0
 #endif /* !POLLRDHUP */
 
+/* Without SOCK_CLOEXEC (macOS) fcntl follows socket/socketpair/accept. */
 #ifndef SOCK_CLOEXEC
 # define SOCK_CLOEXEC 0
 # define FDP_NO_SOCK_CLOEXEC 1
@@ -1615,8 +1615,8 @@ fdp_sock_type(int sock)
  * of stream, which is then what the next call would report.  Where there
  * is no POLLRDHUP, a queued empty message behind ours when the peer has
  * not hung up is taken for the end too, so that a peer which shut down
- * writing (no POLLHUP on the BSDs) gives an end and not endless empty
- * messages.
+ * writing (POSIX promises POLLHUP only for a hang-up) gives an end, not
+ * endless empty messages.
  */
 static int
 fdp_record_end(int sock, const struct msghdr *msg, int *fds,
