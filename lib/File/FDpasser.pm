@@ -169,7 +169,8 @@ empty message that the peer sent just before closing, with nothing but
 empty messages after it, is reported as the end of stream (the next call
 would report that end anyway).  Where C<poll> has no C<POLLRDHUP>
 (systems other than Linux) an empty message directly followed by another
-one is reported as the end of stream too.
+one is reported as the end of stream too, although more may follow: do
+not send empty messages to programs on such systems.
 
 =item * A message must fit the sender's socket send buffer (about 208 KiB
 by default on Linux, C<SO_SNDBUF>): a longer one fails with C<EMSGSIZE>
