@@ -280,7 +280,7 @@ S_path(pTHX_ SV *sv, STRLEN *ret_len)
 #define path_arg(sv, lenp) S_path(aTHX_ sv, lenp)
 
 static int
-S_connect(pTHX_ SV *path)
+S_connect(pTHX_ SV *path, int flags)
 {
     STRLEN len;
     const char *p = path_arg(path, &len);
@@ -289,7 +289,7 @@ S_connect(pTHX_ SV *path)
     if (p == NULL)
         return -1;
     do
-        fd = fdpass_connect(p, len, FDPASS_CLOEXEC);
+        fd = fdpass_connect(p, len, FDPASS_CLOEXEC | flags);
     while (interrupted(fd));
     return fd < 0 ? -1 : perl_fd(fd);
 }
@@ -427,6 +427,7 @@ BOOT:
     MY_CXT.handle_stash = NULL;
     MY_CXT.xs_file = CvFILE(get_cv("File::FDpasser::send_file", 0));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
+    newCONSTSUB(stash, "_SEQPACKET", newSViv(FDPASS_SEQPACKET));
 #ifdef FDP_FAST_CALLS
     {
         static const char *const fast[] = {
@@ -469,12 +470,12 @@ _features()
     RETVAL
 
 void
-spipe()
+_spipe(int flags)
   PREINIT:
     int fds[2];
     SV *a, *b;
   PPCODE:
-    if (fdpass_socketpair(fds, FDPASS_CLOEXEC) < 0)
+    if (fdpass_socketpair(fds, FDPASS_CLOEXEC | flags) < 0)
         XSRETURN_EMPTY;
     a = new_handle(fds[0], NULL);
     if (a == NULL) {
@@ -491,7 +492,7 @@ spipe()
     mPUSHs(b);
 
 SV *
-_endp_create(SV *path, int mode, int backlog)
+_endp_create(SV *path, int mode, int backlog, int flags)
   PREINIT:
     STRLEN len;
     const char *p;
@@ -500,18 +501,18 @@ _endp_create(SV *path, int mode, int backlog)
     p = path_arg(path, &len);
     if (p == NULL)
         XSRETURN_UNDEF;
-    fd = fdpass_listen(p, len, mode, backlog, FDPASS_CLOEXEC);
+    fd = fdpass_listen(p, len, mode, backlog, FDPASS_CLOEXEC | flags);
     if (fd < 0 || (RETVAL = new_handle(fd, NULL)) == NULL)
         XSRETURN_UNDEF;
   OUTPUT:
     RETVAL
 
 SV *
-endp_connect(SV *path)
+_endp_connect(SV *path, int flags)
   PREINIT:
     int fd;
   CODE:
-    fd = S_connect(aTHX_ path);
+    fd = S_connect(aTHX_ path, flags);
     if (fd < 0 || (RETVAL = new_handle(fd, NULL)) == NULL)
         XSRETURN_UNDEF;
   OUTPUT:
@@ -522,7 +523,7 @@ cli_conn(SV *path)
   PREINIT:
     int fd;
   PPCODE:
-    fd = S_connect(aTHX_ path);
+    fd = S_connect(aTHX_ path, 0);
     if (fd < 0)
         XSRETURN_UNDEF;
     XSRETURN_IV(fd);

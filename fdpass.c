@@ -61,6 +61,7 @@
 # undef MSG_NOSIGNAL
 # undef SOCK_CLOEXEC
 # undef SO_PEERCRED
+# undef POLLRDHUP
 # ifndef FDPASS_NO_POSIX_SPAWN
 #  define FDPASS_NO_POSIX_SPAWN 1
 # endif
@@ -101,6 +102,12 @@
 # define MSG_CMSG_CLOEXEC 0
 # define FDP_NEED_CLOEXEC_AFTER 1
 #endif /* !MSG_CMSG_CLOEXEC */
+
+/* POLLRDHUP (the peer shut down writing) is Linux's alone; elsewhere a
+ * SEQPACKET receiver learns from POLLHUP only that the peer has gone. */
+#ifndef POLLRDHUP
+# define POLLRDHUP 0
+#endif /* !POLLRDHUP */
 
 /* Without SOCK_CLOEXEC (macOS) fcntl follows socket/socketpair/accept. */
 #ifndef SOCK_CLOEXEC
@@ -384,6 +391,11 @@ fdp_room(int sock, size_t need)
 }
 #endif /* !_WIN32 */
 
+/* be_recv's flag from fdpass_recv_fd, above every public flag: one
+ * descriptor and one byte are wanted, so bytes without a descriptor are
+ * EBADMSG however many they are. */
+#define FDP_RECV_ONE 0x40000000
+
 /* A fuzzing build counts closes instead of making them. */
 #ifndef FDP_CLOSE
 # define FDP_CLOSE close
@@ -550,6 +562,7 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
  */
 
 #define BE_NAME "win32"
+#define BE_SEQPACKET 0 /* no SOCK_SEQPACKET for a connected pair here */
 
 #define FDP_W_HDR      16
 #define FDP_W_ENTRY    16
@@ -1249,6 +1262,7 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
  */
 
 #define BE_NAME "streams"
+#define BE_SEQPACKET 0 /* a STREAMS pipe has no SEQPACKET kind */
 
 /* Wait on a non-blocking stream for the rest of a message that has
  * begun: a message is never left half sent or half read. */
@@ -1534,10 +1548,11 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 #else /* SCM_RIGHTS */
 /* ---------------------------------------------------------------------
  * SCM_RIGHTS over AF_UNIX stream sockets: Linux, the BSDs, macOS,
- * illumos.
+ * illumos; SOCK_SEQPACKET ones with FDPASS_SEQPACKET.
  */
 
 #define BE_NAME "scm_rights"
+#define BE_SEQPACKET 1 /* where the system has none, socket() says so */
 
 /* Where SOCK_CLOEXEC is missing, set the flag right after creation. */
 static int
@@ -1564,6 +1579,76 @@ fdp_nosigpipe(int sock)
 #else
 # define fdp_nosigpipe(sock) ((void)0)
 #endif
+
+/* The socket's type (SOCK_STREAM, SOCK_SEQPACKET, ...), or -1. */
+static int
+fdp_sock_type(int sock)
+{
+    int type;
+    socklen_t l = sizeof(type);
+
+    if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
+        return -1;
+    return type;
+}
+
+/*
+ * A received message that says something only on a socket that keeps
+ * message boundaries (SEQPACKET, or a datagram socket a caller passed):
+ * cut short (MSG_TRUNC, which a stream never reports), or of no bytes
+ * and no descriptors.  Returns -1 with EMSGSIZE for a cut message, every
+ * descriptor in fds closed (EBADMSG when it had none and fdpass_recv_fd
+ * asked, FDP_RECV_ONE in flags); 0 at end of stream; 1 for an empty
+ * message.
+ *
+ * recvmsg returns 0 both for an empty message and when the peer has
+ * closed or shut down writing and nothing is queued.  After an end
+ * nothing more can be queued, so a message waiting behind ours, or a
+ * peer that can still send, proves ours was a message:
+ *  - a peek without waiting: bytes mean a message follows; EAGAIN means
+ *    nothing is queued and the peer has not shut down;
+ *  - a peek of 0 is a queued empty message or the end: poll then tells
+ *    whether the peer has hung up (POLLHUP) or shut down writing
+ *    (POLLRDHUP, Linux).
+ * What remains: an empty message that the peer sent just before it shut
+ * down, with nothing but empty messages between, is taken for the end
+ * of stream, which is then what the next call would report.  Where there
+ * is no POLLRDHUP, a queued empty message behind ours when the peer has
+ * not hung up is taken for the end too, so that a peer which shut down
+ * writing (POSIX promises POLLHUP only for a hang-up) gives an end, not
+ * endless empty messages.
+ */
+static int
+fdp_record_end(int sock, const struct msghdr *msg, int *fds,
+               size_t *ret_nfds, ssize_t r, int flags)
+{
+    struct pollfd pf;
+    char c;
+    ssize_t p;
+
+    if (msg->msg_flags & MSG_TRUNC) {
+        if (*ret_nfds == 0 && (flags & FDP_RECV_ONE))
+            return fdp_fail(EBADMSG);
+        fdpass_close_all(fds, *ret_nfds);
+        *ret_nfds = 0;
+        return fdp_fail(EMSGSIZE);
+    }
+    if (r != 0 || *ret_nfds != 0 || fdp_sock_type(sock) == SOCK_STREAM)
+        return r != 0 || *ret_nfds != 0;
+    /* No control buffer: a peek must not install descriptors. */
+    p = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (p > 0 || (p < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+        return 1;
+    if (p < 0)
+        return 0; /* the connection is gone */
+    pf.fd = sock;
+    pf.events = POLLIN | POLLRDHUP;
+    pf.revents = 0;
+    if (POLLRDHUP != 0 && poll(&pf, 1, 0) == 1
+        && !(pf.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)))
+        return 1;
+    return 0;
+}
 
 static int
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
@@ -1607,6 +1692,10 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
      * message follows as plain data.  Returning here would lose that
      * state, so EINTR is retried. */
     done = r;
+    /* Only on a stream: a SEQPACKET message is sent whole or not at all
+     * (Linux), and a second send would be a second message. */
+    if (r >= 0 && (size_t)done < len && fdp_sock_type(sock) != SOCK_STREAM)
+        len = (size_t)done;
     while (r >= 0 && (size_t)done < len) {
         r = send(sock, (const char *)data + done, len - (size_t)done,
                  MSG_NOSIGNAL);
@@ -1659,8 +1748,12 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
             (void)fdpass_set_cloexec(fds[i], 1);
     }
 #endif
-    if (r == 0 && *ret_nfds == 0)
-        return 0; /* end of stream */
+    if ((msg.msg_flags & MSG_TRUNC) || (r == 0 && *ret_nfds == 0)) {
+        int m = fdp_record_end(sock, &msg, fds, ret_nfds, r, flags);
+
+        if (m <= 0)
+            return m; /* EMSGSIZE, or end of stream */
+    }
     *ret_len = (size_t)r;
     return 1;
 }
@@ -1668,7 +1761,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
 static int
 be_socketpair(int ret_fds[2], int flags)
 {
-    int type = SOCK_STREAM;
+    int type = (flags & FDPASS_SEQPACKET) ? SOCK_SEQPACKET : SOCK_STREAM;
 
     if (flags & FDPASS_CLOEXEC)
         type |= SOCK_CLOEXEC;
@@ -1687,7 +1780,8 @@ static int
 fdp_socket(int flags)
 {
     int fd = socket(AF_UNIX,
-                    SOCK_STREAM | ((flags & FDPASS_CLOEXEC) ? SOCK_CLOEXEC : 0),
+                    ((flags & FDPASS_SEQPACKET) ? SOCK_SEQPACKET : SOCK_STREAM)
+                    | ((flags & FDPASS_CLOEXEC) ? SOCK_CLOEXEC : 0),
                     0);
 
     if (fd < 0)
@@ -1881,6 +1975,15 @@ be_connect(const char *path, size_t len, int flags)
     if (fdp_sockaddr(&sun, &slen, path, len) < 0)
         return -1;
     if ((fd = fdp_socket(flags)) < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sun, slen) == 0)
+        return fd;
+    /* A stream socket meets a SEQPACKET listener with EPROTOTYPE (Linux,
+     * the BSDs): connect again with the listener's type. */
+    if (errno != EPROTOTYPE || (flags & FDPASS_SEQPACKET))
+        return fdp_close_fail(fd);
+    (void)close(fd);
+    if ((fd = fdp_socket(flags | FDPASS_SEQPACKET)) < 0)
         return -1;
     if (connect(fd, (struct sockaddr *)&sun, slen) < 0)
         return fdp_close_fail(fd);
@@ -2470,7 +2573,7 @@ fdpass_recv_fd(int sock, int *ret_fd, int flags)
         return fdp_fail(EBADF);
     if (ret_fd == NULL)
         return fdp_fail(EINVAL);
-    r = be_recv(sock, ret_fd, 1, &n, &byte, 1, &len, flags);
+    r = be_recv(sock, ret_fd, 1, &n, &byte, 1, &len, flags | FDP_RECV_ONE);
     if (r <= 0)
         return r;
     if (n != 1)
@@ -2483,6 +2586,8 @@ fdpass_socketpair(int ret_fds[2], int flags)
 {
     if (ret_fds == NULL)
         return fdp_fail(EINVAL);
+    if ((flags & FDPASS_SEQPACKET) && !BE_SEQPACKET)
+        return fdp_fail(EPROTONOSUPPORT);
     return be_socketpair(ret_fds, flags);
 }
 
@@ -2493,6 +2598,8 @@ fdpass_listen(const char *path, size_t len, int mode, int backlog, int flags)
         return fdp_fail(EINVAL);
     if (mode > 07777)
         return fdp_fail(EINVAL);
+    if ((flags & FDPASS_SEQPACKET) && !BE_SEQPACKET)
+        return fdp_fail(EPROTONOSUPPORT);
     return be_listen(path, len, mode, backlog < 1 ? FDPASS_BACKLOG : backlog,
                      flags);
 }
@@ -2510,6 +2617,8 @@ fdpass_connect(const char *path, size_t len, int flags)
 {
     if (path == NULL)
         return fdp_fail(EINVAL);
+    if ((flags & FDPASS_SEQPACKET) && !BE_SEQPACKET)
+        return fdp_fail(EPROTONOSUPPORT);
     return be_connect(path, len, flags);
 }
 

@@ -39,6 +39,10 @@ extern "C" {
 
 /* Flags for the calls that create descriptors. */
 #define FDPASS_CLOEXEC 0x1 /* set close-on-exec, atomically where possible */
+/* For fdpass_socketpair, fdpass_listen and fdpass_connect: an AF_UNIX
+ * SOCK_SEQPACKET endpoint, which keeps every message whole.  Backends
+ * without one (STREAMS, Windows) fail with EPROTONOSUPPORT. */
+#define FDPASS_SEQPACKET 0x2
 
 /* Default listen backlog of fdpass_listen() when backlog < 1. */
 #define FDPASS_BACKLOG 128
@@ -65,10 +69,13 @@ const char *fdpass_features(void);
  * wire format of IO::FDPass and plan9port's sendfd.  SIGPIPE is never
  * raised.
  * Returns the number of data bytes sent (>= 1).  That is fewer than len
- * only when a non-blocking endpoint filled up after the descriptors and
- * the first part of the data went; the rest is the caller's to send.
+ * only when a non-blocking stream endpoint filled up after the
+ * descriptors and the first part of the data went; the rest is the
+ * caller's to send.  On a SEQPACKET endpoint the message goes whole or
+ * not at all: one call, one message, never continued as a second one.
  * Errors: EBADF (sock or a descriptor in fds not open), EMSGSIZE (nfds
- * above FDPASS_MAX), EPIPE (the peer has gone), EAGAIN (non-blocking and
+ * above FDPASS_MAX; on SEQPACKET, data longer than the socket's send
+ * buffer takes), EPIPE (the peer has gone), EAGAIN (non-blocking and
  * full), EINTR, ENOTSOCK, and what sendmsg(2) reports.
  */
 int fdpass_send(int sock, const int *fds, size_t nfds,
@@ -85,11 +92,20 @@ int fdpass_send_fd(int sock, int fd);
  * Before it reads, the call makes sure the descriptor table has room for
  * maxfds more descriptors, so a message is never consumed and lost for
  * want of a slot.
+ * On a stream socket the kernel keeps no boundaries for bytes: bytes
+ * sent without descriptors just before a message with descriptors may
+ * arrive with it, and a long message may come in parts.  A SEQPACKET
+ * socket keeps each message whole: one longer than buflen fails with
+ * EMSGSIZE (its descriptors closed, the message gone), and a message of
+ * no bytes and no descriptors returns 1 with *ret_len 0; only a peer
+ * that closed or shut down writing gives 0 (an empty message that the
+ * peer sent just before it did so may be taken for that end).
  * Returns 1 when a message arrived, 0 at end of stream.
  * Errors: EMFILE (no room for maxfds descriptors; the message stays
- * queued), EMSGSIZE (the message carried more than maxfds descriptors;
- * all that arrived are closed), EINVAL (maxfds out of range), EBADF,
- * ENOTSOCK, EAGAIN, EINTR.  On every failure no descriptor is left open.
+ * queued), EMSGSIZE (the message carried more than maxfds descriptors,
+ * or, on SEQPACKET, more than buflen bytes; all that arrived are
+ * closed), EINVAL (maxfds out of range), EBADF, ENOTSOCK, EAGAIN, EINTR.
+ * On every failure no descriptor is left open.
  */
 int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
                 void *buf, size_t buflen, size_t *ret_len, int flags);
@@ -97,15 +113,18 @@ int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
 /*
  * Receive exactly one descriptor into *ret_fd, reading one data byte of
  * any value.  Returns 1, or 0 at end of stream.
- * Errors: as fdpass_recv() with maxfds 1, and EBADMSG when the byte came
- * without a descriptor.
+ * Errors: as fdpass_recv() with maxfds 1 and buflen 1 (so EMSGSIZE on
+ * SEQPACKET for a message of more than one byte), and EBADMSG when bytes
+ * came without a descriptor.
  */
 int fdpass_recv_fd(int sock, int *ret_fd, int flags);
 
 /*
  * A connected pair of endpoints, for use across fork: an AF_UNIX
- * SOCK_STREAM socketpair.  Returns 0 and fills ret_fds.
- * Errors: EMFILE, ENFILE, and what socketpair(2) reports.
+ * SOCK_STREAM socketpair, SOCK_SEQPACKET with FDPASS_SEQPACKET.
+ * Returns 0 and fills ret_fds.
+ * Errors: EMFILE, ENFILE, EPROTONOSUPPORT (FDPASS_SEQPACKET where the
+ * backend or system has none), and what socketpair(2) reports.
  */
 int fdpass_socketpair(int ret_fds[2], int flags);
 
@@ -117,7 +136,9 @@ int fdpass_socketpair(int ret_fds[2], int flags);
  * replaced; a live one fails with EADDRINUSE; a file that is not a socket
  * fails with EEXIST and is left alone.  mode >= 0 gives the node exactly
  * those permission bits whatever the umask; mode < 0 leaves what the
- * umask gives.  backlog < 1 means FDPASS_BACKLOG.
+ * umask gives.  backlog < 1 means FDPASS_BACKLOG.  flags:
+ * FDPASS_CLOEXEC, FDPASS_SEQPACKET (a SOCK_SEQPACKET listener;
+ * EPROTONOSUPPORT where there is none).
  * Returns the listening descriptor.
  */
 int fdpass_listen(const char *path, size_t len, int mode, int backlog,
@@ -134,8 +155,13 @@ int fdpass_accept(int lsock, uid_t *ret_uid, int flags);
 
 /*
  * Connect to the endpoint at path (same path rules as fdpass_listen).
+ * With FDPASS_SEQPACKET the connection is SOCK_SEQPACKET (EPROTOTYPE
+ * when the listener is a stream one).  Without it a stream connection is
+ * tried first and, when the listener is of the other type (EPROTOTYPE),
+ * a SEQPACKET one: the connection takes the listener's type.
  * Returns the connected descriptor.
- * Errors: ENOENT, ECONNREFUSED, ENAMETOOLONG, EINVAL, EINTR, and what
+ * Errors: ENOENT, ECONNREFUSED, ENAMETOOLONG, EINVAL, EINTR, EPROTOTYPE,
+ * EPROTONOSUPPORT (FDPASS_SEQPACKET where there is none), and what
  * connect(2) reports.
  */
 int fdpass_connect(const char *path, size_t len, int flags);

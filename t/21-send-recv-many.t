@@ -4,7 +4,9 @@
 # when a message carries more than the call takes, and credentials riding
 # along with the descriptors (SO_PASSCRED) not mistaken for descriptors.
 # close_fds closes what arrived, all of it even when one number is bad,
-# and refuses a handle before closing anything.
+# and refuses a handle before closing anything.  On a stream, bytes sent
+# alone just before a descriptor message arrive together with it, as the
+# POD says (t/23 shows a SEQPACKET endpoint keeping them apart).
 use strict;
 use warnings;
 use Test::More;
@@ -102,6 +104,28 @@ SKIP: {
     is(scalar(@fds), 2, 'exactly the two descriptors');
     is(slurp_fd($fds[1]), "file 1\n", 'the second one is the second file');
     POSIX::close($_) for @fds;
+}
+
+# A stream keeps no boundaries for bytes: with both queued, bytes sent
+# without descriptors come in one result with the descriptor message
+# after them.  Bytes sent after a descriptor message are not joined to it.
+{
+    my ($s1, $s2) = spipe();
+    $pid = run_child {
+        close $s1;
+        send_fds($s2, [], 'bytes alone, ') or die $!;
+        send_fds($s2, [$files[0]], 'then a file') or die $!;
+        send_fds($s2, [], 'after') or die $!;
+        1;
+    };
+    close $s2;
+    reap_ok($pid, 'the stream sender');
+    ($data, @fds) = recv_fds($s1);
+    is($data, 'bytes alone, then a file',
+       'stream: bytes sent alone arrive with the descriptor message after them');
+    is(scalar(@fds), 1, '... in one result with its descriptor');
+    close_fds(@fds);
+    is_deeply([recv_fds($s1)], ['after'], '... and bytes sent after it come apart');
 }
 
 # close_fds: what another process sent, closed without POSIX.

@@ -3,11 +3,14 @@
 # cli_conn, peer_cred on each kind of end, and the path rules: mode exact
 # whatever the umask, stale node replaced, live one EADDRINUSE, non-socket
 # EEXIST and untouched, ENAMETOOLONG never truncated, NUL bytes refused,
-# Linux abstract names.
+# Linux abstract names; SEQPACKET endpoints (type => 'seqpacket'), which
+# endp_connect finds without being told.
 use strict;
 use warnings;
 use Test::More;
-use Errno qw(EADDRINUSE EEXIST ENAMETOOLONG EINVAL ENOENT ECONNREFUSED ENOSYS);
+use Errno qw(EADDRINUSE EEXIST ENAMETOOLONG EINVAL ENOENT ECONNREFUSED ENOSYS
+             EPROTOTYPE);
+use Socket qw(SOL_SOCKET SO_TYPE SOCK_SEQPACKET SOCK_STREAM);
 use lib 't/lib';
 use FDPassTest;
 use File::FDpasser qw(:all);
@@ -174,6 +177,48 @@ SKIP: {
     $! = 0;
     ok(!endp_create("\0" . ('z' x 108)) && $! == ENAMETOOLONG,
        'abstract name too long: ENAMETOOLONG');
+}
+
+# SEQPACKET endpoints between unrelated processes: the client finds the
+# listener's type by itself, and messages keep their boundaries.
+{
+    my $sq = "$dir/seqpacket";
+    my $type = sub { unpack('i', getsockopt($_[0], SOL_SOCKET, SO_TYPE)) };
+    my $sl = endp_create($sq, type => 'seqpacket', mode => 0600);
+    ok($sl, 'endp_create(type => "seqpacket")') or diag("endp_create: $!");
+    is($type->($sl), SOCK_SEQPACKET, '... a SOCK_SEQPACKET listener');
+    $pid = run_child {
+        my $c = endp_connect($sq) or die "endp_connect: $!";
+        die 'not SEQPACKET' unless $type->($c) == SOCK_SEQPACKET;
+        open(my $f, '<', $0) or die;
+        send_fds($c, [], 'hello') or die "bytes: $!";
+        send_fds($c, [$f], 'a file') or die "file: $!";
+        my $t = endp_connect($sq, type => 'seqpacket') or die "typed: $!";
+        send_fds($t, [], 'typed') or die;
+        1;
+    };
+    reap_ok($pid, 'a client that does not say the type');
+    my $s = serv_accept_fh($sl) or die "accept: $!";
+    is($type->($s), SOCK_SEQPACKET, 'the accepted end is SEQPACKET');
+    my ($data, @fds) = recv_fds($s);
+    is_deeply([$data, scalar @fds], ['hello', 0], 'the bytes sent alone arrive alone');
+    ($data, @fds) = recv_fds($s);
+    is($data, 'a file', 'the descriptor message keeps its own bytes');
+    like(slurp_fd($fds[0]), qr/^# Proves named endpoints/, '... and its descriptor');
+    close_fds(@fds);
+    $s = serv_accept_fh($sl) or die "accept: $!";
+    is_deeply([recv_fds($s)], ['typed'], 'endp_connect(type => "seqpacket")');
+    $! = 0;
+    ok(!endp_create($sq, type => 'seqpacket'), 'a live SEQPACKET endpoint is not taken over');
+    is($! + 0, EADDRINUSE, '... EADDRINUSE');
+    $! = 0;
+    ok(!endp_connect($path, type => 'seqpacket'), 'type => "seqpacket" to a stream endpoint fails');
+    is($! + 0, EPROTOTYPE, '... with EPROTOTYPE');
+    my $st = endp_connect($path, type => 'stream');
+    ok($st && $type->($st) == SOCK_STREAM, 'type => "stream" to a stream endpoint');
+    my $fd = cli_conn($sq);
+    ok(defined $fd, 'cli_conn finds the SEQPACKET endpoint too');
+    close_fds($fd) if defined $fd;
 }
 
 # Any listening stream socket: a TCP one, as a pre-fork server's parent

@@ -2,10 +2,14 @@
 # processes of their own: Python 3's socket.send_fds/recv_fds (including a
 # data byte other than 0, as libancillary and multiprocessing send), and a
 # C program built on fdpass.h (including one message with two SCM_RIGHTS
-# control messages).
+# control messages).  On SEQPACKET pairs too, both ways: Python's
+# bytes-only, empty and descriptor messages arrive one by one, a message
+# longer than $max_bytes is EMSGSIZE with its descriptors closed, and
+# Python receives Perl's messages with their boundaries.
 use strict;
 use warnings;
 use Test::More;
+use Errno qw(EMSGSIZE);
 use lib 't/lib';
 use FDPassTest;
 use File::FDpasser qw(:all);
@@ -80,6 +84,80 @@ PY
     is(join('', map { text($_) } @f),
        "python got b'\\x00'\npython got 2 with b'two'\npython got 2 with b'two'\n",
        'Python received the byte, the data and every descriptor');
+}
+
+# The same peers on SEQPACKET pairs: every message whole and alone.
+SKIP: {
+    my $py = 'python3';
+    my $probe = `$py -c "import socket; socket.send_fds; socket.recv_fds; print('yes')" 2>&1`;
+    skip "python3 with socket.send_fds is not available: $probe", 14
+        unless defined $probe && $probe =~ /^yes/;
+
+    my ($p, $c) = spipe(type => 'seqpacket');
+    my @f = map { fresh("sq$_") } 1 .. 3;
+    my $script = <<'PY';
+import os, socket, sys
+s = socket.socket(fileno=int(sys.argv[1]))
+assert s.type == socket.SOCK_SEQPACKET, s.type
+fds = [os.open(p, os.O_WRONLY | os.O_APPEND) for p in sys.argv[2:]]
+s.send(b'bytes only')
+socket.send_fds(s, [b'\0'], fds[0:1])
+socket.send_fds(s, [b'two'], fds[1:3])
+s.send(b'')
+socket.send_fds(s, [b'x' * 100], fds[0:3])
+s.send(b'end')
+PY
+    my $pid = exec_with($c, $py, '-c', $script, fileno($c), @f);
+    close $c;
+    waitpid($pid, 0);
+    is($?, 0, 'the Python SEQPACKET sender exited cleanly');
+    my ($data, @fds) = recv_fds($p);
+    is_deeply([$data, scalar @fds], ['bytes only', 0],
+              'Python\'s bytes without descriptors arrive alone');
+    my $fh = recv_fh($p);
+    ok($fh, 'recv_fh takes Python\'s next message, a descriptor and its byte');
+    print $fh "perl sq 1\n";
+    close $fh;
+    ($data, @fds) = recv_fds($p);
+    is_deeply([$data, scalar @fds], ['two', 2], 'recv_fds: Python\'s data and two descriptors');
+    for my $n (@fds) { open(my $h, '>>&=', $n) or die; print $h "perl sq many\n"; close $h }
+    is_deeply([recv_fds($p)], [''], 'Python\'s empty message: (""), not the end');
+    my $before = open_fds();
+    $! = 0;
+    my @r = recv_fds($p, 10, 50);
+    my $err = $! + 0;
+    ok(!@r && $err == EMSGSIZE, '100 bytes with $max_bytes 50: EMSGSIZE');
+    is(open_fds(), $before, '... and the three descriptors it carried are closed');
+    is_deeply([recv_fds($p)], ['end'], 'the next message is whole');
+    $! = 0;
+    @r = recv_fds($p);
+    ok(!@r && $! == 0, 'then the end of stream');
+    is(join('', map { text($_) } @f), "perl sq 1\nperl sq many\nperl sq many\n",
+       'every descriptor Python sent on SEQPACKET reaches its file');
+
+    # Python receives.
+    ($p, $c) = spipe(type => 'seqpacket');
+    my $out = fresh('sq-out');
+    $script = <<'PY';
+import os, socket, sys
+s = socket.socket(fileno=int(sys.argv[1]))
+got = []
+for i in range(3):
+    msg, fds, flags, addr = socket.recv_fds(s, 100, 4)
+    got.append(b'%r %d %d' % (msg, len(fds), flags & socket.MSG_TRUNC))
+    if fds:
+        out = fds[0]
+os.write(out, b'\n'.join(got) + b'\n')
+PY
+    $pid = exec_with($c, $py, '-c', $script, fileno($c));
+    close $c;
+    open(my $o, '>>', $out) or die;
+    ok(send_fds($p, [], 'perl bytes'), 'send_fds of bytes alone to Python');
+    ok(send_fds($p, [$o], 'with a file'), 'send_fds of a descriptor to Python');
+    ok(send_file($p, $o), 'send_file to Python');
+    waitpid($pid, 0);
+    is(text($out), "b'perl bytes' 0 0\nb'with a file' 1 0\nb'\\x00' 1 0\n",
+       'Python received three messages with their boundaries');
 }
 
 SKIP: {

@@ -29,6 +29,9 @@ File::FDpasser - pass open files, sockets and pipes between processes
     my ($data, @fds) = recv_fds($c) or die $! ? $! : "peer closed";
     my ($pid, $uid, $gid) = peer_cred($c);
 
+    # Message boundaries kept (see MESSAGE BOUNDARIES)
+    my ($p, $q) = spipe(type => 'seqpacket') or die "spipe: $!";
+
     # Drop-in for IO::FDPass
     File::FDpasser::send(fileno $socket, fileno $fh) or die $!;
     my $fd = File::FDpasser::recv(fileno $socket);
@@ -81,11 +84,12 @@ process that connects, asks and uses what it receives.
 =head1 API AT A GLANCE
 
     # exported by default (the 0.09 interface)
-    ($a, $b) = spipe()                          connected pair, for fork
+    ($a, $b) = spipe([type => 'seqpacket'])     connected pair, for fork
     $ls  = endp_create($path, mode => 0600)     named listening endpoint
+                      [, type => 'seqpacket']
     $c   = serv_accept_fh($ls [, $uid])         accept; $uid of the peer
     $fd  = serv_accept_fd($ls [, $uid])
-    $c   = endp_connect($path)                  connect to an endpoint
+    $c   = endp_connect($path [, type => ...])  connect to an endpoint
     $fd  = cli_conn($path)
     $ok  = send_file($c, $fh)                   pass one descriptor
     $fh  = recv_fh($c [, $class])               receive one, as a handle
@@ -124,16 +128,83 @@ Input that the sender's PerlIO layer has already read ahead is not
 passed: it stays in the sender's buffer.  Pass a handle before reading
 from it with C<readline>/C<read>, or use C<sysread>.
 
+=head1 MESSAGE BOUNDARIES
+
+An endpoint is a stream by default (C<SOCK_STREAM>), as in 0.09: the
+kernel keeps no message boundaries for bytes.  A message that carries
+descriptors is never joined to another message with descriptors, and no
+bytes sent after it arrive with it, but bytes sent I<without>
+descriptors just before it can arrive together with it: after
+C<send_fds($c, [], "abc")> and C<send_fds($c, [$fh], "X")> the receiver
+may get C<("abcX", $fd)> from one C<recv_fds> (Linux does that whenever
+both are queued; Python's C<socket.recv_fds> behaves the same), and
+bytes-only messages run together like any stream.  A long message may
+also come in parts.  On a stream, give bytes-only messages a length or a
+terminator of their own, or send every message with a descriptor.
+
+A I<SEQPACKET> endpoint (C<AF_UNIX> C<SOCK_SEQPACKET>; C<< type =>
+'seqpacket' >> to C<spipe>, C<endp_create> and C<endp_connect>) keeps
+every message whole: each C<send_fds>, C<send_file> or C<send> is one
+message, and each receive returns exactly one message, its bytes and its
+descriptors, never a part of it and never two.  Then:
+
+=over
+
+=item * A message longer than the receive call takes (C<$max_bytes> for
+C<recv_fds>; one byte for C<recv_fh>, C<recv_fd> and C<recv>) fails with
+C<EMSGSIZE>; every descriptor it carried is closed and the message is
+gone (the kernel cannot return the rest of a datagram).  It is never cut
+silently.  A message of bytes without a descriptor to C<recv_fh>,
+C<recv_fd> or C<recv> is C<EBADMSG>, whatever its length.
+
+=item * A message of no bytes and no descriptors (another program can
+send one; this module's sends always carry at least one byte) is a
+message, not the end of stream: C<recv_fds> returns C<("")>, C<recv_fh>
+and C<recv_fd> fail with C<EBADMSG>.  End of stream is the peer closing
+its end or shutting down its writing side.  The kernel reports both with
+the same zero, so after a zero the call looks once, without waiting,
+whether a message follows or the peer can still send (a peek, then a
+C<poll> for C<POLLHUP>/C<POLLRDHUP>).  One case stays ambiguous: an
+empty message that the peer sent just before closing, with nothing but
+empty messages after it, is reported as the end of stream (the next call
+would report that end anyway).  Where C<poll> has no C<POLLRDHUP>
+(systems other than Linux) an empty message directly followed by another
+one is reported as the end of stream too, although more may follow: do
+not send empty messages to programs on such systems.
+
+=item * A message must fit the sender's socket send buffer (about 208 KiB
+by default on Linux, C<SO_SNDBUF>): a longer one fails with C<EMSGSIZE>
+from the kernel and nothing is sent.  A send never sends part of a
+message: it goes whole, or the call fails (C<EAGAIN> on a non-blocking
+endpoint when the peer's queue is full).
+
+=back
+
+C<endp_connect> without C<type> connects to either kind of endpoint and
+takes the listener's type (C<serv_accept_fh> gives an end of the same
+type), so clients need not know which kind a server made.  SEQPACKET
+endpoints exist where the system's C<AF_UNIX> sockets have them (Linux,
+tested here; FreeBSD, NetBSD and OpenBSD have them too); macOS, the
+STREAMS backend and Windows have none (L</PORTABILITY>).  The wire
+format is the one streams carry, so Python's C<socket.send_fds> and
+C<socket.recv_fds> and C programs on F<fdpass.h> work on a SEQPACKET
+endpoint as on a stream (t/90-interop.t).
+
 =head1 FUNCTIONS
 
 =head2 The 0.09 interface (exported by default)
 
-=head3 ($end1, $end2) = spipe()
+=head3 ($end1, $end2) = spipe([type => $type])
 
 Two connected endpoints, IO::Handle objects, for use across C<fork>: an
 C<AF_UNIX> C<SOCK_STREAM> socket pair (a STREAMS pipe on SysV builds, a
 loopback TCP pair on Windows; see L</PORTABILITY>).  Each end can send and receive.
 Returns the empty list on failure with C<$!> set (C<EMFILE>, C<ENFILE>).
+
+C<< type => 'seqpacket' >> makes a C<SOCK_SEQPACKET> pair, which keeps
+message boundaries (L</MESSAGE BOUNDARIES>); where there is none it fails
+with C<EPROTONOSUPPORT>.  C<< type => 'stream' >> is the default.  An
+unknown type croaks; C<spipe()> with no arguments is the 0.09 call.
 
 =head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n])
 
@@ -149,6 +220,12 @@ listening, so no client can connect while it has other permissions.
 Without it, the umask decides.
 
 =item * C<backlog> is the listen backlog (default 128).
+
+=item * C<type> is C<'stream'> (the default, C<SOCK_STREAM>) or
+C<'seqpacket'> (C<SOCK_SEQPACKET>, which keeps message boundaries; see
+L</MESSAGE BOUNDARIES>; C<EPROTONOSUPPORT> where there is none).  The
+connections accepted on it are of the same type.  An unknown type
+croaks.
 
 =item * A path beginning with C<"\0"> names a Linux abstract socket, with
 nothing in the file system (C<EINVAL> elsewhere).
@@ -171,11 +248,20 @@ with C<unlink> when done.
 
 An unknown option croaks.
 
-=head3 $conn = endp_connect($path)
+=head3 $conn = endp_connect($path [, type => $type])
 
 A connected endpoint (IO::Handle), or undef with C<$!>: C<ENOENT> (no
 such endpoint), C<ECONNREFUSED> (a node with no server), C<ENAMETOOLONG>,
 C<EINVAL>, C<EACCES>.
+
+The connection takes the type of the endpoint at C<$path>: a stream
+connection is tried first and, when the server's endpoint is a
+SEQPACKET one (the kernel answers C<EPROTOTYPE>), a SEQPACKET connection
+is made instead.  That is also what C<< type => 'stream' >> does.  With
+C<< type => 'seqpacket' >> only a SEQPACKET connection is made: a stream
+endpoint fails with C<EPROTOTYPE>, and a system without SEQPACKET with
+C<EPROTONOSUPPORT>.  An unknown type or option croaks.  C<cli_conn>
+connects the first way.
 
 =head3 $conn = serv_accept_fh($listener [, $uid])
 
@@ -218,8 +304,10 @@ at end of stream (the peer closed the connection):
 
     defined(my $fh = recv_fh($c)) or die($! ? "recv_fh: $!" : "peer closed");
 
-Errors: C<EBADMSG> (bytes arrived without a descriptor), C<EMSGSIZE> (the
-message carried more than one descriptor; all were closed), C<EMFILE> (no
+Errors: C<EBADMSG> (bytes arrived without a descriptor; on a SEQPACKET
+endpoint also an empty message), C<EMSGSIZE> (the message carried more
+than one descriptor, or, on a SEQPACKET endpoint, a descriptor with more
+than one byte; all were closed), C<EMFILE> (no
 free slot in the descriptor table; the message stays queued), C<EAGAIN>
 (non-blocking, nothing waiting), C<EBADF>, C<ENOTSOCK>.
 
@@ -271,10 +359,14 @@ alone.
 
 Returns the number of data bytes sent (true), or false with C<$!>:
 C<EBADF> (an element is not an open handle; nothing is sent),
-C<EMSGSIZE> (more than C<FDPASS_MAX>), C<EPIPE>, C<EAGAIN>.  On a
-non-blocking endpoint whose buffer fills after the descriptors and the
-first part of a long C<$data> went, the count is less than
-C<length $data>; send the rest with C<syswrite>.  C<$data> is sent as
+C<EMSGSIZE> (more than C<FDPASS_MAX>; on a SEQPACKET endpoint also
+C<$data> longer than the socket's send buffer takes), C<EPIPE>,
+C<EAGAIN>.  On a non-blocking stream endpoint whose buffer fills after
+the descriptors and the first part of a long C<$data> went, the count is
+less than C<length $data>; send the rest with C<syswrite>.  On a
+SEQPACKET endpoint each call sends one message, all of it or nothing:
+the count is always C<length $data> (1 without data), and the rest of a
+message is never sent as a second one.  C<$data> is sent as
 bytes; a string with characters above 255 croaks ("Wide character").
 C<files> that is not an ARRAY reference croaks.
 
@@ -282,10 +374,13 @@ C<files> that is not an ARRAY reference croaks.
 
 Receives one message: its data (at most C<$max_bytes>, default 4096, and
 never more than 1 MiB in one call: a stream hands out the rest as data on
-the next call) and
+the next call; on a SEQPACKET endpoint a longer message fails with
+C<EMSGSIZE>) and
 its descriptors (at most C<$max_fds>, default C<FDPASS_MAX>), as numbers.
 A message sent without data carries the one filler byte, so C<$data> is
 C<"\0"> then.  A message of bytes only gives C<$data> and no descriptors.
+On a SEQPACKET endpoint an empty message (no bytes, no descriptors, as
+another program may send) gives C<("")>, not the end of stream.
 
 Returns the empty list on failure with C<$!> set, and the empty list with
 C<$!> equal to 0 at end of stream.  C<EMSGSIZE>: the message carried more
@@ -293,15 +388,22 @@ than C<$max_fds> descriptors, all of which were closed.  C<EMFILE>: the
 descriptor table has no room for C<$max_fds> more descriptors; nothing was
 read, and the call can be repeated once slots are free.  Room is checked
 for C<$max_fds>, not for what the message turns out to carry, so pass the
-number you expect when the table may be nearly full.  It can also be
+number you expect when the table may be nearly full.  C<EMSGSIZE> also:
+on a SEQPACKET endpoint, the message had more than C<$max_bytes> bytes
+(its descriptors were closed; the message is gone).  It can also be
 quicker: where the check below cannot answer with one C<select>, it looks
 at the top C<$max_fds> slots below the limit in one C<poll>, whose cost
 grows with the number of slots (about 13 ns a slot on Linux, so some 3 us
 for the default of 253).  C<EINVAL>:
 C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
 
-Data and descriptors sent in separate messages are never merged into one
-result: the descriptors come with the bytes they were sent with.
+On a stream endpoint the kernel keeps no message boundaries for bytes:
+bytes sent without descriptors just before a message with descriptors
+can arrive together with it, in one result with its descriptors, and a
+long message can arrive in parts.  Descriptors themselves always come
+with the message they were sent in, and never with the bytes of a
+message sent after it.  Use a SEQPACKET endpoint where each message must
+come whole and alone (L</MESSAGE BOUNDARIES>).
 
 =head3 $ok = close_fds(@fds)
 
@@ -494,7 +596,15 @@ system calls underneath may add their own):
 
 =item C<EMSGSIZE> - a message carried more descriptors than the call
 takes (all were closed), or C<send_fds> was given more than
-C<FDPASS_MAX>.
+C<FDPASS_MAX>.  On a SEQPACKET endpoint also: a message longer than the
+receive call takes (its descriptors closed), or longer than the
+sender's socket buffer.
+
+=item C<EPROTONOSUPPORT> - C<< type => 'seqpacket' >> where the backend
+or system has no SEQPACKET endpoints.
+
+=item C<EPROTOTYPE> - C<< endp_connect($path, type => 'seqpacket') >> to a
+stream endpoint.
 
 =item C<EMFILE> - no room in the descriptor table; the message is kept.
 
@@ -518,7 +628,7 @@ list, or -1 for C<recv>) with C<$!> equal to 0.
 
 Misuse of the API croaks with a message that begins with the function's
 full name: a wrong number of arguments, C<send_fds> without an ARRAY
-reference, an unknown C<endp_create> option.
+reference, an unknown C<endp_create> option or C<type>.
 
 =head1 LOADING
 
@@ -594,7 +704,9 @@ C<isastream> (a plain file there is C<ECONNREFUSED>).  C<serv_accept_fh>'s
 C<$uid> is the one C<I_RECVFD> reports; C<peer_cred> uses C<getpeerucred>
 where F<Makefile.PL> finds it, and fails with C<ENOSYS> otherwise.
 Close-on-exec is set right after receipt; the backlog is ignored (each
-C<open> is queued by C<connld>); abstract names are C<EINVAL>.
+C<open> is queued by C<connld>); abstract names are C<EINVAL>.  There are
+no SEQPACKET endpoints: C<< type => 'seqpacket' >> fails with
+C<EPROTONOSUPPORT>.
 
 =item Windows (mingw-w64)
 
@@ -632,12 +744,16 @@ dropped (a message is a unit).  Close-on-exec means "not inherited"
 (C<HANDLE_FLAG_INHERIT>).  C<get_fopen_mode> is always C<w+> and
 C<my_getfl> C<O_RDWR> (a handle's access cannot be asked for).
 C<endp_create>, C<endp_connect>, C<serv_accept_fh>, C<peer_cred> and
-C<spawn> fail with C<ENOSYS>.  Under wine 8, a socket a process inherited
+C<spawn> fail with C<ENOSYS>; C<< type => 'seqpacket' >> fails with
+C<EPROTONOSUPPORT> (the C tests check both).  Under wine 8, a socket a process inherited
 cannot send (C<WSAENOTSOCK>); sockets received through this module can.
 
 =back
 
-Abstract endpoint names are Linux's alone.  Credentials: Linux gives
+Abstract endpoint names are Linux's alone.  SEQPACKET endpoints: Linux
+(tested), FreeBSD, NetBSD and OpenBSD; macOS has no C<SOCK_SEQPACKET> for
+C<AF_UNIX>, so C<< type => 'seqpacket' >> fails there as its C<socket>
+call does.  Credentials: Linux gives
 pid, uid and gid; the BSDs and macOS uid and gid; illumos (STREAMS)
 pid, uid and gid from C<getpeerucred>.
 
@@ -714,7 +830,10 @@ retries C<EINTR> itself, so the caller can deal with its signals first.
                      const char *dir, int dirfd, int flags, pid_t *ret_pid);
 
 C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> for
-C<fdpass_spawn>).  F<fdpass.h> documents each function
+C<fdpass_spawn>); C<fdpass_socketpair>, C<fdpass_listen> and
+C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
+endpoint; C<EPROTONOSUPPORT> on the STREAMS and Windows backends), and
+C<fdpass_connect> without it takes the listener's type.  F<fdpass.h> documents each function
 with its C<errno> values; F<t/c/peer.c> is a small program built on it.
 
 =head1 SEE ALSO
@@ -785,7 +904,24 @@ sub import {
            . "Can't continue after import errors") if @bad;
 }
 
-my %endp_opt = (mode => 1, backlog => 1);
+# The type option of spipe, endp_create and endp_connect, as core flags.
+my %type = (stream => 0, seqpacket => _SEQPACKET());
+
+sub _type {
+    my ($fn, $type) = @_;
+    return 0 unless defined $type;
+    _croak("File::FDpasser::$fn: unknown type '$type'") unless exists $type{$type};
+    return $type{$type};
+}
+
+sub spipe {
+    return _spipe(0) unless @_;    # the 0.09 call
+    _croak('Usage: File::FDpasser::spipe([type => $type])')
+        unless @_ == 2 && defined $_[0] && $_[0] eq 'type';
+    return _spipe(_type('spipe', $_[1]));
+}
+
+my %endp_opt = (mode => 1, backlog => 1, type => 1);
 
 sub endp_create {
     _croak('Usage: File::FDpasser::endp_create($path [, %opt])')
@@ -797,7 +933,17 @@ sub endp_create {
     }
     my $mode = defined $opt{mode} ? $opt{mode} : -1;
     my $backlog = defined $opt{backlog} ? $opt{backlog} : 0;
-    return _endp_create($path, $mode, $backlog);
+    return _endp_create($path, $mode, $backlog, _type('endp_create', $opt{type}));
+}
+
+sub endp_connect {
+    _croak('Usage: File::FDpasser::endp_connect($path [, type => $type])')
+        unless @_ == 1 || @_ == 3;
+    my ($path, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::endp_connect: unknown option '$_'") unless $_ eq 'type';
+    }
+    return _endp_connect($path, _type('endp_connect', $opt{type}));
 }
 
 my %spawn_opt = (fds => 1, chdir => 1, env => 1, via_fork => 1);

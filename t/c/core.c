@@ -298,6 +298,95 @@ test_endpoints(const char *dir)
     ok(fdpass_listen("", 0, -1, 0, 0) == -1 && errno == ENOENT, "empty: ENOENT");
 }
 
+static int
+sock_type(int fd)
+{
+    int type = -1;
+    socklen_t l = sizeof(type);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
+        return -1;
+    return type;
+}
+
+/* SEQPACKET endpoints: messages kept whole, cut ones refused, empty ones
+ * not taken for the end; a connect that finds the listener's type. */
+static void
+test_seqpacket(const char *dir)
+{
+    int sv[2], fds[4], f[2], fd, ls, c, s, before, status;
+    size_t n, len;
+    char buf[64], path[256];
+    pid_t pid;
+
+    ok(fdpass_socketpair(sv, FDPASS_SEQPACKET | FDPASS_CLOEXEC) == 0
+       && sock_type(sv[0]) == SOCK_SEQPACKET, "SEQPACKET pair");
+    f[0] = temp_file("zero");
+    f[1] = temp_file("one");
+    pid = fork();
+    if (pid == 0) {
+        /* Bytes alone, then a descriptor message, then an empty one, a
+         * long one and the end: all queued before the parent reads. */
+        _exit(fdpass_send(sv[1], NULL, 0, "abc", 3) != 3
+              || fdpass_send(sv[1], f, 1, "X", 1) != 1
+              || send(sv[1], "", 0, 0) != 0
+              || fdpass_send(sv[1], f, 2, "0123456789", 10) != 10
+              || fdpass_send(sv[1], NULL, 0, "hello", 5) != 5);
+    }
+    close(sv[1]);
+    waitpid(pid, &status, 0);
+    ok(status == 0, "the SEQPACKET sender sent everything");
+    ok(fdpass_recv(sv[0], fds, 4, &n, buf, sizeof buf, &len, 0) == 1
+       && n == 0 && len == 3 && memcmp(buf, "abc", 3) == 0,
+       "bytes alone arrive alone");
+    ok(fdpass_recv(sv[0], fds, 4, &n, buf, sizeof buf, &len, 0) == 1
+       && n == 1 && len == 1 && buf[0] == 'X', "the descriptor message whole");
+    if (n == 1)
+        close(fds[0]);
+    ok(fdpass_recv(sv[0], fds, 4, &n, buf, sizeof buf, &len, 0) == 1
+       && n == 0 && len == 0, "an empty message: 1 with no bytes, not the end");
+    before = open_fds();
+    errno = 0;
+    ok(fdpass_recv(sv[0], fds, 4, &n, buf, 4, &len, 0) == -1
+       && errno == EMSGSIZE, "10 bytes into 4: EMSGSIZE");
+    ok(open_fds() == before, "... both descriptors closed");
+    errno = 0;
+    ok(fdpass_recv_fd(sv[0], &fd, 0) == -1 && errno == EBADMSG,
+       "recv_fd on 5 bytes without a descriptor: EBADMSG");
+    ok(fdpass_recv(sv[0], fds, 4, &n, buf, sizeof buf, &len, 0) == 0,
+       "the peer closed: end of stream");
+    close(sv[0]);
+
+    snprintf(path, sizeof path, "%s/sq", dir);
+    ls = fdpass_listen(path, strlen(path), -1, 0, FDPASS_SEQPACKET);
+    ok(ls >= 0 && sock_type(ls) == SOCK_SEQPACKET, "SEQPACKET listener");
+    c = fdpass_connect(path, strlen(path), 0);
+    ok(c >= 0 && sock_type(c) == SOCK_SEQPACKET,
+       "connect without the flag takes the listener's type");
+    s = fdpass_accept(ls, NULL, 0);
+    ok(s >= 0 && fdpass_send(c, NULL, 0, "ab", 2) == 2
+       && fdpass_send(c, f, 1, NULL, 0) == 1
+       && fdpass_recv(s, fds, 1, &n, buf, sizeof buf, &len, 0) == 1
+       && n == 0 && len == 2, "... and keeps boundaries");
+    ok(fdpass_recv_fd(s, &fd, 0) == 1, "... the descriptor follows alone");
+    close(fd);
+    close(s);
+    close(c);
+    close(ls);
+    snprintf(path, sizeof path, "%s/st", dir);
+    ls = fdpass_listen(path, strlen(path), -1, 0, 0);
+    errno = 0;
+    c = fdpass_connect(path, strlen(path), FDPASS_SEQPACKET);
+    ok(ls >= 0 && c == -1 && errno == EPROTOTYPE,
+       "FDPASS_SEQPACKET to a stream listener: EPROTOTYPE");
+    c = fdpass_connect(path, strlen(path), 0);
+    ok(c >= 0 && sock_type(c) == SOCK_STREAM, "without it: a stream");
+    close(c);
+    close(ls);
+    close(f[0]);
+    close(f[1]);
+}
+
 int
 main(void)
 {
@@ -311,6 +400,7 @@ main(void)
     test_pair();
     test_full_table();
     test_endpoints(dir);
+    test_seqpacket(dir);
     ok(open_fds() == before, "no descriptor left open by the whole run");
     ok(strcmp(fdpass_backend(), "scm_rights") == 0
        || strcmp(fdpass_backend(), "streams") == 0, "backend name");

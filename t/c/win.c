@@ -442,6 +442,15 @@ test_errors(void)
     ok(fdpass_listen("x", 1, -1, 0, 0) < 0 && errno == ENOSYS,
        "named endpoints: ENOSYS");
     errno = 0;
+    ok(fdpass_socketpair(sv, FDPASS_SEQPACKET) < 0 && errno == EPROTONOSUPPORT,
+       "SEQPACKET pair: EPROTONOSUPPORT");
+    errno = 0;
+    ok(fdpass_listen("x", 1, -1, 0, FDPASS_SEQPACKET) < 0
+       && errno == EPROTONOSUPPORT, "SEQPACKET listener: EPROTONOSUPPORT");
+    errno = 0;
+    ok(fdpass_connect("x", 1, FDPASS_SEQPACKET) < 0
+       && errno == EPROTONOSUPPORT, "SEQPACKET connect: EPROTONOSUPPORT");
+    errno = 0;
     ok(fdpass_spawn(NULL, NULL, NULL, 0, NULL, -1, 0, NULL) < 0, "spawn fails");
     ok(strcmp(fdpass_backend(), "win32") == 0, "backend is win32");
     _close(f);
