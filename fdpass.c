@@ -1904,8 +1904,18 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
     return fd;
 }
 
+/* What the kernel recorded for a connection, asked without first making
+ * sure there is one (be_accept's fresh connection has a peer).  Linux
+ * answers SO_PEERCRED on any socket and never fails: where nothing was
+ * recorded (a socket never connected, a listener's own, TCP, a datagram
+ * socket connect()ed to a name) it gives pid 0 and uid and gid
+ * (uid_t)-1, which is no user's id (setuid refuses it), so that answer
+ * is refused here instead of being reported as a uid.  A peer in another
+ * user namespace whose ids have no mapping in ours reads as the overflow
+ * ids (/proc/sys/kernel/overflowuid, usually 65534): that is what the
+ * kernel recorded, and the POD says so. */
 static int
-be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+scm_recorded_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 {
 #if defined(FDP_PEERCRED_SO)
     struct ucred uc;
@@ -1913,6 +1923,8 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 
     if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &l) < 0)
         return -1;
+    if (uc.uid == (uid_t)-1 || uc.gid == (gid_t)-1)
+        return fdp_fail(EOPNOTSUPP);
     if (ret_pid)
         *ret_pid = uc.pid > 0 ? uc.pid : -1;
     if (ret_uid)
@@ -1926,6 +1938,8 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 
     if (getpeereid(sock, &u, &g) < 0)
         return -1;
+    if (u == (uid_t)-1 || g == (gid_t)-1)
+        return fdp_fail(EOPNOTSUPP);
     if (ret_pid)
         *ret_pid = -1;
     if (ret_uid)
@@ -1940,6 +1954,37 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
     (void)ret_gid;
     return fdp_fail(ENOSYS);
 #endif
+}
+
+/* Only a socket with a peer is asked.  Linux answers SO_PEERCRED on a
+ * listening socket with the credentials listen() recorded (the caller's
+ * own, as a rule) and getpeereid on the BSDs does the same, so a listener
+ * is refused first: SO_ACCEPTCONN where the system answers it, and
+ * getpeername, which fails with ENOTCONN for a listener and for a socket
+ * never connected on Linux and the BSDs.  A connected socket that is not
+ * AF_UNIX (TCP) has a peer but no credentials: EOPNOTSUPP. */
+static int
+be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+#ifdef SO_ACCEPTCONN
+    int listening = 0;
+    socklen_t ll = sizeof(listening);
+
+    if (getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ll) == 0) {
+        if (listening)
+            return fdp_fail(ENOTCONN);
+    } else if (errno != ENOPROTOOPT && errno != EINVAL) {
+        return -1;    /* EBADF, ENOTSOCK */
+    }
+#endif
+    memset(&ss, 0, sizeof(ss));
+    if (getpeername(sock, (struct sockaddr *)&ss, &sl) < 0)
+        return -1;
+    if (ss.ss_family != AF_UNIX)
+        return fdp_fail(EOPNOTSUPP);
+    return scm_recorded_cred(sock, ret_pid, ret_uid, ret_gid);
 }
 
 static int
@@ -1960,7 +2005,7 @@ be_accept(int lsock, uid_t *ret_uid, int flags)
         return fdp_close_fail(fd);
 #endif
     fdp_nosigpipe(fd);
-    if (ret_uid != NULL && be_peer_cred(fd, NULL, ret_uid, NULL) < 0)
+    if (ret_uid != NULL && scm_recorded_cred(fd, NULL, ret_uid, NULL) < 0)
         *ret_uid = (uid_t)-1;
     return fd;
 }

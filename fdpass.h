@@ -146,8 +146,9 @@ int fdpass_listen(const char *path, size_t len, int mode, int backlog,
 
 /*
  * Accept a connection on a listening endpoint.  When ret_uid is not NULL
- * it receives the connecting process's user id ((uid_t)-1 where the
- * platform cannot tell).  Returns the connected descriptor.
+ * it receives the effective user id the connecting process had when it
+ * connected ((uid_t)-1 where the platform cannot tell or the connection
+ * carries no credentials, e.g. TCP).  Returns the connected descriptor.
  * Errors: EAGAIN (non-blocking, nobody waiting), EINTR, EBADF, EINVAL,
  * EMFILE, and what accept(2) reports.
  */
@@ -167,11 +168,18 @@ int fdpass_accept(int lsock, uid_t *ret_uid, int flags);
 int fdpass_connect(const char *path, size_t len, int flags);
 
 /*
- * The credentials of the process at the other end of sock, as the
- * kernel recorded them when the connection (or the pair) was made.
- * *ret_pid is -1 where the platform cannot tell.  Any out-parameter may
- * be NULL.  Returns 0.
- * Errors: EBADF, ENOTSOCK, ENOTCONN, ENOSYS (no way on this platform).
+ * The credentials the kernel recorded for sock's connection (effective
+ * uid and gid, and pid), which are not always those of the process at
+ * the other end now: on an accepted socket, the process that connected,
+ * as it was at connect(); on a connected client, the process that called
+ * listen() on the listener, even when the listener has since been passed
+ * to the process that accepted; on either end of a socketpair, the
+ * process that made the pair.  *ret_pid is -1 where the platform cannot
+ * tell (getpeereid; a peer in another pid namespace).  Any out-parameter
+ * may be NULL.  Returns 0.
+ * Errors: EBADF, ENOTSOCK; ENOTCONN when sock has no peer (a listening
+ * socket, one never connected); EOPNOTSUPP when the connection carries no
+ * credentials (not AF_UNIX, e.g. TCP); ENOSYS (no way on this platform).
  */
 int fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid,
                      gid_t *ret_gid);

@@ -76,6 +76,8 @@ my @path_calls = (
     ['spawn chdir',  sub { spawn(['true'], chdir => $_[0]) }, [EINVAL, ENOENT, EBADF]],
 );
 
+my $empty = "$dir/empty";
+mkdir $empty or die "mkdir $empty: $!";
 for my $call (@handle_calls, @path_calls) {
     my ($name, $code, $allowed) = @$call;
     my @wrong;
@@ -85,6 +87,11 @@ for my $call (@handle_calls, @path_calls) {
              && $what =~ /^(negative|very negative|huge|inf|nan|text)$/;
         next if $name eq 'spawn chdir' && $what eq 'undef';    # no chdir at all
         local $SIG{__WARN__} = sub { };    # "isn't numeric" and the like
+        # A bad value as a program name is looked up in PATH; a directory
+        # there that the user cannot read makes execvp and posix_spawnp say
+        # EACCES, not ENOENT (POSIX), so the search gets a PATH of one
+        # readable, empty directory.
+        local $ENV{PATH} = $name eq 'spawn argv' ? $empty : $ENV{PATH};
         $! = 0;
         my $r = eval { $code->($bad{$what}) };
         my $err = $! + 0;

@@ -268,8 +268,10 @@ connects the first way.
 Accepts a connection on a listening endpoint and returns it (an
 IO::Handle), or undef with C<$!> (C<EAGAIN> when the listener is
 non-blocking and nobody waits).  With a second argument, that variable is
-set to the user id of the connecting process (undef where the platform
-cannot tell).
+set to the effective user id the connecting process had when it called
+C<endp_connect>, as C<peer_cred> on the accepted endpoint reports it
+(undef where the platform cannot tell, and for a connection that carries
+no credentials, such as TCP).
 
 =head3 $fd = serv_accept_fd($listener [, $uid])
 
@@ -425,15 +427,52 @@ handle unusable.
 
 =head3 ($pid, $uid, $gid) = peer_cred($endpoint)
 
-The credentials of the process at the other end, as the kernel recorded
-them when the connection was made (C<SO_PEERCRED> on Linux; C<getpeereid>
-on the BSDs and macOS, where C<$pid> is undef; C<getpeerucred> on
-illumos; C<ENOSYS> where the system has none of them).  For an endpoint made by
-C<endp_connect> or C<serv_accept_fh> that is the process at the other
-end.  For C<spipe> ends it is whoever called C<spipe> (both ends report
-the creator, before and after C<fork>), so use it to check who made the
-pair, not which process holds the other end now.  Empty list with C<$!>
-on failure (C<EBADF>, C<ENOTSOCK>, C<ENOTCONN>, C<ENOSYS>).
+The credentials the kernel recorded for the connection when it was made:
+a process id and the I<effective> user and group ids that process had
+then (C<SO_PEERCRED> on Linux; C<getpeereid> on the BSDs and macOS, where
+C<$pid> is always undef; C<getpeerucred> on illumos).  They are not always
+those of the process at the other end now.  Whose they are depends on the
+kind of endpoint:
+
+=over
+
+=item * An endpoint returned by C<serv_accept_fh> or C<serv_accept_fd>:
+the process that called C<endp_connect> (or C<cli_conn>), as it was at
+that moment.  A client that changes its uid after connecting, or passes
+its end to another process, is still reported with the ids it connected
+with.
+
+=item * An endpoint returned by C<endp_connect> or C<cli_conn>: the process
+that called C<listen()> on the listener, that is the one that called
+C<endp_create>, with the ids it had then; B<not> the process that
+accepted.  A listener is a descriptor like any other: when the process
+of uid A that made it hands it with C<send_file> to a process of uid B,
+which accepts, the client's C<peer_cred> reports A and that process's
+pid, while it talks to B.  A client that must know who accepts it has to
+learn that by other means (e.g. the server checks the client's uid, or
+passes a descriptor only the real server could have).  On the BSDs and
+macOS C<getpeereid> gives the listener's credentials in the same way.
+
+=item * C<spipe> ends: both ends report the process that called C<spipe>,
+before and after C<fork>, whichever process holds the other end and
+wherever either end is sent; use it to check who made the pair
+(Linux; a system that records nothing for a pair fails instead).
+
+=back
+
+What has no peer fails with C<ENOTCONN>: a listening endpoint (from
+C<endp_create>, or any listening socket; on Linux the kernel would report
+the listener's own credentials), and a socket that was never connected.
+A connected socket that carries no credentials, one that is not a Unix
+domain socket (TCP), fails with C<EOPNOTSUPP>.  The kernel's placeholder
+for "nothing recorded" (Linux's uid and gid 4294967295) is never returned
+as an id.  A peer in another user namespace whose ids have no mapping in
+the caller's shows as the overflow ids (usually 65534, see
+F</proc/sys/kernel/overflowuid>), and one in another pid namespace with
+C<$pid> undef: that is what Linux records for the caller.  Also fails with
+C<EBADF>, C<ENOTSOCK> (a file or a pipe), C<ENOSYS> (the system has no
+way to tell; what has no peer is still C<ENOTCONN>).  Returns the empty
+list with C<$!> on failure.
 
 =head3 $pid = spawn(\@argv [, fds => \%map] [, chdir => $dir] [, env => \%env])
 
@@ -621,6 +660,10 @@ C<ECONNREFUSED> - path and endpoint rules, see C<endp_create>.
 =item C<ENOSYS> - the platform has no way to do it (e.g. C<peer_cred>
 without C<SO_PEERCRED> or C<getpeereid>).
 
+=item C<ENOTCONN>, C<EOPNOTSUPP> - C<peer_cred>: the endpoint has no peer
+(a listener, a socket never connected), or its connection carries no
+credentials (TCP).
+
 =item 0 - end of stream: the receiving calls return undef (or the empty
 list, or -1 for C<recv>) with C<$!> equal to 0.
 
@@ -683,7 +726,8 @@ and C<exec> in another thread at that moment could inherit it); SIGPIPE is
 blocked in the sending thread around each send where neither
 C<MSG_NOSIGNAL> nor C<SO_NOSIGPIPE> exists, and one the send raised is
 discarded; without C<SO_PEERCRED> or C<getpeereid>, C<peer_cred> fails
-with C<ENOSYS> and C<serv_accept_fh> sets C<$uid> to undef.  Not run here:
+with C<ENOSYS> for a connection (C<ENOTCONN> still for what has no peer)
+and C<serv_accept_fh> sets C<$uid> to undef.  Not run here:
 the C<SO_NOSIGPIPE> and C<getpeereid> calls themselves, which Linux lacks.
 
 =item SysV STREAMS - Solaris, illumos and other SVR4 systems
