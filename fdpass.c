@@ -1477,9 +1477,26 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
     } else if (errno != ENOENT) {
         return -1;
     }
+    /* Another user who can write the directory may have swapped a symlink
+     * or a hard link to some other file in since the lstat: never follow
+     * one, and give a mode only to an empty regular file of ours with no
+     * other name.  (fattach and fdetach below still go by the path; the
+     * SCM_RIGHTS backend's private-directory scheme has no STREAMS
+     * counterpart here.) */
+#ifdef O_NOFOLLOW
+    f = open(name, O_WRONLY | O_CREAT | O_NOCTTY | O_NOFOLLOW, 0600);
+#else
     f = open(name, O_WRONLY | O_CREAT | O_NOCTTY, 0600);
+#endif
     if (f < 0)
-        return -1;
+        return errno == ELOOP ? fdp_fail(EEXIST) : -1;
+    if (fstat(f, &st) < 0)
+        return fdp_close_fail(f);
+    if (!S_ISREG(st.st_mode) || st.st_size != 0 || st.st_nlink != 1
+        || st.st_uid != geteuid()) {
+        (void)close(f);
+        return fdp_fail(EEXIST);
+    }
     /* fattach gives the name the file's owner and mode. */
     if (fchmod(f, (mode_t)(mode >= 0 ? (mode & 07777) : 0666)) < 0)
         return fdp_close_fail(f);
