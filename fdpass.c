@@ -1833,6 +1833,17 @@ fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
  * when that path does not fit in sun_path), not the public name.
  */
 
+/* How the two directories are opened: for their *at calls only, so with
+ * no read permission needed where the system allows (a directory users
+ * may write and search but not list, as bind alone needed). */
+#if defined(__linux__) && defined(O_PATH)
+# define SCM_DIR_OPEN (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#elif defined(O_SEARCH)
+# define SCM_DIR_OPEN (O_SEARCH | O_DIRECTORY | O_CLOEXEC)
+#else
+# define SCM_DIR_OPEN (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
+
 #define SCM_PRIV_PREFIX ".fdpass-"
 #define SCM_PRIV_TRIES 16 /* names tried for the private directory */
 #define SCM_MOVE_TRIES 4  /* stale nodes taken before giving up */
@@ -1946,19 +1957,16 @@ scm_priv_make(struct scm_place *pl)
         if (errno != EEXIST || i + 1 >= SCM_PRIV_TRIES)
             return -1;
     }
-#if defined(__linux__) && defined(O_PATH)
-    /* O_PATH: a umask that takes the owner's read bit away must not stop
-     * us; the descriptor serves every *at call below. */
-    pl->pfd = openat(pl->dfd, pl->priv,
-                     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-#else
-    pl->pfd = openat(pl->dfd, pl->priv,
-                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-#endif
+    /* O_PATH on Linux: a umask that takes the owner's read bit away must
+     * not stop us. */
+    pl->pfd = openat(pl->dfd, pl->priv, SCM_DIR_OPEN | O_NOFOLLOW);
     if (pl->pfd < 0)
         return -1; /* not ours to remove: leave the name alone */
-    if (fstat(pl->pfd, &pl->pst) < 0)
+    if (fstat(pl->pfd, &pl->pst) < 0) {
+        (void)close(pl->pfd);
+        pl->pfd = -1;
         return -1;
+    }
     if (!S_ISDIR(pl->pst.st_mode) || pl->pst.st_uid != geteuid()
         || (pl->pst.st_mode & 077) != 0) {
         (void)close(pl->pfd);
@@ -2135,7 +2143,7 @@ scm_place_listener(int fd, const struct sockaddr_un *sun, socklen_t slen,
             return fdp_fail(EEXIST);
         return -1;
     }
-    pl.dfd = open(pl.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    pl.dfd = open(pl.dir, SCM_DIR_OPEN);
     if (pl.dfd < 0)
         return -1;
     if (scm_check_name(&pl, sun, slen, flags) < 0

@@ -254,6 +254,16 @@ ok(!endp_connect("\0fdpass-mode-$$"), '... and no endpoint was made');
     is((stat "$fdir/stale2")[2] & 07777, 0640, '... with the mode asked');
     is(open_fds(), $before + 1, 'no descriptor left open but the listener');
     is(join(' ', $priv->()), '', 'no private directory left behind');
+
+    # A directory we may write and search but not list, as bind needed.
+    mkdir "$fdir/wx", 0300 or die;
+    chmod 0300, "$fdir/wx" or die;
+    ok(my $e2 = endp_create("$fdir/wx/ep", mode => 0600),
+       'endp_create in a directory we cannot read') or diag("endp_create: $!");
+    chmod 0700, "$fdir/wx";
+    ok(-S "$fdir/wx/ep", '... the node is there');
+    opendir(my $wd, "$fdir/wx") or die;
+    ok(!grep({ /^\.fdpass-/ } readdir $wd), '... and no private directory');
 }
 
 # A short name at the end of a long directory: the private path is longer
