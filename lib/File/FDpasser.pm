@@ -172,8 +172,13 @@ directory), for a server running as root too: C<endp_create> never
 follows a symlink, never changes the permissions of anything but the
 socket it made, and never removes anything but a socket node that no
 server accepts on, whatever another user does to the directory
-meanwhile.  Of two servers starting on one path at the same moment,
-exactly one wins and the other fails with C<EADDRINUSE>.  To keep these
+meanwhile.  Of two servers starting on one path at the same moment with
+C<endp_create>, exactly one wins and the other fails with C<EADDRINUSE>
+(a program that binds and then listens shows a node nobody accepts on
+in between, which counts as stale).  A stale node another user left in
+a sticky directory such as F</tmp> can be replaced only by root; others
+get C<EPERM> (C<EADDRINUSE> if they may not even connect to it, so
+cannot tell whether it is live), as before.  To keep these
 promises the socket is bound, given its mode and made to listen in a
 private directory (mode 0700, named F<.fdpass->I<XXXXXXXX>) made for
 the call beside C<$path>, then moved to C<$path> without replacing
