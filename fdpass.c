@@ -2035,23 +2035,20 @@ scm_move_noreplace(struct scm_place *pl, const char *from, int tdfd,
     return 0;
 }
 
-/* What is at the name before anything is made: 0 (nothing, or a socket
- * node nobody accepts on), or -1 with EEXIST (not a socket) or EADDRINUSE
- * (a live socket, or one we cannot probe).  Only decides the error early;
- * scm_take_stale below is what acts. */
+/* What is at the name: 0 (nothing), 1 (a socket node nobody accepts on;
+ * st says which), or -1 with errno: EEXIST (not a socket: a symlink is
+ * not followed), EADDRINUSE (a live socket, or one we cannot probe). */
 static int
-scm_check_name(struct scm_place *pl, const struct sockaddr_un *sun,
-               socklen_t slen, int flags)
+scm_judge_name(struct scm_place *pl, const struct sockaddr_un *sun,
+               socklen_t slen, int flags, struct stat *st)
 {
-    struct stat st;
-
-    if (fstatat(pl->dfd, pl->base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    if (fstatat(pl->dfd, pl->base, st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -1;
-    if (!S_ISSOCK(st.st_mode))
+    if (!S_ISSOCK(st->st_mode))
         return fdp_fail(EEXIST);
     switch (fdp_probe_live(sun, slen, flags)) {
     case 0:
-        return 0;
+        return 1;
     case -1:
         if (errno == ENOENT)
             return 0;
@@ -2071,25 +2068,15 @@ scm_take_stale(struct scm_place *pl, const struct sockaddr_un *sun,
     struct sockaddr_un psun;
     socklen_t pslen;
     struct stat st, mv;
+    int r;
 
-    if (fstatat(pl->dfd, pl->base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISSOCK(st.st_mode))
-        return fdp_fail(EEXIST);
-    switch (fdp_probe_live(sun, slen, flags)) {
-    case 0:
-        break;
-    case -1:
-        if (errno == ENOENT)
-            return 0;
-        /* FALLTHROUGH */
-    default:
-        return fdp_fail(EADDRINUSE);
-    }
+    if ((r = scm_judge_name(pl, sun, slen, flags, &st)) <= 0)
+        return r;
     /* Take whatever is there now out of everybody else's reach.  No
      * "old" exists in the private directory, so nothing is replaced. */
     if (renameat(pl->dfd, pl->base, pl->pfd, "old") < 0)
         return errno == ENOENT ? 0 : -1;
+    memset(&mv, 0, sizeof(mv));
     if (fstatat(pl->pfd, "old", &mv, AT_SYMLINK_NOFOLLOW) == 0
         && S_ISSOCK(mv.st_mode)
         && mv.st_dev == st.st_dev && mv.st_ino == st.st_ino
@@ -2102,9 +2089,10 @@ scm_take_stale(struct scm_place *pl, const struct sockaddr_un *sun,
         return 0;
     }
     /* Something else was swapped in after the probe: put it back.  Should
-     * even that be refused (a directory or another user's file where only
-     * linkat is at hand), it stays in the private directory, which then
-     * stays too, rather than anything being replaced. */
+     * even that be refused (the name taken again meanwhile; a directory or
+     * another user's file where only linkat is at hand), it stays in the
+     * private directory, which then stays too, rather than anything being
+     * replaced. */
     (void)scm_move_noreplace(pl, "old", pl->dfd, pl->base);
     return fdp_fail(S_ISSOCK(mv.st_mode) ? EADDRINUSE : EEXIST);
 }
@@ -2146,7 +2134,9 @@ scm_place_listener(int fd, const struct sockaddr_un *sun, socklen_t slen,
     pl.dfd = open(pl.dir, SCM_DIR_OPEN);
     if (pl.dfd < 0)
         return -1;
-    if (scm_check_name(&pl, sun, slen, flags) < 0
+    /* What is there decides the error before anything is made (and in a
+     * directory we may not write, as a plain bind would). */
+    if (scm_judge_name(&pl, sun, slen, flags, &st) < 0
         || scm_priv_make(&pl) < 0
         || scm_priv_addr(&pl, "s", &psun, &pslen) < 0
         || bind(fd, (const struct sockaddr *)&psun, pslen) < 0)
