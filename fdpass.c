@@ -1825,8 +1825,11 @@ fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
  *      device and inode) and still nobody accepts on it.  Anything else is
  *      put back without replacing, and the call fails.
  * The private directory goes on every path (only what is ours in it is
- * removed, and it is removed only while it is still the one we made); a
- * process killed in the middle can leave it behind.
+ * removed, and it is removed only while its name still leads to the one
+ * we made: in a sticky directory such as /tmp nobody else can rename it;
+ * in a directory without the sticky bit, whoever can write it can remove
+ * anything in it anyway); a process killed in the middle can leave it
+ * behind.
  *
  * A client's getpeername() and the listener's getsockname() name the
  * private path the socket was bound under (or /proc/self/fd/N/s on Linux,
