@@ -143,7 +143,7 @@ sub stop_attacker {
     });
     my ($made, $tries) = (0, 0);
     my $deadline = time + 40;
-    for ($tries = 0; $tries < 3000 && time < $deadline; $tries++) {
+    for ($tries = 0; $tries < 8000 && time < $deadline; $tries++) {
         my $e = endp_create($ep);
         $made++ if $e;
     }
