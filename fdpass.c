@@ -23,12 +23,14 @@
 # include <fcntl.h>
 # include <poll.h>
 # include <signal.h>
+# include <stdio.h> /* renameat */
 # include <stdlib.h>
 # include <unistd.h>
 # include <sys/resource.h>
 # include <sys/select.h>
 # include <sys/socket.h>
 # include <sys/stat.h>
+# include <sys/time.h>
 # include <sys/uio.h>
 # include <sys/un.h>
 # include <sys/wait.h>
@@ -154,6 +156,21 @@
 #if defined(__linux__) && !defined(SCM_PIDFD)
 # define SCM_PIDFD 0x04
 #endif /* __linux__ && !SCM_PIDFD */
+
+/* renameat2(RENAME_NOREPLACE) (Linux 3.15) moves a name into place
+ * without replacing whatever may be there, of any kind; be_listen uses it
+ * through syscall(2), which older C libraries (glibc before 2.28) also
+ * have.  Elsewhere, and where the file system refuses the flag, linkat +
+ * unlinkat does the same for everything but a directory. */
+#if defined(__linux__) && !defined(FDPASS_FALLBACKS)
+# include <sys/syscall.h>
+# ifdef SYS_renameat2
+#  define FDP_HAVE_RENAMEAT2 1
+#  ifndef RENAME_NOREPLACE
+#   define RENAME_NOREPLACE (1 << 0)
+#  endif
+# endif
+#endif /* renameat2 */
 
 /* 3. Helpers shared by every backend. */
 
@@ -1474,9 +1491,26 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
     } else if (errno != ENOENT) {
         return -1;
     }
+    /* Another user who can write the directory may have swapped a symlink
+     * or a hard link to some other file in since the lstat: never follow
+     * one, and give a mode only to an empty regular file of ours with no
+     * other name.  (fattach and fdetach below still go by the path; the
+     * SCM_RIGHTS backend's private-directory scheme has no STREAMS
+     * counterpart here.) */
+#ifdef O_NOFOLLOW
+    f = open(name, O_WRONLY | O_CREAT | O_NOCTTY | O_NOFOLLOW, 0600);
+#else
     f = open(name, O_WRONLY | O_CREAT | O_NOCTTY, 0600);
+#endif
     if (f < 0)
-        return -1;
+        return errno == ELOOP ? fdp_fail(EEXIST) : -1;
+    if (fstat(f, &st) < 0)
+        return fdp_close_fail(f);
+    if (!S_ISREG(st.st_mode) || st.st_size != 0 || st.st_nlink != 1
+        || st.st_uid != geteuid()) {
+        (void)close(f);
+        return fdp_fail(EEXIST);
+    }
     /* fattach gives the name the file's owner and mode. */
     if (fchmod(f, (mode_t)(mode >= 0 ? (mode & 07777) : 0666)) < 0)
         return fdp_close_fail(f);
@@ -1822,13 +1856,18 @@ fdp_sockaddr(struct sockaddr_un *sun, socklen_t *ret_len,
 }
 
 /*
- * Is a server still accepting at sun?  Returns 1 (live), 0 (stale: the
- * node is there but nobody listens) or -1 (gone, or not a socket).
+ * Is a server still accepting at sun?  Returns 1 (live), 0 (nobody
+ * accepts: connect says ECONNREFUSED, which a node of any kind with no
+ * listener behind it says, so the caller still has to look at what it
+ * is) or -1 with errno (ENOENT: nothing there any more; anything else:
+ * cannot tell).  The probe is a socket of the type flags ask for, as the
+ * listener being made; a listener of the other type answers EPROTOTYPE,
+ * and is live too.
  */
 static int
-fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen)
+fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
 {
-    int fd = fdp_socket(FDPASS_CLOEXEC), r, e;
+    int fd = fdp_socket(flags | FDPASS_CLOEXEC), r, e;
 
     if (fd < 0)
         return 1; /* cannot tell: do not remove anything */
@@ -1838,10 +1877,396 @@ fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen)
     r = connect(fd, (const struct sockaddr *)sun, slen);
     e = errno;
     (void)close(fd);
-    if (r == 0 || e == EAGAIN || e == EINPROGRESS || e == EINTR)
+    if (r == 0 || e == EAGAIN || e == EINPROGRESS || e == EINTR
+        || e == EPROTOTYPE)
         return 1;
     if (e == ECONNREFUSED)
         return 0;
+    return fdp_fail(e);
+}
+
+/*
+ * Making a named endpoint safely in a directory other users can write
+ * (/tmp, a shared run directory), for a server that may be root.
+ *
+ * Binding at the name and then calling chmod(path) or unlink(path) looks
+ * the name up again, and another user can have put a symlink or a file of
+ * theirs there meanwhile: root then chmods the file the symlink names, or
+ * the stale-node check unlinks a file or fifo (connect to those says
+ * ECONNREFUSED too).  A node that exists before listen() also lets a
+ * second server take it for stale and replace it.  fchmod on the socket
+ * before bind (Linux) avoids the lookup but still leaves the umask's mark
+ * and does nothing for the other two.  So no call here looks a name up
+ * where another user can create one, except to create or move:
+ *
+ *   1. the target's directory is opened once; everything after is
+ *      relative to that descriptor;
+ *   2. a private directory (".fdpass-XXXXXXXX", mode 0700, checked with
+ *      fstat to be ours and closed to others) is made in it; nobody else
+ *      can add, swap or remove anything there;
+ *   3. the socket is bound there, its mode set there (fchmodat relative
+ *      to the private directory), and it starts listening there;
+ *   4. only then is the node moved to its name, without replacing
+ *      anything (renameat2 RENAME_NOREPLACE, or linkat + unlinkat, both
+ *      of which refuse an existing name).  OpenSSH's control master
+ *      publishes its socket the same way (bind a temporary name, link).
+ *      A node thus appears only once its server listens, so of two
+ *      servers starting at once the second finds a live node: exactly
+ *      one wins, the other gets EADDRINUSE;
+ *   5. a stale node is taken by moving whatever is at the name into the
+ *      private directory (rename), where nobody can change it; it is
+ *      unlinked only if it is the socket node seen before the probe (same
+ *      device and inode) and still nobody accepts on it.  Anything else is
+ *      put back without replacing, and the call fails.
+ * The private directory goes on every path (only what is ours in it is
+ * removed, and it is removed only while its name still leads to the one
+ * we made: in a sticky directory such as /tmp nobody else can rename it;
+ * in a directory without the sticky bit, whoever can write it can remove
+ * anything in it anyway); a process killed in the middle can leave it
+ * behind.
+ *
+ * A client's getpeername() and the listener's getsockname() name the
+ * private path the socket was bound under (or /proc/self/fd/N/s on Linux,
+ * when that path does not fit in sun_path), not the public name.
+ */
+
+/* How the two directories are opened: for their *at calls only, so with
+ * no read permission needed where the system allows (a directory users
+ * may write and search but not list, as bind alone needed). */
+#if defined(__linux__) && defined(O_PATH)
+# define SCM_DIR_OPEN (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#elif defined(O_SEARCH)
+# define SCM_DIR_OPEN (O_SEARCH | O_DIRECTORY | O_CLOEXEC)
+#else
+# define SCM_DIR_OPEN (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
+
+#define SCM_PRIV_PREFIX ".fdpass-"
+#define SCM_PRIV_TRIES 16 /* names tried for the private directory */
+#define SCM_MOVE_TRIES 4  /* stale nodes taken before giving up */
+
+struct scm_place {
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    const char *base; /* the last component of the path */
+    char priv[sizeof(SCM_PRIV_PREFIX) + 8];
+    int dfd;          /* the target's directory */
+    int pfd;          /* the private directory in it, or -1 */
+    struct stat pst;  /* what pfd is */
+};
+
+/* Append s at offset n of a sun_path, keeping a NUL at the end; returns
+ * the new length, sizeof(sun_path) or more when it did not fit. */
+static size_t
+scm_cat(char *buf, size_t n, const char *s)
+{
+    size_t size = sizeof(((struct sockaddr_un *)0)->sun_path), l = strlen(s);
+
+    if (n >= size || l >= size - n)
+        return size;
+    memcpy(buf + n, s, l + 1);
+    return n + l;
+}
+
+#ifdef __linux__
+/* "/proc/self/fd/N/leaf" into a sun_path-sized buf: the entry leaf of the
+ * directory open at dfd, whatever happens to the directory's name. */
+static size_t
+scm_proc_path(char *buf, int dfd, const char *leaf)
+{
+    char num[24], *q = num + sizeof(num);
+    unsigned int v = (unsigned int)dfd;
+    size_t n;
+
+    *--q = '\0';
+    do
+        *--q = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    memset(buf, 0, sizeof(((struct sockaddr_un *)0)->sun_path));
+    n = scm_cat(buf, 0, "/proc/self/fd/");
+    n = scm_cat(buf, n, q);
+    n = scm_cat(buf, n, "/");
+    return scm_cat(buf, n, leaf);
+}
+#endif /* __linux__ */
+
+/* The address of leaf in the private directory: its path when that fits
+ * in sun_path, else (Linux) the same through /proc/self/fd, which no
+ * other user can redirect either. */
+static int
+scm_priv_addr(const struct scm_place *pl, const char *leaf,
+              struct sockaddr_un *sun, socklen_t *ret_len)
+{
+    size_t n;
+
+    memset(sun, 0, sizeof(*sun));
+    sun->sun_family = AF_UNIX;
+    n = scm_cat(sun->sun_path, 0, pl->dir);
+    if (strcmp(pl->dir, "/") != 0)
+        n = scm_cat(sun->sun_path, n, "/");
+    n = scm_cat(sun->sun_path, n, pl->priv);
+    n = scm_cat(sun->sun_path, n, "/");
+    n = scm_cat(sun->sun_path, n, leaf);
+#ifdef __linux__
+    if (n >= sizeof(sun->sun_path))
+        n = scm_proc_path(sun->sun_path, pl->pfd, leaf);
+#endif
+    if (n >= sizeof(sun->sun_path))
+        return fdp_fail(ENAMETOOLONG);
+    *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    return 0;
+}
+
+/* A name for the private directory, different on every try: it only has
+ * to be hard to guess, since mkdirat refuses a name already taken. */
+static void
+scm_priv_name(struct scm_place *pl, unsigned int attempt)
+{
+    static const char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
+    struct timeval tv;
+    unsigned long x;
+    size_t i, n = strlen(SCM_PRIV_PREFIX);
+
+    (void)gettimeofday(&tv, NULL);
+    x = (unsigned long)getpid() * 2654435761UL
+        ^ (unsigned long)tv.tv_usec * 40503UL ^ (unsigned long)tv.tv_sec
+        ^ (unsigned long)(size_t)&tv ^ (unsigned long)attempt * 0x9e3779b9UL;
+    memcpy(pl->priv, SCM_PRIV_PREFIX, n);
+    for (i = 0; i < 8; i++) {
+        x ^= x >> 13;
+        x *= 0x5bd1e995UL;
+        x ^= x >> 15;
+        pl->priv[n + i] = digits[x & 31];
+    }
+    pl->priv[n + 8] = '\0';
+}
+
+/* Make the private directory and open it: a fresh directory that is ours
+ * and open to nobody else, or the call fails. */
+static int
+scm_priv_make(struct scm_place *pl)
+{
+    unsigned int i;
+
+    for (i = 0;; i++) {
+        scm_priv_name(pl, i);
+        if (mkdirat(pl->dfd, pl->priv, 0700) == 0)
+            break;
+        if (errno != EEXIST || i + 1 >= SCM_PRIV_TRIES)
+            return -1;
+    }
+    /* O_PATH on Linux: a umask that takes the owner's read bit away must
+     * not stop us. */
+    pl->pfd = openat(pl->dfd, pl->priv, SCM_DIR_OPEN | O_NOFOLLOW);
+    if (pl->pfd < 0)
+        return -1; /* not ours to remove: leave the name alone */
+    if (fstat(pl->pfd, &pl->pst) < 0) {
+        (void)close(pl->pfd);
+        pl->pfd = -1;
+        return -1;
+    }
+    if (!S_ISDIR(pl->pst.st_mode) || pl->pst.st_uid != geteuid()
+        || (pl->pst.st_mode & 077) != 0) {
+        (void)close(pl->pfd);
+        pl->pfd = -1; /* someone else's, swapped in: not ours to remove */
+        return fdp_fail(EEXIST);
+    }
+    if ((pl->pst.st_mode & 0700) != 0700) {
+        /* The umask took some of the owner's bits; put them back on the
+         * directory we hold, never through its name. */
+#if defined(__linux__) && defined(O_PATH)
+        char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+        (void)scm_proc_path(p, pl->pfd, "");
+        if (chmod(p, 0700) < 0)
+            return -1;
+#else
+        if (fchmod(pl->pfd, 0700) < 0)
+            return -1;
+#endif
+    }
+    return 0;
+}
+
+/* Take the private directory away: what we put in it, then the directory
+ * itself while its name still leads to the one we made (rmdir fails, and
+ * the directory stays, if something we could not put back is in it).
+ * Keeps errno. */
+static void
+scm_place_done(struct scm_place *pl)
+{
+    int saved = errno;
+    struct stat st;
+
+    if (pl->pfd >= 0) {
+        (void)unlinkat(pl->pfd, "s", 0);
+        if (fstatat(pl->dfd, pl->priv, &st, AT_SYMLINK_NOFOLLOW) == 0
+            && st.st_dev == pl->pst.st_dev && st.st_ino == pl->pst.st_ino)
+            (void)unlinkat(pl->dfd, pl->priv, AT_REMOVEDIR);
+        (void)close(pl->pfd);
+        pl->pfd = -1;
+    }
+    if (pl->dfd >= 0)
+        (void)close(pl->dfd);
+    pl->dfd = -1;
+    errno = saved;
+}
+
+/* Move from (in the private directory) to to (in dfd), never replacing
+ * what is at to: EEXIST then. */
+static int
+scm_move_noreplace(struct scm_place *pl, const char *from, int tdfd,
+                   const char *to)
+{
+#ifdef FDP_HAVE_RENAMEAT2
+    if (syscall(SYS_renameat2, pl->pfd, from, tdfd, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    /* ENOSYS: Linux before 3.15; EINVAL: a file system without the flag. */
+    if (errno != ENOSYS && errno != EINVAL)
+        return -1;
+#endif
+    if (linkat(pl->pfd, from, tdfd, to, 0) < 0)
+        return -1;
+    /* Only we can touch the private directory; should this fail, the
+     * name goes with the directory in scm_place_done. */
+    (void)unlinkat(pl->pfd, from, 0);
+    return 0;
+}
+
+/* What is at the name: 0 (nothing), 1 (a socket node nobody accepts on;
+ * st says which), or -1 with errno: EEXIST (not a socket: a symlink is
+ * not followed), EADDRINUSE (a live socket, or one we cannot probe). */
+static int
+scm_judge_name(struct scm_place *pl, const struct sockaddr_un *sun,
+               socklen_t slen, int flags, struct stat *st)
+{
+    if (fstatat(pl->dfd, pl->base, st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISSOCK(st->st_mode))
+        return fdp_fail(EEXIST);
+    switch (fdp_probe_live(sun, slen, flags)) {
+    case 0:
+        return 1;
+    case -1:
+        if (errno == ENOENT)
+            return 0;
+        /* FALLTHROUGH */
+    default:
+        return fdp_fail(EADDRINUSE);
+    }
+}
+
+/* The name is taken: remove it if, and only if, it is a socket node that
+ * nobody accepts on.  Returns 0 when the name may be free now (try the
+ * move again), -1 with errno otherwise. */
+static int
+scm_take_stale(struct scm_place *pl, const struct sockaddr_un *sun,
+               socklen_t slen, int flags)
+{
+    struct sockaddr_un psun;
+    socklen_t pslen;
+    struct stat st, mv;
+    int r;
+
+    if ((r = scm_judge_name(pl, sun, slen, flags, &st)) <= 0)
+        return r;
+    /* Take whatever is there now out of everybody else's reach.  No
+     * "old" exists in the private directory, so nothing is replaced. */
+    if (renameat(pl->dfd, pl->base, pl->pfd, "old") < 0)
+        return errno == ENOENT ? 0 : -1;
+    memset(&mv, 0, sizeof(mv));
+    if (fstatat(pl->pfd, "old", &mv, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISSOCK(mv.st_mode)
+        && mv.st_dev == st.st_dev && mv.st_ino == st.st_ino
+        && scm_priv_addr(pl, "old", &psun, &pslen) == 0
+        && fdp_probe_live(&psun, pslen, flags) == 0) {
+        /* A dead socket node, and no server can bind to an existing
+         * node: it stays dead. */
+        if (unlinkat(pl->pfd, "old", 0) < 0)
+            return -1;
+        return 0;
+    }
+    /* Something else was swapped in after the probe: put it back.  Should
+     * even that be refused (the name taken again meanwhile; a directory or
+     * another user's file where only linkat is at hand), it stays in the
+     * private directory, which then stays too, rather than anything being
+     * replaced. */
+    (void)scm_move_noreplace(pl, "old", pl->dfd, pl->base);
+    return fdp_fail(S_ISSOCK(mv.st_mode) ? EADDRINUSE : EEXIST);
+}
+
+/* Bind fd in a private directory beside the name, set its mode, listen,
+ * and move the node to the name (see above).  Returns 0 or -1 with
+ * errno; fd is the caller's to close. */
+static int
+scm_place_listener(int fd, const struct sockaddr_un *sun, socklen_t slen,
+                   int mode, int backlog, int flags)
+{
+    struct scm_place pl;
+    struct sockaddr_un psun;
+    socklen_t pslen;
+    struct stat st;
+    char *slash;
+    int tries;
+
+    memcpy(pl.dir, sun->sun_path, sizeof(pl.dir));
+    pl.dfd = pl.pfd = -1;
+    slash = strrchr(pl.dir, '/');
+    if (slash == NULL) {
+        pl.base = sun->sun_path;
+        strcpy(pl.dir, ".");
+    } else {
+        pl.base = sun->sun_path + (slash - pl.dir) + 1;
+        if (slash == pl.dir)
+            slash[1] = '\0'; /* "/name": the root directory */
+        else
+            *slash = '\0';
+    }
+    if (pl.base[0] == '\0' || strcmp(pl.base, ".") == 0
+        || strcmp(pl.base, "..") == 0) {
+        /* "dir/", "dir/.": a directory or nothing, never a new node. */
+        if (stat(sun->sun_path, &st) == 0)
+            return fdp_fail(EEXIST);
+        return -1;
+    }
+    pl.dfd = open(pl.dir, SCM_DIR_OPEN);
+    if (pl.dfd < 0)
+        return -1;
+    /* What is there decides the error before anything is made (and in a
+     * directory we may not write, as a plain bind would). */
+    if (scm_judge_name(&pl, sun, slen, flags, &st) < 0
+        || scm_priv_make(&pl) < 0
+        || scm_priv_addr(&pl, "s", &psun, &pslen) < 0
+        || bind(fd, (const struct sockaddr *)&psun, pslen) < 0)
+        goto fail;
+    /* The node must be in the directory we hold (a path through a
+     * directory another user renamed could have led elsewhere). */
+    if (fstatat(pl.pfd, "s", &st, AT_SYMLINK_NOFOLLOW) < 0
+        || !S_ISSOCK(st.st_mode)) {
+        errno = ENOENT;
+        goto fail;
+    }
+    /* Nobody else can make or swap a name in the private directory, so
+     * the name "s" there is the node bind just made. */
+    if (mode >= 0 && fchmodat(pl.pfd, "s", (mode_t)(mode & 07777), 0) < 0)
+        goto fail;
+    if (listen(fd, backlog) < 0)
+        goto fail;
+    for (tries = 0;; tries++) {
+        if (scm_move_noreplace(&pl, "s", pl.dfd, pl.base) == 0)
+            break;
+        if (errno != EEXIST)
+            goto fail;
+        if (tries >= SCM_MOVE_TRIES) {
+            errno = EADDRINUSE; /* taken again and again: someone races us */
+            goto fail;
+        }
+        if (scm_take_stale(&pl, sun, slen, flags) < 0)
+            goto fail;
+    }
+    scm_place_done(&pl);
+    return 0;
+fail:
+    scm_place_done(&pl);
     return -1;
 }
 
@@ -1849,58 +2274,23 @@ static int
 be_listen(const char *path, size_t len, int mode, int backlog, int flags)
 {
     struct sockaddr_un sun;
-    struct stat st;
     socklen_t slen;
-    int fd, tries;
+    int fd;
 
     if (fdp_sockaddr(&sun, &slen, path, len) < 0)
         return -1;
     if ((fd = fdp_socket(flags)) < 0)
         return -1;
-    for (tries = 0;; tries++) {
-        if (bind(fd, (struct sockaddr *)&sun, slen) == 0)
-            break;
-        if (errno != EADDRINUSE || path[0] == '\0' || tries > 0)
+    if (path[0] == '\0') {
+        /* A Linux abstract name: no node, nothing to race for (and no
+         * mode: fdpass_listen refuses one). */
+        if (bind(fd, (struct sockaddr *)&sun, slen) < 0
+            || listen(fd, backlog) < 0)
             return fdp_close_fail(fd);
-        if (lstat(sun.sun_path, &st) < 0) {
-            if (errno == ENOENT)
-                continue; /* vanished meanwhile: try once more */
-            return fdp_close_fail(fd);
-        }
-        if (!S_ISSOCK(st.st_mode)) {
-            errno = EEXIST;
-            return fdp_close_fail(fd);
-        }
-        switch (fdp_probe_live(&sun, slen)) {
-        case 1:
-            errno = EADDRINUSE;
-            return fdp_close_fail(fd);
-        case 0:
-            if (unlink(sun.sun_path) < 0 && errno != ENOENT)
-                return fdp_close_fail(fd);
-            break;
-        default:
-            break;
-        }
+        return fd;
     }
-    /* Clients cannot connect before listen(), so setting the mode here
-     * leaves no window with the umask's permissions. */
-    if (mode >= 0 && path[0] != '\0'
-        && chmod(sun.sun_path, (mode_t)(mode & 07777)) < 0) {
-        int e = errno;
-
-        (void)unlink(sun.sun_path);
-        errno = e;
+    if (scm_place_listener(fd, &sun, slen, mode, backlog, flags) < 0)
         return fdp_close_fail(fd);
-    }
-    if (listen(fd, backlog) < 0) {
-        int e = errno;
-
-        if (path[0] != '\0')
-            (void)unlink(sun.sun_path);
-        errno = e;
-        return fdp_close_fail(fd);
-    }
     return fd;
 }
 
@@ -2642,6 +3032,10 @@ fdpass_listen(const char *path, size_t len, int mode, int backlog, int flags)
     if (path == NULL)
         return fdp_fail(EINVAL);
     if (mode > 07777)
+        return fdp_fail(EINVAL);
+    /* A Linux abstract name has no node to give a mode to; ignoring the
+     * mode would leave the endpoint open to every user. */
+    if (mode >= 0 && len > 0 && path[0] == '\0')
         return fdp_fail(EINVAL);
     if ((flags & FDPASS_SEQPACKET) && !BE_SEQPACKET)
         return fdp_fail(EPROTONOSUPPORT);

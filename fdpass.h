@@ -136,9 +136,18 @@ int fdpass_socketpair(int ret_fds[2], int flags);
  * replaced; a live one fails with EADDRINUSE; a file that is not a socket
  * fails with EEXIST and is left alone.  mode >= 0 gives the node exactly
  * those permission bits whatever the umask; mode < 0 leaves what the
- * umask gives.  backlog < 1 means FDPASS_BACKLOG.  flags:
- * FDPASS_CLOEXEC, FDPASS_SEQPACKET (a SOCK_SEQPACKET listener;
- * EPROTONOSUPPORT where there is none).
+ * umask gives; a mode for an abstract name fails with EINVAL.  backlog < 1
+ * means FDPASS_BACKLOG.  flags: FDPASS_CLOEXEC, FDPASS_SEQPACKET (a
+ * SOCK_SEQPACKET listener; EPROTONOSUPPORT where there is none).
+ * Safe in a directory other users can write: the socket is bound, given
+ * its mode and made to listen in a private directory made beside the
+ * name, then moved to the name without replacing anything, so no symlink
+ * is followed, nothing but the new socket gets a mode, nothing but a
+ * socket node nobody accepts on is removed, and of two servers starting
+ * on one path at once exactly one wins (the other: EADDRINUSE).  The
+ * listener's own address (getsockname, a client's getpeername) names that
+ * private path.  On the SCM_RIGHTS backend, a path whose private path
+ * would not fit in sun_path fails with ENAMETOOLONG except on Linux.
  * Returns the listening descriptor.
  */
 int fdpass_listen(const char *path, size_t len, int mode, int backlog,

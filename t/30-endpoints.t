@@ -3,13 +3,16 @@
 # cli_conn, peer_cred on each kind of end, and the path rules: mode exact
 # whatever the umask, stale node replaced, live one EADDRINUSE, non-socket
 # EEXIST and untouched, ENAMETOOLONG never truncated, NUL bytes refused,
-# Linux abstract names; SEQPACKET endpoints (type => 'seqpacket'), which
-# endp_connect finds without being told.
+# Linux abstract names (mode on one: EINVAL), and no descriptor or private
+# directory left behind by any failure; SEQPACKET endpoints
+# (type => 'seqpacket'), which endp_connect finds without being told.  The
+# races against another user in a shared directory are in
+# xt/30-endpoint-races.t.
 use strict;
 use warnings;
 use Test::More;
-use Errno qw(EADDRINUSE EEXIST ENAMETOOLONG EINVAL ENOENT ECONNREFUSED ENOSYS
-             EPROTOTYPE);
+use Errno qw(EADDRINUSE EEXIST ENAMETOOLONG EINVAL ENOENT ENOTDIR EACCES
+             ECONNREFUSED ENOSYS EPROTOTYPE);
 use Socket qw(SOL_SOCKET SO_TYPE SOCK_SEQPACKET SOCK_STREAM);
 use lib 't/lib';
 use FDPassTest;
@@ -219,6 +222,117 @@ SKIP: {
     my $fd = cli_conn($sq);
     ok(defined $fd, 'cli_conn finds the SEQPACKET endpoint too');
     close_fds($fd) if defined $fd;
+}
+
+# mode on an abstract name, which has no node to carry it: EINVAL, never
+# an endpoint every user can reach.
+$! = 0;
+ok(!endp_create("\0fdpass-mode-$$", mode => 0600), 'mode on an abstract name fails');
+is($! + 0, EINVAL, '... with EINVAL');
+ok(!endp_connect("\0fdpass-mode-$$"), '... and no endpoint was made');
+
+# The socket is made in a private directory beside the name and moved
+# into place: every path, failing or not, leaves no descriptor and no
+# private directory behind, and never touches what is at the name.
+{
+    my $fdir = "$dir/fail";
+    mkdir $fdir or die;
+    my $priv = sub {
+        opendir(my $d, $fdir) or die;
+        return grep { /^\.fdpass-/ } readdir $d;
+    };
+    my $live = endp_create("$fdir/live") or die "endp_create: $!";
+    open(my $pf, '>', "$fdir/file") or die;
+    print $pf "keep me\n";
+    close $pf;
+    symlink("$fdir/file", "$fdir/link") or die;
+    symlink("$fdir/nowhere", "$fdir/dangling") or die;
+    $pid = run_child { endp_create("$fdir/stale") or die $!; 1 };
+    reap_ok($pid, 'a server that leaves a stale node');
+    symlink("$fdir/stale", "$fdir/tostale") or die;
+    my $before = open_fds();
+    my @cases = (
+        ['live', EADDRINUSE, 'a live endpoint'],
+        ['file', EEXIST, 'a regular file'],
+        ['link', EEXIST, 'a symlink to a file'],
+        ['dangling', EEXIST, 'a dangling symlink'],
+        ['tostale', EEXIST, 'a symlink to a stale node'],
+        ['none/ep', ENOENT, 'no such directory'],
+        ['file/ep', ENOTDIR, 'a file as the directory'],
+        ["\0fdpass-mode-$$", EINVAL, 'mode on an abstract name', 1],
+    );
+    for my $c (@cases) {
+        my ($name, $errno, $what, $abs) = @$c;
+        for my $mode (-1, 0600) {
+            next if $abs && $mode < 0;
+            $! = 0;
+            my $e = endp_create($abs ? $name : "$fdir/$name",
+                                $mode >= 0 ? (mode => $mode) : ());
+            my $err = $! + 0;
+            ok(!$e && $err == $errno,
+               "$what" . ($mode >= 0 ? ' (with mode)' : '') . ": $!");
+        }
+    }
+    is(open_fds(), $before, 'no descriptor left open by the failures');
+    is(join(' ', $priv->()), '', 'no private directory left behind');
+    is(slurp_fd(fileno(do { open(my $x, '<', "$fdir/file"); $x })), "keep me\n",
+       'the regular file is untouched');
+    is((lstat "$fdir/file")[2] & 07777, 0666 & ~umask, '... its mode too');
+    is(readlink("$fdir/link"), "$fdir/file", 'the symlinks are untouched');
+    ok(-S "$fdir/stale", 'the stale node behind a symlink is still there');
+    ok(endp_connect("$fdir/live"), 'the live endpoint still takes connections');
+
+    # Not root: a directory we cannot write fails with EACCES, leaving nothing.
+    if ($> != 0) {
+        mkdir "$fdir/ro", 0500 or die;
+        $! = 0;
+        ok(!endp_create("$fdir/ro/ep") && $! == EACCES, 'unwritable directory: EACCES');
+        is(open_fds(), $before, '... no descriptor left open');
+        chmod 0700, "$fdir/ro";
+    }
+
+    # Success leaves no private directory either, stale node or not.
+    ok(my $e1 = endp_create("$fdir/stale2"), 'endp_create on a fresh name');
+    undef $e1;
+    ok($e1 = endp_create("$fdir/stale2", mode => 0640),
+       'endp_create over the stale node it left');
+    is((stat "$fdir/stale2")[2] & 07777, 0640, '... with the mode asked');
+    is(open_fds(), $before + 1, 'no descriptor left open but the listener');
+    is(join(' ', $priv->()), '', 'no private directory left behind');
+
+    # A directory we may write and search but not list, as bind needed.
+    mkdir "$fdir/wx", 0300 or die;
+    chmod 0300, "$fdir/wx" or die;
+    ok(my $e2 = endp_create("$fdir/wx/ep", mode => 0600),
+       'endp_create in a directory we cannot read') or diag("endp_create: $!");
+    chmod 0700, "$fdir/wx";
+    ok(-S "$fdir/wx/ep", '... the node is there');
+    opendir(my $wd, "$fdir/wx") or die;
+    ok(!grep({ /^\.fdpass-/ } readdir $wd), '... and no private directory');
+}
+
+# A short name at the end of a long directory: the private path is longer
+# than the name, and too long for sun_path; Linux binds it through
+# /proc/self/fd, elsewhere it fails with ENAMETOOLONG.
+{
+    my $ldir = "$dir/" . ('d' x (107 - length($dir) - 1 - 3));
+    mkdir $ldir or die "mkdir: $!";
+    my $lp = "$ldir/ep";
+    is(length $lp, 107, 'a path of 107 bytes, 3 of them the name');
+    $! = 0;
+    my $e = endp_create($lp, mode => 0600);
+    my $err = $! + 0;
+    if ($e) {
+        ok(-S $lp, '... an endpoint is made');
+        is((stat $lp)[2] & 07777, 0600, '... with the mode asked');
+        my $c = endp_connect($lp);
+        ok($c && serv_accept_fh($e), '... and it takes connections');
+    } else {
+        is($err, ENAMETOOLONG, '... or fails with ENAMETOOLONG')
+            or diag("endp_create: $!");
+    }
+    opendir(my $d, $ldir) or die;
+    ok(!grep({ /^\.fdpass-/ } readdir $d), '... leaving no private directory');
 }
 
 # Any listening stream socket: a TCP one, as a pre-fork server's parent

@@ -215,9 +215,11 @@ C<$!> set.
 =over
 
 =item * C<mode> gives the node exactly those permissions (a number, e.g.
-C<0600>), whatever the umask; it is set before the endpoint starts
-listening, so no client can connect while it has other permissions.
-Without it, the umask decides.
+C<0600>), whatever the umask; the node appears at C<$path> only once it
+has them and the endpoint listens, so no client ever finds it with other
+permissions.  Without it, the umask decides.  C<mode> on a Linux abstract
+name (which has no node to carry permissions) fails with C<EINVAL> rather
+than leaving the endpoint open to every user.
 
 =item * C<backlog> is the listen backlog (default 128).
 
@@ -237,8 +239,53 @@ undef with C<EINVAL>.
 
 =item * A socket node left behind by a server that has gone (nobody
 accepts on it) is replaced.  A live one, where a server still accepts,
-fails with C<EADDRINUSE>.  Anything at the path that is not a socket is
+fails with C<EADDRINUSE>; to tell, C<endp_create> connects to it once,
+so that server accepts a connection that is closed at once.  Anything at
+the path that is not a socket (a symlink too, whatever it points to) is
 left untouched and the call fails with C<EEXIST>.
+
+=item * Safe in a directory other users can write (F</tmp>, a shared run
+directory), for a server running as root too: C<endp_create> never
+follows a symlink, never changes the permissions of anything but the
+socket it made, and never removes anything but a socket node that no
+server accepts on, whatever another user does to the directory
+meanwhile.  Of two servers starting on one path at the same moment with
+C<endp_create>, exactly one wins and the other fails with C<EADDRINUSE>
+(a program that binds and then listens shows a node nobody accepts on
+in between, which counts as stale).  A stale node another user left in
+a sticky directory such as F</tmp> can be replaced only by root; others
+get C<EPERM> (C<EADDRINUSE> if they may not even connect to it, so
+cannot tell whether it is live), as before.  To keep these
+promises the socket is bound, given its mode and made to listen in a
+private directory (mode 0700, named F<.fdpass->I<XXXXXXXX>) made for
+the call beside C<$path>, then moved to C<$path> without replacing
+anything; a stale node is first moved into that directory and removed
+only if it is still the dead socket seen before.  What differs from a
+plain C<bind>:
+
+=over
+
+=item - the directory of C<$path> must be writable (it always had to be,
+to make a node there);
+
+=item - the listener's own address (C<getsockname>, C<hostpath> of an
+IO::Socket::UNIX view of it) and a client's C<getpeername> name the
+private path the socket was bound under, which no longer exists, not
+C<$path>; on Linux, when that private path does not fit in
+C<sun_path>, it is F</proc/self/fd/>I<N>F</s>.  Elsewhere such a path
+(a short name at the end of a directory path near the length limit)
+fails with C<ENAMETOOLONG>;
+
+=item - a process killed during the call can leave the empty private
+directory behind, which C<rmdir> removes.  Something another user
+swaps in at C<$path> during the stale check is put back, and the call
+fails with C<EEXIST> (C<EADDRINUSE> if it is another socket); if it
+cannot be put back without replacing anything (the name was taken again
+meanwhile, or, on a system without C<renameat2>, it cannot be
+hard-linked: a directory, another user's file), it stays in that
+directory, and the directory stays.
+
+=back
 
 =item * The node stays in the file system when the endpoint is closed, as
 0.09 left it; the next C<endp_create> on the path replaces it.  Remove it
