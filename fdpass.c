@@ -2166,7 +2166,7 @@ fdp_plan_tmp(struct fdp_plan *pl, int limit, int (*busy)(int, void *),
                 pl->tmp = fd;
                 return 0;
             }
-    for (fd = 0; fd < limit && fd < pl->max_used; fd++)
+    for (fd = 0; fd < limit && fd <= pl->max_used; fd++)
         if (!fdp_plan_is_target(pl, fd) && !busy(fd, ctx)) {
             pl->tmp = fd;
             return 0;
