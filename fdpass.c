@@ -1936,7 +1936,7 @@ struct fdp_plan {
 #endif /* !FDP_PLAN_STEP */
 
 /* One entry of the map while the plan is made. */
-struct fdp_ent {
+struct fdp_plan_ent {
     int target, source;
     int left;    /* 1 while it is still to be placed */
     size_t need; /* how many entries still to be placed read its target */
@@ -1944,9 +1944,9 @@ struct fdp_ent {
 };
 
 static int
-fdp_ent_cmp(const void *a, const void *b)
+fdp_plan_cmp(const void *a, const void *b)
 {
-    const struct fdp_ent *x = a, *y = b;
+    const struct fdp_plan_ent *x = a, *y = b;
 
     FDP_PLAN_STEP();
     return (x->target > y->target) - (x->target < y->target);
@@ -1954,7 +1954,7 @@ fdp_ent_cmp(const void *a, const void *b)
 
 /* Where fd is in the ascending v[0 .. n), or n. */
 static size_t
-fdp_find(const int *v, size_t n, int fd)
+fdp_plan_find(const int *v, size_t n, int fd)
 {
     size_t lo = 0, hi = n;
 
@@ -1973,7 +1973,7 @@ fdp_find(const int *v, size_t n, int fd)
 static int
 fdp_plan_is_target(const struct fdp_plan *pl, int fd)
 {
-    return fdp_find(pl->targets, pl->ntargets, fd) < pl->ntargets;
+    return fdp_plan_find(pl->targets, pl->ntargets, fd) < pl->ntargets;
 }
 
 static void
@@ -2018,7 +2018,7 @@ static int
 fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
               size_t n, int limit)
 {
-    struct fdp_ent *ent;
+    struct fdp_plan_ent *ent;
     size_t *queue, head = 0, tail = 0, i, scan = 0, pending = 0;
     int saved = -1, e;
 
@@ -2053,7 +2053,7 @@ fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
         ent[i].target = fds[i].target;
         ent[i].source = fds[i].source;
     }
-    qsort(ent, n, sizeof(*ent), fdp_ent_cmp);
+    qsort(ent, n, sizeof(*ent), fdp_plan_cmp);
     for (i = 0; i < n; i++) {
         FDP_PLAN_STEP();
         pl->targets[i] = ent[i].target;
@@ -2083,7 +2083,7 @@ fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
         size_t j = n;
 
         if (ent[i].left) {
-            j = fdp_find(pl->targets, n, ent[i].source);
+            j = fdp_plan_find(pl->targets, n, ent[i].source);
             if (j < n && !ent[j].left)
                 j = n;
         }
