@@ -2459,9 +2459,258 @@ struct fdp_op {
 struct fdp_plan {
     struct fdp_op *ops;
     size_t nops;
-    int tmp;      /* a number above every target, source and the report pipe */
-    int max_used; /* the highest target or source */
+    int *targets;   /* every target, ascending (fdp_plan_is_target) */
+    size_t ntargets;
+    int need_tmp;   /* 1 when a cycle is broken through the temporary */
+    int tmp;        /* the temporary's number (fdp_plan_tmp), or -1 */
+    int max_target; /* the highest target, -1 for an empty map */
+    int max_used;   /* the highest target or source, 2 at least */
 };
+
+/* The planner's unit of work, counted by the tests (t/c/spawn.c) to show
+ * that the plan grows as n log n, not by a clock. */
+#ifndef FDP_PLAN_STEP
+# define FDP_PLAN_STEP() ((void)0)
+#endif /* !FDP_PLAN_STEP */
+
+/* One entry of the map while the plan is made. */
+struct fdp_plan_ent {
+    int target, source;
+    int left;    /* 1 while it is still to be placed */
+    size_t need; /* how many entries still to be placed read its target */
+    size_t reads; /* the entry whose target is this one's source, or n */
+};
+
+static int
+fdp_plan_cmp(const void *a, const void *b)
+{
+    const struct fdp_plan_ent *x = a, *y = b;
+
+    FDP_PLAN_STEP();
+    return (x->target > y->target) - (x->target < y->target);
+}
+
+/* Where fd is in the ascending v[0 .. n), or n. */
+static size_t
+fdp_plan_find(const int *v, size_t n, int fd)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        FDP_PLAN_STEP();
+        if (v[mid] < fd)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == fd ? lo : n;
+}
+
+static int
+fdp_plan_is_target(const struct fdp_plan *pl, int fd)
+{
+    return fdp_plan_find(pl->targets, pl->ntargets, fd) < pl->ntargets;
+}
+
+static void
+fdp_plan_free(struct fdp_plan *pl)
+{
+    free(pl->ops);
+    free(pl->targets);
+    pl->ops = NULL;
+    pl->targets = NULL;
+}
+
+static void
+fdp_plan_op(struct fdp_plan *pl, int op, int a, int b)
+{
+    pl->ops[pl->nops].op = op;
+    pl->ops[pl->nops].a = a;
+    pl->ops[pl->nops].b = b;
+    pl->nops++;
+}
+
+/*
+ * Turn the map into steps, in the parent, with no system call (so the
+ * fuzzer, t/fuzz/plan_fuzz.c, runs it as it is).  limit is the number no
+ * target may reach (RLIMIT_NOFILE).  EINVAL: a negative or repeated
+ * target, a bad blocking value; EBADF: a negative source, or a target at
+ * or above limit; ENOMEM.  Whether each source is open is not asked here.
+ *
+ * The entries are sorted by target, so "which entry's target is this
+ * number" is a binary search.  Each entry reads one number (its source);
+ * an entry may be written once no entry still to be placed reads its
+ * target, so each keeps a count of its pending readers, and those at zero
+ * wait in a queue: writing one lowers the count of the entry it read.
+ * That places every chain, from the end nobody reads.  What is left then
+ * is a set of disjoint cycles, each entry read by exactly one other: one
+ * entry's target is saved at the temporary number, which frees it, and
+ * the cycle unwinds through the queue until its last entry takes the
+ * saved descriptor from the temporary.  Sorting is O(n log n), the rest
+ * O(n log n) for the searches and O(n) for the queue.  No arithmetic is
+ * done on descriptor numbers, so INT_MAX is an ordinary value here.
+ */
+static int
+fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
+              size_t n, int limit)
+{
+    struct fdp_plan_ent *ent;
+    size_t *queue, head = 0, tail = 0, i, scan = 0, pending = 0;
+    int saved = -1, e;
+
+    pl->ops = NULL;
+    pl->nops = 0;
+    pl->targets = NULL;
+    pl->ntargets = 0;
+    pl->need_tmp = 0;
+    pl->tmp = -1;
+    pl->max_target = -1;
+    pl->max_used = 2;
+    for (i = 0; i < n; i++)
+        if (fds[i].target < 0 || fds[i].blocking < FDPASS_PRESERVE
+            || fds[i].blocking > FDPASS_NONBLOCKING)
+            return fdp_fail(EINVAL);
+    if (n == 0)
+        return 0;
+    /* At most one step per entry, one save per cycle of two or more, one
+     * final close: 2n + 1 steps. */
+    if (n > ((size_t)-1 / 2 - 1) / (sizeof(struct fdp_op) + sizeof(*ent)))
+        return fdp_fail(ENOMEM);
+    pl->ops = malloc((2 * n + 1) * sizeof(*pl->ops));
+    pl->targets = malloc(n * sizeof(int));
+    ent = malloc(n * sizeof(*ent));
+    queue = malloc(n * sizeof(size_t));
+    if (pl->ops == NULL || pl->targets == NULL || ent == NULL
+        || queue == NULL) {
+        e = ENOMEM;
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        ent[i].target = fds[i].target;
+        ent[i].source = fds[i].source;
+    }
+    qsort(ent, n, sizeof(*ent), fdp_plan_cmp);
+    for (i = 0; i < n; i++) {
+        FDP_PLAN_STEP();
+        pl->targets[i] = ent[i].target;
+        if (i > 0 && ent[i].target == ent[i - 1].target) {
+            e = EINVAL;
+            goto fail;
+        }
+    }
+    pl->ntargets = n;
+    pl->max_target = ent[n - 1].target;
+    for (i = 0; i < n; i++) {
+        if (ent[i].source < 0 || ent[i].target >= limit) {
+            e = EBADF;
+            goto fail;
+        }
+        if (ent[i].source > pl->max_used)
+            pl->max_used = ent[i].source;
+        ent[i].left = ent[i].source != ent[i].target;
+        ent[i].need = 0;
+        pending += (size_t)ent[i].left;
+    }
+    if (pl->max_target > pl->max_used)
+        pl->max_used = pl->max_target;
+    /* Who reads whom.  A target that is its own source is never written,
+     * so reading it holds nothing up. */
+    for (i = 0; i < n; i++) {
+        size_t j = n;
+
+        if (ent[i].left) {
+            j = fdp_plan_find(pl->targets, n, ent[i].source);
+            if (j < n && !ent[j].left)
+                j = n;
+        }
+        ent[i].reads = j;
+        if (j < n)
+            ent[j].need++;
+    }
+    for (i = 0; i < n; i++)
+        if (ent[i].left && ent[i].need == 0)
+            queue[tail++] = i;
+    for (;;) {
+        while (head < tail) {
+            size_t j;
+
+            FDP_PLAN_STEP();
+            i = queue[head++];
+            /* Only the last entry of the cycle being undone still reads
+             * the saved number: its descriptor waits at the temporary. */
+            if (ent[i].source == saved)
+                fdp_plan_op(pl, FDP_OP_FROM_TMP, -1, ent[i].target);
+            else
+                fdp_plan_op(pl, FDP_OP_DUP2, ent[i].source, ent[i].target);
+            ent[i].left = 0;
+            pending--;
+            j = ent[i].reads;
+            if (j < n && ent[j].left && --ent[j].need == 0)
+                queue[tail++] = j;
+        }
+        if (pending == 0)
+            break;
+        /* Only cycles are left: free the first pending target. */
+        while (!ent[scan].left) {
+            FDP_PLAN_STEP();
+            scan++;
+        }
+        fdp_plan_op(pl, FDP_OP_SAVE, ent[scan].target, -1);
+        saved = ent[scan].target;
+        pl->need_tmp = 1;
+        ent[scan].need = 0;
+        queue[tail++] = scan;
+    }
+    if (pl->need_tmp)
+        fdp_plan_op(pl, FDP_OP_DROP_TMP, -1, -1);
+    /* dup2 clears close-on-exec on what it makes; a target that is its own
+     * source needs it cleared by hand, after every move. */
+    for (i = 0; i < n; i++)
+        if (ent[i].source == ent[i].target)
+            fdp_plan_op(pl, FDP_OP_CLEAR, ent[i].target, -1);
+    free(ent);
+    free(queue);
+    return 0;
+fail:
+    free(ent);
+    free(queue);
+    fdp_plan_free(pl);
+    return fdp_fail(e);
+}
+
+/*
+ * Choose the temporary's number for a plan that needs one: below limit,
+ * not a target, and free (busy(fd, ctx) == 0: not open here, so neither a
+ * source nor the report pipe nor anything else the child has).  Above
+ * every number the plan uses while that is below limit, as that needs no
+ * look-up of targets; else the lowest such number.  EMFILE when there is
+ * none.  Pure but for busy(), which the fuzzer simulates.
+ */
+static int
+fdp_plan_tmp(struct fdp_plan *pl, int limit, int (*busy)(int, void *),
+             void *ctx)
+{
+    int fd;
+
+    pl->tmp = -1;
+    if (!pl->need_tmp)
+        return 0;
+    /* max_used < limit - 1, so max_used + 1 is below limit <= INT_MAX. */
+    if (pl->max_used < limit - 1)
+        for (fd = pl->max_used + 1; fd < limit; fd++)
+            if (!busy(fd, ctx)) {
+                pl->tmp = fd;
+                return 0;
+            }
+    for (fd = 0; fd < limit && fd <= pl->max_used; fd++)
+        if (!fdp_plan_is_target(pl, fd) && !busy(fd, ctx)) {
+            pl->tmp = fd;
+            return 0;
+        }
+    return fdp_fail(EMFILE);
+}
 
 static int
 fdp_is_open(int fd)
@@ -2469,110 +2718,11 @@ fdp_is_open(int fd)
     return fcntl(fd, F_GETFD) >= 0;
 }
 
-/*
- * Turn the map into steps: each target whose number no pending source
- * still needs is written at once; when only cycles are left, one target's
- * current descriptor is saved at the temporary number and its readers
- * take it from there.  The steps are all made here, in the parent.
- */
 static int
-fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
-              size_t n)
+fdp_busy(int fd, void *ctx)
 {
-    size_t i, j, pending = 0, done_one;
-    int *src, *left, saved_any = 0;
-
-    pl->ops = NULL;
-    pl->nops = 0;
-    pl->max_used = 2;
-    for (i = 0; i < n; i++) {
-        if (fds[i].target < 0 || fds[i].blocking < FDPASS_PRESERVE
-            || fds[i].blocking > FDPASS_NONBLOCKING)
-            return fdp_fail(EINVAL);
-        for (j = 0; j < i; j++)
-            if (fds[j].target == fds[i].target)
-                return fdp_fail(EINVAL);
-        if (fds[i].source < 0 || !fdp_is_open(fds[i].source))
-            return fdp_fail(EBADF);
-        if (fds[i].target > pl->max_used)
-            pl->max_used = fds[i].target;
-        if (fds[i].source > pl->max_used)
-            pl->max_used = fds[i].source;
-    }
-    /* At most one step per entry, one save per cycle, one final close. */
-    pl->ops = malloc((3 * n + 2) * sizeof(*pl->ops));
-    src = malloc((2 * n + 1) * sizeof(int));
-    if (pl->ops == NULL || src == NULL) {
-        free(pl->ops);
-        free(src);
-        pl->ops = NULL;
-        return fdp_fail(ENOMEM);
-    }
-    left = src + n; /* 1 while entry i is still to be placed */
-    for (i = 0; i < n; i++) {
-        src[i] = fds[i].source;
-        left[i] = fds[i].source != fds[i].target;
-        pending += (size_t)left[i];
-    }
-    while (pending > 0) {
-        done_one = 0;
-        for (i = 0; i < n; i++) {
-            int needed = 0;
-
-            if (!left[i])
-                continue;
-            for (j = 0; j < n && !needed; j++)
-                needed = j != i && left[j] && src[j] == fds[i].target;
-            if (needed)
-                continue;
-            pl->ops[pl->nops].op = src[i] < 0 ? FDP_OP_FROM_TMP : FDP_OP_DUP2;
-            pl->ops[pl->nops].a = src[i];
-            pl->ops[pl->nops].b = fds[i].target;
-            pl->nops++;
-            left[i] = 0;
-            pending--;
-            done_one = 1;
-        }
-        if (done_one)
-            continue;
-        /* Only cycles are left: free the first pending target. */
-        for (i = 0; !left[i]; i++)
-            ;
-        pl->ops[pl->nops].op = FDP_OP_SAVE;
-        pl->ops[pl->nops].a = fds[i].target;
-        pl->ops[pl->nops].b = -1;
-        pl->nops++;
-        saved_any = 1;
-        for (j = 0; j < n; j++)
-            if (left[j] && src[j] == fds[i].target)
-                src[j] = -1;
-    }
-    if (saved_any) {
-        pl->ops[pl->nops].op = FDP_OP_DROP_TMP;
-        pl->ops[pl->nops].a = pl->ops[pl->nops].b = -1;
-        pl->nops++;
-    }
-    /* dup2 clears close-on-exec on what it makes; a target that is its own
-     * source needs it cleared by hand, after every move. */
-    for (i = 0; i < n; i++) {
-        if (fds[i].source == fds[i].target) {
-            pl->ops[pl->nops].op = FDP_OP_CLEAR;
-            pl->ops[pl->nops].a = fds[i].target;
-            pl->ops[pl->nops].b = -1;
-            pl->nops++;
-        }
-    }
-    free(src);
-    return 0;
-}
-
-/* The lowest number at or above from that is not open here. */
-static int
-fdp_free_number(int from)
-{
-    while (fdp_is_open(from))
-        from++;
-    return from;
+    (void)ctx;
+    return fdp_is_open(fd);
 }
 
 /* O_NONBLOCK lives on the open file, which parent and child share, so it
@@ -2730,9 +2880,50 @@ fdp_exec_paths(const char *prog)
     return v;
 }
 
+/*
+ * Where the child's end of the report pipe sits.  The child writes its
+ * errno there after the plan has run, so the number must not be a target
+ * (a dup2 onto it would send the report into the file placed there) nor
+ * the temporary (fdp_plan_tmp, called after this, takes only numbers not
+ * open here).  A fresh descriptor is never a source: those were open
+ * before the pipe was made.  So fd stays where pipe() put it unless that
+ * number is a target.  Then it moves above the highest target, or, when
+ * that target is the last number below the limit (limit - 1 is a valid
+ * target, and F_DUPFD at limit fails with EINVAL), to the lowest free
+ * number that is not a target: each try that lands on a target skips it,
+ * so there are at most one more tries than targets.  No number is ever
+ * computed past limit - 1 + 1 = limit <= INT_MAX.  The descriptor given is
+ * closed when it is replaced, and on failure (EMFILE when no number
+ * below the limit is left).
+ */
+static int
+fdp_report_fd(const struct fdp_plan *pl, int fd, int limit)
+{
+    int from, nfd, e;
+
+    if (!fdp_plan_is_target(pl, fd))
+        return fd;
+    /* The map is not empty, and max_target < limit (fdp_make_plan). */
+    from = pl->max_target < limit - 1 ? pl->max_target + 1 : 0;
+    for (;;) {
+        if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, from)) < 0) {
+            e = errno == EINVAL ? EMFILE : errno;
+            (void)close(fd);
+            return fdp_fail(e);
+        }
+        if (!fdp_plan_is_target(pl, nfd))
+            break;
+        (void)close(nfd);
+        from = nfd + 1; /* nfd < limit */
+    }
+    (void)close(fd);
+    (void)fdpass_set_cloexec(nfd, 1); /* F_DUPFD_CLOEXEC may be F_DUPFD */
+    return nfd;
+}
+
 static int
 fdp_spawn_fork(struct fdp_plan *pl, char *const argv[], char *const envp[],
-               const char *dir, int dirfd, pid_t *ret_pid)
+               const char *dir, int dirfd, int limit, pid_t *ret_pid)
 {
     sigset_t all, old;
     char **paths;
@@ -2754,19 +2945,15 @@ fdp_spawn_fork(struct fdp_plan *pl, char *const argv[], char *const envp[],
     (void)fdpass_set_cloexec(pfd[0], 1);
     (void)fdpass_set_cloexec(pfd[1], 1);
 #endif
-    /* The report pipe's child end must sit above every target. */
-    report = pfd[1];
-    if (report <= pl->max_used) {
-        report = fcntl(pfd[1], F_DUPFD_CLOEXEC, pl->max_used + 1);
+    if ((report = fdp_report_fd(pl, pfd[1], limit)) < 0
+        || fdp_plan_tmp(pl, limit, fdp_busy, NULL) < 0) {
         e = errno;
-        (void)close(pfd[1]);
-        if (report < 0) {
-            (void)close(pfd[0]);
-            free(paths);
-            return fdp_fail(e);
-        }
+        if (report >= 0)
+            (void)close(report);
+        (void)close(pfd[0]);
+        free(paths);
+        return fdp_fail(e);
     }
-    pl->tmp = fdp_free_number((report > pl->max_used ? report : pl->max_used) + 1);
 
     sigfillset(&all);
     (void)sigprocmask(SIG_SETMASK, &all, &old);
@@ -2797,14 +2984,15 @@ fdp_spawn_fork(struct fdp_plan *pl, char *const argv[], char *const envp[],
 #ifdef FDP_USE_POSIX_SPAWN
 static int
 fdp_spawn_posix(struct fdp_plan *pl, char *const argv[], char *const envp[],
-                const char *dir, int dirfd, pid_t *ret_pid)
+                const char *dir, int dirfd, int limit, pid_t *ret_pid)
 {
     posix_spawn_file_actions_t fa;
     size_t i;
     int r = 0;
     pid_t pid;
 
-    pl->tmp = fdp_free_number(pl->max_used + 1);
+    if (fdp_plan_tmp(pl, limit, fdp_busy, NULL) < 0)
+        return -1;
     if ((r = posix_spawn_file_actions_init(&fa)) != 0)
         return fdp_fail(r);
     if (dir != NULL)
@@ -2849,29 +3037,39 @@ fdpass_spawn(char *const argv[], char *const envp[],
              const char *dir, int dirfd, int flags, pid_t *ret_pid)
 {
     struct fdp_plan pl;
-    int r;
+    size_t i;
+    int r, limit;
 
     if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0'
         || ret_pid == NULL || (nfds > 0 && fds == NULL))
         return fdp_fail(EINVAL);
     if (dir == NULL && dirfd >= 0 && !fdp_is_open(dirfd))
         return fdp_fail(EBADF);
-    if (fdp_make_plan(&pl, fds, nfds) < 0)
+    /* The child inherits this limit: a target at or above it could never
+     * be made there (dup2 says EBADF), so the call says so at once. */
+    if ((limit = fdp_nofile()) < 0)
         return -1;
+    if (fdp_make_plan(&pl, fds, nfds, limit) < 0)
+        return -1;
+    for (i = 0; i < nfds; i++)
+        if (!fdp_is_open(fds[i].source)) {
+            fdp_plan_free(&pl);
+            return fdp_fail(EBADF);
+        }
     if (fdp_set_blocking(fds, nfds) < 0) {
-        free(pl.ops);
+        fdp_plan_free(&pl);
         return -1;
     }
     if (envp == NULL)
         envp = environ;
 #ifdef FDP_USE_POSIX_SPAWN
     if (!(flags & FDPASS_SPAWN_FORK))
-        r = fdp_spawn_posix(&pl, argv, envp, dir, dirfd, ret_pid);
+        r = fdp_spawn_posix(&pl, argv, envp, dir, dirfd, limit, ret_pid);
     else
 #endif
-        r = fdp_spawn_fork(&pl, argv, envp, dir, dirfd, ret_pid);
+        r = fdp_spawn_fork(&pl, argv, envp, dir, dirfd, limit, ret_pid);
     (void)flags;
-    free(pl.ops);
+    fdp_plan_free(&pl);
     return r;
 }
 

@@ -236,13 +236,18 @@ struct fdpass_inherit {
  * The child changes to dir (a path) or dirfd (when dir is NULL and dirfd
  * >= 0) before the descriptors are placed.  No allocation and no caller
  * code runs in the child.
+ * Every target below the soft RLIMIT_NOFILE works, limit - 1 included,
+ * either way; the plan takes O(n log n) for n entries.
  * Returns 0 with the child's pid in *ret_pid.  When the program could
- * not be started (no such program, no permission, bad directory, a
- * target out of range) the child has been reaped and errno is the
- * child's: ENOENT, EACCES, ENOTDIR, ENOEXEC, EBADF, ...
- * Errors before anything starts: EBADF (a source or dirfd not open),
- * EINVAL (a negative or repeated target, a bad blocking value, an empty
- * argv), ENOMEM, EAGAIN, EMFILE.
+ * not be started (no such program, no permission, bad directory) the
+ * child has been reaped and errno is the child's: ENOENT, EACCES (also
+ * when a place in PATH gave EACCES and a later one ENOENT, as execvp),
+ * ENOTDIR, ENOEXEC, ...
+ * Errors before anything starts: EBADF (a source or dirfd not open, a
+ * target at or above the soft RLIMIT_NOFILE, which the child inherits:
+ * INT_MAX among them), EINVAL (a negative or repeated target, a bad
+ * blocking value, an empty argv), EMFILE (a cycle needs the temporary
+ * and every number below the limit is a target or open), ENOMEM, EAGAIN.
  */
 int fdpass_spawn(char *const argv[], char *const envp[],
                  const struct fdpass_inherit *fds, size_t nfds,

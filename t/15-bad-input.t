@@ -72,7 +72,10 @@ my @path_calls = (
     ['endp_create',  sub { endp_create($_[0]) },  [EINVAL, ENOENT]],
     ['endp_connect', sub { endp_connect($_[0]) }, [EINVAL, ENOENT]],
     ['cli_conn',     sub { cli_conn($_[0]) },     [EINVAL, ENOENT]],
-    ['spawn argv',   sub { spawn([$_[0]]) },      [EINVAL, ENOENT, EBADF]],
+    # The PATH searched holds no such program and nothing unreadable
+    # (an unreadable directory there would give EACCES, as execvp does).
+    ['spawn argv',   sub { local $ENV{PATH} = '/nonexistent-fdpass-dir'; spawn([$_[0]]) },
+     [EINVAL, ENOENT, EBADF]],
     ['spawn chdir',  sub { spawn(['true'], chdir => $_[0]) }, [EINVAL, ENOENT, EBADF]],
 );
 

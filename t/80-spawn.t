@@ -4,7 +4,11 @@
 # LISTEN_FDS=1 that accepts a real connection, nonblocking seen in the
 # child, unlisted descriptors absent in the child, chdir by path and by
 # handle, env exactly as given and %ENV by default, ENOENT/EACCES/ENOTDIR
-# and EBADF with no zombie left, and spawning from a thread.
+# and EBADF with no zombie left (the PATH searched is set here, as a
+# user's PATH may hold a directory they cannot search, which gives
+# EACCES as execvp does), targets at the descriptor limit's edge (INT_MAX
+# and the limit fail with EBADF, limit - 1 works, alone and in a swap),
+# and spawning from a thread.
 use strict;
 use warnings;
 use Test::More;
@@ -147,12 +151,28 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     ok(!defined spawn(["$dir/no-such-program"], @how) && $! == ENOENT,
        "$name: no such program: ENOENT");
     ok(no_zombie(), "$name: ... no zombie");
-    $! = 0;
-    ok(!defined spawn(['fdpass-no-such-program-anywhere'], @how) && $! == ENOENT,
-       "$name: not in PATH: ENOENT");
+    mkdir "$dir/empty-path";
+    mkdir "$dir/plain-path";
+    {
+        local $ENV{PATH} = "$dir/empty-path:$dir/no-such-dir";
+        $! = 0;
+        ok(!defined spawn(['fdpass-no-such-program-anywhere'], @how) && $! == ENOENT,
+           "$name: not in PATH: ENOENT");
+    }
     open(my $plain, '>', "$dir/plain") or die;
     close $plain;
     chmod 0644, "$dir/plain";
+    {
+        # execvp's rule: EACCES at one place in PATH wins over ENOENT at
+        # a later one.
+        open(my $p, '>', "$dir/plain-path/fdpass-plain-program") or die;
+        close $p;
+        local $ENV{PATH} = "$dir/plain-path:$dir/empty-path";
+        $! = 0;
+        ok(!defined spawn(['fdpass-plain-program'], @how) && $! == EACCES,
+           "$name: not executable in PATH, absent later: EACCES");
+        ok(no_zombie(), "$name: ... no zombie");
+    }
     $! = 0;
     ok(!defined spawn(["$dir/plain"], @how) && $! == EACCES, "$name: not executable: EACCES");
     ok(no_zombie(), "$name: ... no zombie");
@@ -167,6 +187,38 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     ok(!defined spawn(['true'], fds => { 3 => 'nonsense' }, @how) && $! == EBADF,
        "$name: a source that is not a handle: EBADF");
     ok(no_zombie(), "$name: ... nothing was started");
+
+    # The descriptor limit's edge.
+    SKIP: {
+        my $lim = POSIX::sysconf(POSIX::_SC_OPEN_MAX());
+        skip 'no descriptor limit below 2**31 - 1', 7
+            unless defined $lim && $lim > 64 && $lim < 0x7fffffff;
+        my $top = $lim - 1;
+        pipe(my $er, my $ew) or die;
+        $! = 0;
+        ok(!defined spawn(['true'], fds => { 0x7fffffff => $ew }, @how) && $! == EBADF,
+           "$name: target 2**31 - 1: EBADF") or diag("\$! = $!");
+        $! = 0;
+        ok(!defined spawn(['true'], fds => { $lim => $ew }, @how) && $! == EBADF,
+           "$name: target at the limit ($lim): EBADF") or diag("\$! = $!");
+        ok(no_zombie(), "$name: ... nothing was started");
+        my $say = 'for (@ARGV) { my ($fd, $text) = split /=/; '
+                . 'open(my $h, ">&=", $fd) or exit 3; print $h "$text\n" or exit 4; '
+                . 'close $h or exit 5 }';
+        $pid = spawn([$^X, '-e', $say, "$top=edge"], fds => { $top => $ew }, @how);
+        close $ew;
+        wait_ok($pid, "$name: target limit - 1 ($top)");
+        is(scalar(<$er>), "edge\n", "$name: ... the child wrote through it");
+        close $er;
+        # A swap of 3 and limit - 1 needs the temporary below the targets.
+        my ($r3, $rtop) = (pipe_at(3), pipe_at($top));
+        $pid = spawn([$^X, '-e', $say, '3=to-3', "$top=to-top"],
+                     fds => { 3 => $top, $top => 3 }, @how);
+        POSIX::close($_) for 3, $top;    # the reads below end, whatever happened
+        wait_ok($pid, "$name: swap of 3 and limit - 1");
+        is(join('', map { defined ? $_ : '' } scalar(<$rtop>), scalar(<$r3>)),
+           "to-3\nto-top\n", "$name: ... each reached the other's file");
+    }
 }
 
 # Misuse croaks.

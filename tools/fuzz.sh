@@ -1,15 +1,24 @@
 #!/bin/sh
-# tools/fuzz.sh - build t/fuzz/cmsg_fuzz.c with libFuzzer and run it for
-# FUZZ_SECONDS (default 60) from the seed corpus in t/fuzz/corpus.  New
-# inputs go to a scratch directory, so the tree is left as it was.
+# tools/fuzz.sh - build each harness in t/fuzz with libFuzzer and run it
+# for FUZZ_SECONDS (default 60) from its seed corpus.  New inputs go to a
+# scratch directory, so the tree is left as it was.  No -fwrapv: a signed
+# overflow is a report.
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 cc=${FUZZ_CC:-clang}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I. -o "$work/cmsg_fuzz" t/fuzz/cmsg_fuzz.c
+san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+
+# The receive side's control-message walk.
+"$cc" -g -O1 $san -I. -o "$work/cmsg_fuzz" t/fuzz/cmsg_fuzz.c
 mkdir "$work/corpus"
 "$work/cmsg_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$work/" "$work/corpus" t/fuzz/corpus
+
+# spawn's planner, run on a simulated descriptor table.
+"$cc" -g -O1 $san -I. -o "$work/plan_fuzz" t/fuzz/plan_fuzz.c
+mkdir "$work/plan_corpus"
+"$work/plan_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$work/plan-" "$work/plan_corpus" t/fuzz/plan_corpus

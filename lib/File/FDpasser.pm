@@ -535,7 +535,12 @@ parent: no Perl code runs in the child and nothing is allocated there.
 =item * C<< fds => { TARGET => SOURCE, ... } >>: each SOURCE (any
 L</HANDLE ARGUMENTS> form) is duplicated onto the number TARGET in the
 child.  Cycles such as C<< { 3 => 4, 4 => 3 } >> or rotations are broken
-with one temporary descriptor.  C<< TARGET => TARGET >> keeps the
+with one temporary descriptor, at a number that is neither a TARGET nor
+open in the parent, closed again before the program starts.  Any TARGET
+below the descriptor limit (the soft C<RLIMIT_NOFILE>, which the child
+inherits) works, the limit minus one included; the plan is made in
+O(n log n) time for n entries, so a map of thousands costs
+milliseconds.  C<< TARGET => TARGET >> keeps the
 descriptor and only clears its close-on-exec flag.  SOURCE may be
 C<[SOURCE, 'blocking' | 'nonblocking' | 'preserve']> to clear or set
 C<O_NONBLOCK> (the default is C<preserve>).  That flag belongs to the
@@ -556,6 +561,10 @@ it the child gets C<%ENV> as Perl sees it at the call.
 
 =item * C<$argv[0]> without a slash is looked up in the parent's C<PATH>
 (as C<execvp> and C<posix_spawnp> do), whatever C<env> gives the child.
+As with C<execvp>, C<EACCES> at one place in C<PATH> wins over C<ENOENT>
+at a later one: a program found nowhere fails with C<EACCES>, not
+C<ENOENT>, when C<PATH> holds a directory the user may not search (or a
+file of that name without execute permission).
 
 =back
 
@@ -563,12 +572,15 @@ An argument, environment entry or C<chdir> path with a NUL byte inside
 fails with C<EINVAL> rather than being cut short.
 
 A failure before the program runs comes back as undef with the child's
-C<$!>: C<ENOENT> (no such program), C<EACCES> (not executable),
-C<ENOTDIR>/C<ENOENT> (bad C<chdir>), C<ENOEXEC>, C<EBADF> (a target beyond
-the descriptor limit).  The failed child has been reaped; no zombie is
-left.  A SOURCE that is not an open handle fails with C<EBADF> before
-anything is started.  Misuse croaks: C<\@argv> not an array or empty, a
-TARGET that is not a number, an unknown blocking mode or option.
+C<$!>: C<ENOENT> (no such program), C<EACCES> (not executable, or see
+C<PATH> above), C<ENOTDIR>/C<ENOENT> (bad C<chdir>), C<ENOEXEC>.  The
+failed child has been reaped; no zombie is left.  These fail before
+anything is started, either way: C<EBADF> for a SOURCE that is not an
+open handle, and for a TARGET at or above the descriptor limit (2**31 - 1
+among them); C<EMFILE> when a cycle needs the temporary descriptor and
+every number below the limit is a TARGET or open.  Misuse croaks:
+C<\@argv> not an array or empty, a TARGET that is not a number (or above
+2**31 - 1), an unknown blocking mode or option.
 
 The child is started with C<posix_spawn> (glibc's C<clone(CLONE_VM |
 CLONE_VFORK)>) where the C library can carry out the whole plan (glibc

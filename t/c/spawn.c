@@ -2,18 +2,30 @@
  * spawn.c - tests of fdpass_spawn without Perl: both ways of starting the
  * child (posix_spawn where the core uses it, and fork+exec), the swap and
  * a three-way rotation, TARGET => TARGET, close-on-exec of unlisted
- * descriptors, blocking modes, chdir, env, and errors with no zombie.
- * Prints TAP; t/95-c-api.t builds and runs it.
+ * descriptors, blocking modes, chdir, env, errors with no zombie, the
+ * PATH search's ENOENT and EACCES, targets at the descriptor limit's edge
+ * (INT_MAX and the limit: EBADF; limit - 1 works, in a swap too, and the
+ * report pipe keeps clear of the targets when the top one is limit - 1),
+ * a chain of 4,000 entries, and the planner's work counted in steps: it
+ * must grow as n log n.  It includes fdpass.c itself to count those
+ * steps.  Prints TAP; t/95-c-api.t builds and runs it, plain and under
+ * -fsanitize=address,undefined (without -fwrapv, so a signed overflow
+ * is a report).
  */
 #define _GNU_SOURCE 1
-#include "fdpass.h"
+#include <stdio.h>
+
+static unsigned long plan_steps;
+#define FDP_PLAN_STEP() (plan_steps++)
+#include "../../fdpass.c"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -86,6 +98,217 @@ static int
 zombies(void)
 {
     return waitpid(-1, NULL, WNOHANG) > 0;
+}
+
+/* The soft descriptor limit, as fdpass_spawn reads it. */
+static int
+nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -1;
+    return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX
+           ? INT_MAX : (int)rl.rlim_cur;
+}
+
+/* The lowest number not open. */
+static int
+lowest_free(int from)
+{
+    while (fcntl(from, F_GETFD) >= 0)
+        from++;
+    return from;
+}
+
+/* Targets at the edge of the descriptor limit. */
+static void
+edge_tests(int flags)
+{
+    int way = flags != 0, lim = nofile(), p[2], q[2], w, r, top, a, b, c;
+    char buf[256], script[300];
+    struct fdpass_inherit m[4];
+    pid_t pid;
+
+    if (lim < 64 || lim == INT_MAX) {
+        ok(1, "%s: # skip no usable descriptor limit", way);
+        return;
+    }
+    top = lim - 1;
+    /* Both ends clear of the low numbers the tests below take. */
+    pipe(p);
+    w = fcntl(p[1], F_DUPFD_CLOEXEC, 20);
+    close(p[1]);
+    r = fcntl(p[0], F_DUPFD_CLOEXEC, 20);
+    close(p[0]);
+    p[0] = r;
+    m[0].source = w;
+    m[0].blocking = FDPASS_PRESERVE;
+
+    m[0].target = INT_MAX;
+    errno = 0;
+    ok(fdpass_spawn((char *[]){ "true", NULL }, NULL, m, 1, NULL, -1, flags, &pid) == -1
+       && errno == EBADF && !zombies(), "%s: target INT_MAX: EBADF", way);
+    m[0].target = lim;
+    errno = 0;
+    ok(fdpass_spawn((char *[]){ "true", NULL }, NULL, m, 1, NULL, -1, flags, &pid) == -1
+       && errno == EBADF && !zombies(), "%s: target at the limit: EBADF", way);
+
+    /* The last number below the limit is a target like any other. */
+    m[0].target = top;
+    snprintf(script, sizeof script, "echo edge >&%d", top);
+    r = run_sh(script, m, 1, NULL, -1, NULL, flags);
+    ok(r == 0 && strcmp(drain(p[0], buf, sizeof buf), "edge\n") == 0,
+       "%s: target limit - 1 placed", way);
+
+    /* ... in a swap with 3, which needs the temporary. */
+    pipe(q);
+    dup2(q[1], top);
+    close(q[1]);
+    fcntl(top, F_SETFD, FD_CLOEXEC);
+    r = fcntl(q[0], F_DUPFD_CLOEXEC, 20);
+    close(q[0]);
+    q[0] = r;
+    dup2(w, 3);
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    m[0].target = 3; m[0].source = top;
+    m[1].target = top; m[1].source = 3; m[1].blocking = FDPASS_PRESERVE;
+    snprintf(script, sizeof script, "echo to-3 >&3; echo to-top >&%d", top);
+    r = run_sh(script, m, 2, NULL, -1, NULL, flags);
+    ok(r == 0 && strcmp(drain(q[0], buf, sizeof buf), "to-3\n") == 0
+       && strcmp(drain(p[0], buf, sizeof buf), "to-top\n") == 0,
+       "%s: swap of 3 and limit - 1", way);
+    close(3);
+    close(top);
+    close(q[0]);
+
+    /* The fork path's report pipe: pipe() gives the two lowest free
+     * numbers, both targets here, and the next free one is a target too;
+     * the top target is limit - 1, so nothing above is left.  A failed
+     * exec must still be reported, not sent into a placed descriptor. */
+    a = lowest_free(0);
+    b = lowest_free(a + 1);
+    c = lowest_free(b + 1);
+    m[0].target = a; m[1].target = b; m[2].target = c; m[3].target = top;
+    for (r = 0; r < 4; r++) {
+        m[r].source = w;
+        m[r].blocking = FDPASS_PRESERVE;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    errno = 0;
+    ok(fdpass_spawn((char *[]){ "/nonexistent/program", NULL }, NULL, m, 4,
+                    NULL, -1, flags, &pid) == -1 && errno == ENOENT
+       && !zombies() && read(p[0], buf, sizeof buf) < 0 && errno == EAGAIN,
+       "%s: targets on the report pipe's numbers and limit - 1: ENOENT reported", way);
+    fcntl(p[0], F_SETFL, 0);
+    snprintf(script, sizeof script, "echo a >&%d; echo b >&%d; echo c >&%d; echo top >&%d",
+             a, b, c, top);
+    r = run_sh(script, m, 4, NULL, -1, NULL, flags);
+    ok(r == 0 && strcmp(drain(p[0], buf, sizeof buf), "a\nb\nc\ntop\n") == 0,
+       "%s: ... and placed when the program runs", way);
+    close(w);
+    close(p[0]);
+}
+
+/* A chain of n entries: 3 <- 4 <- 5 ... <- n + 3, listed from the end that
+ * must be written last; with cycle, the last reads 3 instead. */
+static struct fdpass_inherit *
+chain(size_t n, int cycle)
+{
+    struct fdpass_inherit *m = calloc(n, sizeof(*m));
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        size_t k = n - 1 - i; /* the highest target first */
+
+        m[i].target = 3 + (int)k;
+        m[i].source = cycle && k == n - 1 ? 3 : 4 + (int)k;
+        m[i].blocking = FDPASS_PRESERVE;
+    }
+    return m;
+}
+
+/* The planner's counted steps for a chain (or a ring) of n, or 0 when the
+ * plan is not the one expected: n moves (and a save and a close). */
+static unsigned long
+plan_work(size_t n, int cycle)
+{
+    struct fdpass_inherit *m = chain(n, cycle);
+    struct fdp_plan pl;
+    int r;
+
+    plan_steps = 0;
+    r = fdp_make_plan(&pl, m, n, INT_MAX);
+    free(m);
+    if (r < 0)
+        return 0;
+    r = pl.nops == n + (cycle ? 2 : 0) && pl.need_tmp == cycle;
+    fdp_plan_free(&pl);
+    return r ? plan_steps : 0;
+}
+
+static void
+plan_growth(void)
+{
+    unsigned long s1 = plan_work(4000, 0), s4 = plan_work(16000, 0);
+    unsigned long c1 = plan_work(4000, 1), c4 = plan_work(16000, 1);
+
+    /* n log n: four times the entries cost about 4.7 times the steps;
+     * n^2 would be 16 times, the old planner's n^3 64 times. */
+    printf("# plan steps: chain 4000 %lu, 16000 %lu; ring 4000 %lu, 16000 %lu\n",
+           s1, s4, c1, c4);
+    ok(s1 > 0 && s4 > 0 && s4 < 6 * s1 && s1 < 8UL * 4000 * 13,
+       "plan of a chain grows as n log n (4000 -> 16000 entries)", 0);
+    ok(c1 > 0 && c4 > 0 && c4 < 6 * c1 && c1 < 8UL * 4000 * 13,
+       "plan of a ring grows as n log n (4000 -> 16000 entries)", 0);
+}
+
+/* A chain of 4,000 entries, for real: the old planner took about 10 s. */
+static void
+chain_test(int flags)
+{
+    int way = flags != 0, p[3][2], r, i, n = 4000, pos[3] = { 0, 1999, 3999 };
+    char buf[64], script[200];
+    struct fdpass_inherit *m;
+
+    if (nofile() < n + 100) {
+        ok(1, "%s: # skip the descriptor limit is below 4,100", way);
+        return;
+    }
+    m = chain((size_t)n, 0);
+    /* Every source open (close-on-exec); three of them pipes, read back. */
+    r = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    i = fcntl(r, F_DUPFD_CLOEXEC, n + 100);
+    close(r);
+    r = i;
+    for (i = 4; i <= n + 3; i++) {
+        dup2(r, i);
+        fcntl(i, F_SETFD, FD_CLOEXEC);
+    }
+    close(r);
+    for (i = 0; i < 3; i++) {
+        pipe(p[i]);
+        dup2(p[i][1], m[pos[i]].source);
+        fcntl(m[pos[i]].source, F_SETFD, FD_CLOEXEC);
+        close(p[i][1]);
+        p[i][1] = fcntl(p[i][0], F_DUPFD_CLOEXEC, n + 100);
+        close(p[i][0]);
+    }
+    /* Target t writes to what was at t + 1; the chain's last source (n + 3)
+     * is no target and stays close-on-exec: absent in the child. */
+    snprintf(script, sizeof script,
+             "echo first >&%d && echo middle >&%d && echo last >&%d && ! (: >&%d) 2>/dev/null",
+             m[pos[0]].target, m[pos[1]].target, m[pos[2]].target, n + 3);
+    r = run_sh(script, m, (size_t)n, NULL, -1, NULL, flags);
+    ok(r == 0 && strcmp(drain(p[0][1], buf, sizeof buf), "first\n") == 0
+       && strcmp(drain(p[1][1], buf, sizeof buf), "middle\n") == 0
+       && strcmp(drain(p[2][1], buf, sizeof buf), "last\n") == 0,
+       "%s: a chain of 4,000 entries placed", way);
+    for (i = 0; i < 3; i++)
+        close(p[i][1]);
+    for (i = 3; i <= n + 3; i++)
+        close(i);
+    free(m);
 }
 
 static void
@@ -209,11 +432,30 @@ tests(int flags)
         errno = 0;
         ok(fdpass_spawn(nosuch, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
            && errno == ENOENT && !zombies(), "%s: ENOENT, no zombie", way);
+        char *plainprog[] = { "plain", NULL };
+        char *oldpath = getenv("PATH"), path[700];
+
+        /* The PATH searched is set here: a PATH that holds a directory
+         * the user cannot search gives EACCES, as execvp does. */
+        oldpath = oldpath ? strdup(oldpath) : NULL;
+        snprintf(path, sizeof path, "%s:/nonexistent-fdpass-dir", dir);
+        setenv("PATH", path, 1);
         errno = 0;
         ok(fdpass_spawn(nopath, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
            && errno == ENOENT && !zombies(), "%s: ENOENT through PATH", way);
         snprintf(notexec, sizeof notexec, "%s/plain", dir);
         close(open(notexec, O_CREAT | O_WRONLY, 0644));
+        /* execvp's rule: EACCES at one place wins over ENOENT at a later. */
+        errno = 0;
+        ok(fdpass_spawn(plainprog, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
+           && errno == EACCES && !zombies(),
+           "%s: EACCES in PATH before an ENOENT: EACCES", way);
+        if (oldpath) {
+            setenv("PATH", oldpath, 1);
+            free(oldpath);
+        } else {
+            unsetenv("PATH");
+        }
         noperm[0] = notexec;
         errno = 0;
         ok(fdpass_spawn(noperm, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
@@ -228,11 +470,26 @@ tests(int flags)
         unlink(notexec);
     }
     rmdir(dir);
+    edge_tests(flags);
+    chain_test(flags);
 }
 
 int
 main(int argc, char **argv)
 {
+    struct rlimit rl;
+
+    /* A guard: a plan that grows too fast ends the run here. */
+    alarm(100);
+    /* Room for the chain of 4,000 (within the hard limit, as any user
+     * may; valgrind may refuse, and that test then skips). */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+        && rl.rlim_cur < 8192) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 8192
+                      ? 8192 : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    plan_growth();
     /* "fork": only the fork+exec way (valgrind cannot follow the other). */
     if (argc < 2 || strcmp(argv[1], "fork") != 0)
         tests(0);

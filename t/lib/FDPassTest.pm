@@ -152,7 +152,9 @@ sub build_c {
     require File::FDpasser;
     unshift @flags, '-DFDPASS_FALLBACKS'
         if File::FDpasser::_features() =~ /\bfallbacks\b/;
-    my @cmd = (split(' ', $cc), '-I.', @flags, '-o', $out, @$srcs,
+    # Only the compiler, never perl's ccflags: those hold -fwrapv, which
+    # would hide a signed overflow from -fsanitize=undefined.
+    my @cmd = ((grep { $_ ne '-fwrapv' } split(' ', $cc)), '-I.', @flags, '-o', $out, @$srcs,
                $alone ? () : 'fdpass.c');
     my $pid = fork;
     return (undef, "fork: $!") unless defined $pid;
