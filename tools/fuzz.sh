@@ -13,3 +13,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
 "$work/cmsg_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$work/" "$work/corpus" t/fuzz/corpus
+
+# The room check's decision (fdp_room_decide) against a simulated
+# descriptor table, from t/fuzz/room-corpus; as above, no -fwrapv, so
+# UBSan reports a signed overflow.
+"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+    -I. -o "$work/room_fuzz" t/fuzz/room_fuzz.c
+mkdir "$work/room-corpus"
+"$work/room_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$work/room-" "$work/room-corpus" t/fuzz/room-corpus
