@@ -194,6 +194,7 @@ int
 main(void)
 {
     int sv[2], fds[FDPASS_MAX], got[FDPASS_MAX], i, r;
+    const char *lp;
     size_t n = 0, len = 0;
     char buf[4];
 
@@ -222,10 +223,18 @@ main(void)
         fds[i] = sv[0];
     fdpass_send(sv[0], fds, 3, NULL, 0);
     fdpass_send(sv[0], fds, 3, NULL, 0);
-    ok_in_child(1100, truncated, sv[1],
-                "a message cut short by a full table (MSG_CTRUNC, fewer "
-                "than asked) is EMFILE, one that carried too many "
-                "EMSGSIZE; nothing left open");
+    /* valgrind keeps descriptors of its own above the limit it shows the
+     * program, so the kernel installs what the program's table has no
+     * room for: the truncation cannot be made there. */
+    lp = getenv("LD_PRELOAD");
+    if (lp != NULL && strstr(lp, "vgpreload") != NULL)
+        printf("ok %d # skip under valgrind the kernel's table is not the "
+               "program's\n", ++n_test);
+    else
+        ok_in_child(1100, truncated, sv[1],
+                    "a message cut short by a full table (MSG_CTRUNC, fewer "
+                    "than asked) is EMFILE, one that carried too many "
+                    "EMSGSIZE; nothing left open");
     /* The child read both from the socket it shares with this process;
      * a skipped child left them queued: they are taken out here. */
     fcntl(sv[1], F_SETFL, O_NONBLOCK);
