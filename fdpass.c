@@ -968,7 +968,11 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 }
 
 /* Can this process's descriptor table take n more?  Slots are taken on
- * the NUL device and given back. */
+ * the NUL device and given back.  be_recv asks once the OFFER is in, so
+ * room is judged when the message is there; the C runtime has no way to
+ * count free slots without taking them, and these are made not
+ * inheritable (_O_NOINHERIT), and Windows has no fork, so no child sees
+ * them. */
 static int
 fdp_w_room(size_t n)
 {
