@@ -362,8 +362,8 @@ fdp_count_free(void *ctx, int lo, int n)
     }
     if (poll(pf, (nfds_t)n, 0) < 0) {
         /* poll() refuses more entries than RLIMIT_NOFILE: the limit was
-         * lowered below n since it was read, so the table is all but
-         * full. */
+         * lowered below n since it was read.  EMFILE; the next call
+         * reads the new limit. */
         return errno == EINVAL ? fdp_fail(EMFILE) : -1;
     }
     for (i = 0; i < n; i++)
@@ -1332,7 +1332,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
  * room check that follows judges the table when the message is there, not
  * before a wait (the table may fill meanwhile).  I_RECVFD cannot be asked
  * not to wait, so a zero-timeout poll() comes first, one system call more
- * per message; only when nothing is queued are the socket's flags read.
+ * per message; only when nothing is queued are the stream's flags read.
  * A non-blocking stream returns at once (I_RECVFD then says EAGAIN); a
  * signal fails with EINTR.
  */
