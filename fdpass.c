@@ -27,7 +27,6 @@
 # include <stdlib.h>
 # include <unistd.h>
 # include <sys/resource.h>
-# include <sys/select.h>
 # include <sys/socket.h>
 # include <sys/stat.h>
 # include <sys/time.h>
@@ -309,102 +308,109 @@ fdp_nofile(void)
     }
 }
 
-#if defined(__linux__) && !defined(FDPASS_FALLBACKS)
-# define FDP_HAVE_SELECT_PROBE 1
-#endif
+/* The most slots the room check looks at in one poll(); its pollfd array
+ * is on the stack.  At least FDPASS_MAX, so one poll() answers for the
+ * top slots of any message. */
+#define FDP_ROOM_CHUNK 256
 
-#ifdef FDP_HAVE_SELECT_PROBE
-/* From this many slots on, one select() costs less than the poll(). */
-# define FDP_SELECT_PROBE_MIN 16
+/* How many of the n slots from lo are free (n >= 1, 0 <= lo, lo + n at
+ * most the limit), or -1 with errno. */
+typedef int (*fdp_count_free_fn)(void *ctx, int lo, int n);
 
 /*
- * Whether slot p and every slot above it are free, told by one select()
- * whatever their number; 0 when it cannot tell.  Linux's select() lowers
- * nfds to the size of the process's descriptor table (which only grows)
- * and neither reads nor writes the bits above it.  A zero-timeout select()
- * that returns 0 and leaves p's bit set therefore did not look at p: p is
- * beyond the table, and so is everything above it.  Had it looked, p free
- * would give EBADF, p open and ready a count, p open and not ready its bit
- * cleared.  p must fit an fd_set.
+ * The room check's decision, a pure function of the limit, the number of
+ * descriptors wanted and what count_free says about the slots (the fuzz
+ * harness t/fuzz/room_fuzz.c drives it against a simulated table): 0 when
+ * the slots below lim can take need more descriptors, else -1 with errno
+ * EMFILE, or count_free's errno.
+ *
+ * New descriptors take the lowest free slots below RLIMIT_NOFILE, so
+ * there is room exactly when need slots below lim are free, wherever they
+ * are.  The top need slots are asked first: a table that ends well below
+ * its limit, as nearly every one does, is answered by that one question.
+ * Otherwise the count goes on downward, FDP_ROOM_CHUNK slots at a time,
+ * until need free slots are found or too few slots are left below to make
+ * up the difference.
  */
 static int
-fdp_free_from(int p)
+fdp_room_decide(int lim, size_t need, fdp_count_free_fn count_free,
+                void *ctx)
 {
-    fd_set r;
-    struct timeval zero;
+    size_t found = 0;
+    int hi, n, c;
 
-    if (p < 0 || p >= FD_SETSIZE)
+    if (need == 0)
         return 0;
-    FD_ZERO(&r);
-    FD_SET(p, &r);
-    zero.tv_sec = 0;
-    zero.tv_usec = 0;
-    return select(p + 1, &r, NULL, NULL, &zero) == 0 && FD_ISSET(p, &r);
+    if (lim < 0 || (size_t)lim < need)
+        return fdp_fail(EMFILE);
+    hi = lim;
+    n = need < FDP_ROOM_CHUNK ? (int)need : FDP_ROOM_CHUNK;
+    for (;;) {
+        c = count_free(ctx, hi - n, n);
+        if (c < 0)
+            return -1;
+        found += (size_t)c;
+        if (found >= need)
+            return 0;
+        hi -= n;
+        if ((size_t)hi < need - found)
+            return fdp_fail(EMFILE);
+        n = hi < FDP_ROOM_CHUNK ? hi : FDP_ROOM_CHUNK;
+    }
 }
-#endif /* FDP_HAVE_SELECT_PROBE */
+
+/*
+ * count_free for the real table, without making a descriptor (a
+ * duplicate would be copied into a child that another thread forks
+ * meanwhile): one slot is asked with fcntl(F_GETFD), which fails with
+ * EBADF on a free slot; several with one zero-timeout poll(), which
+ * reports POLLNVAL for each that is not open.
+ */
+static int
+fdp_count_free(void *ctx, int lo, int n)
+{
+    struct pollfd pf[FDP_ROOM_CHUNK];
+    int i, c = 0;
+
+    (void)ctx;
+    if (n == 1) {
+        if (fcntl(lo, F_GETFD) >= 0)
+            return 0;
+        return errno == EBADF ? 1 : -1;
+    }
+    for (i = 0; i < n; i++) {
+        pf[i].fd = lo + i;
+        pf[i].events = 0;
+        pf[i].revents = 0;
+    }
+    if (poll(pf, (nfds_t)n, 0) < 0) {
+        /* poll() refuses more entries than RLIMIT_NOFILE: the limit was
+         * lowered below n since it was read.  EMFILE; the next call
+         * reads the new limit. */
+        return errno == EINVAL ? fdp_fail(EMFILE) : -1;
+    }
+    for (i = 0; i < n; i++)
+        c += (pf[i].revents & POLLNVAL) != 0;
+    return c;
+}
 
 /*
  * Make sure the descriptor table has room for need more descriptors
  * before a message is read: Linux consumes a message whose descriptors do
- * not all fit, and drops the ones it could not install.
- *
- * New descriptors take the lowest free slots below RLIMIT_NOFILE, so the
- * top need slots below it all being free suffices: for one slot fcntl
- * F_GETFD answers that (EBADF), for several one poll() does (POLLNVAL).
- * On Linux, for many, a select() first: when the table ends below the
- * lower of those slots and 1023, all of them are free.
- * When they are not all free, the free slots are counted by duplicating
- * sock into them until need are found, then closing those again.
+ * not all fit, and drops the ones it could not install.  Two system
+ * calls when the top slots are free (getrlimit, then fcntl or poll).
  */
 static int
-fdp_room(int sock, size_t need)
+fdp_room(size_t need)
 {
-    int got[FDPASS_MAX];
-    struct pollfd pf[FDPASS_MAX];
-    size_t i, n, found;
-    int lim, e;
+    int lim;
 
     if (need == 0)
         return 0;
     lim = fdp_nofile();
-    if (lim >= 0) {
-        if ((size_t)lim < need)
-            return fdp_fail(EMFILE);
-        if (need == 1) {
-            if (fcntl(lim - 1, F_GETFD) < 0 && errno == EBADF)
-                return 0;
-        } else {
-#ifdef FDP_HAVE_SELECT_PROBE
-            if (need >= FDP_SELECT_PROBE_MIN
-                && fdp_free_from(lim - (int)need < FD_SETSIZE - 1
-                                 ? lim - (int)need : FD_SETSIZE - 1))
-                return 0;
-#endif
-            for (i = 0; i < need; i++) {
-                pf[i].fd = lim - (int)need + (int)i;
-                pf[i].events = 0;
-                pf[i].revents = 0;
-            }
-            if (poll(pf, (nfds_t)need, 0) == (int)need) {
-                for (i = 0; i < need && pf[i].revents == POLLNVAL; i++)
-                    ;
-                if (i == need)
-                    return 0;
-            }
-        }
-    }
-    for (n = 0; n < need; n++) {
-        got[n] = fcntl(sock, F_DUPFD_CLOEXEC, 0);
-        if (got[n] < 0)
-            break;
-    }
-    found = n;
-    e = errno;
-    while (n > 0)
-        (void)close(got[--n]);
-    if (found < need)
-        return fdp_fail(e);
-    return 0;
+    if (lim < 0)
+        return -1;
+    return fdp_room_decide(lim, need, fdp_count_free, NULL);
 }
 #endif /* !_WIN32 */
 
@@ -483,7 +489,13 @@ fdp_walk(const struct msghdr *msg, struct fdp_found *found, size_t cap)
  * Keep up to maxfds SCM_RIGHTS descriptors of a received message in fds
  * and close every other descriptor that arrived.  More than maxfds, or
  * control data the kernel truncated (MSG_CTRUNC), closes them all and
- * fails with EMSGSIZE.
+ * fails: with EMSGSIZE when the message carried more than maxfds (more
+ * than maxfds arrived, or maxfds and a truncation), else with EMFILE.
+ * be_recv's buffer holds maxfds descriptors beside credentials and a
+ * pidfd with room to spare, so a truncation with fewer than maxfds is not
+ * the buffer's doing: the kernel could not install the rest, because the
+ * table filled between the room check and the read (Linux then drops
+ * them and sets MSG_CTRUNC).  That message is gone.
  */
 static int
 fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
@@ -532,7 +544,7 @@ fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
         for (i = 0; i < n; i++)
             (void)FDP_CLOSE(found[i].fd);
         *ret_nfds = 0;
-        return fdp_fail(EMSGSIZE);
+        return fdp_fail(rights >= maxfds ? EMSGSIZE : EMFILE);
     }
     for (i = 0; i < n; i++) {
         if (found[i].rights)
@@ -985,7 +997,11 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 }
 
 /* Can this process's descriptor table take n more?  Slots are taken on
- * the NUL device and given back. */
+ * the NUL device and given back.  be_recv asks once the OFFER is in, so
+ * room is judged when the message is there; the C runtime has no way to
+ * count free slots without taking them, and these are made not
+ * inheritable (_O_NOINHERIT), and Windows has no fork, so no child sees
+ * them. */
 static int
 fdp_w_room(size_t n)
 {
@@ -1341,6 +1357,35 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     return done > INT_MAX ? INT_MAX : (int)done;
 }
 
+/*
+ * Wait until a message is at the head of a blocking stream, so that the
+ * room check that follows judges the table when the message is there, not
+ * before a wait (the table may fill meanwhile).  I_RECVFD cannot be asked
+ * not to wait, so a zero-timeout poll() comes first, one system call more
+ * per message; only when nothing is queued are the stream's flags read.
+ * A non-blocking stream returns at once (I_RECVFD then says EAGAIN); a
+ * signal fails with EINTR.
+ */
+static int
+fdp_stream_ready(int sock)
+{
+    struct pollfd pf;
+    int r, fl;
+
+    pf.fd = sock;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    r = poll(&pf, 1, 0);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    fl = fcntl(sock, F_GETFL);
+    if (fl < 0)
+        return -1;
+    if (fl & O_NONBLOCK)
+        return 0;
+    pf.revents = 0;
+    return poll(&pf, 1, -1) < 0 ? -1 : 0;
+}
 
 static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
@@ -1351,7 +1396,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     ssize_t r;
     int e;
 
-    if (fdp_room(sock, maxfds) < 0)
+    if (fdp_stream_ready(sock) < 0 || fdp_room(maxfds) < 0)
         return -1;
     for (;;) {
         if (ioctl(sock, I_RECVFD, &rf) < 0) {
@@ -1746,6 +1791,75 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     return done > INT_MAX ? INT_MAX : (int)done;
 }
 
+/*
+ * The receive timeout of a blocking socket in milliseconds for poll()
+ * (-1: none), or -2 when the socket is non-blocking, -3 with errno on
+ * failure.
+ */
+static int
+fdp_wait_timeout(int sock)
+{
+    struct timeval tv;
+    socklen_t len = sizeof(tv);
+    long long ms;
+    int fl = fcntl(sock, F_GETFL);
+
+    if (fl < 0)
+        return -3;
+    if (fl & O_NONBLOCK)
+        return -2;
+    if (getsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0
+        || (tv.tv_sec == 0 && tv.tv_usec == 0))
+        return -1;
+    ms = (long long)tv.tv_sec * 1000 + ((long long)tv.tv_usec + 999) / 1000;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/*
+ * recvmsg() once a message is there and the table has room for need more
+ * descriptors.  Room is judged right before each read, never before a
+ * wait: the table may fill, or RLIMIT_NOFILE be lowered from outside
+ * (prlimit), while the call waits.  So the read never waits (MSG_DONTWAIT);
+ * when nothing is queued a blocking socket waits in poll() for POLLIN
+ * (bounded by its SO_RCVTIMEO, as recvmsg would be, and started afresh
+ * when another reader took the message first), then room is judged again.
+ * A non-blocking socket fails with EAGAIN, a signal with EINTR, so the
+ * caller runs its handlers and calls again.  The common case, a message
+ * already queued, costs the check and one recvmsg.
+ */
+static ssize_t
+fdp_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
+{
+    size_t controllen = msg->msg_controllen;
+    struct pollfd pf;
+    ssize_t r;
+    int timeout = -4; /* not asked yet */
+
+    for (;;) {
+        if (fdp_room(need) < 0)
+            return -1;
+        msg->msg_controllen = controllen;
+        msg->msg_flags = 0;
+        r = recvmsg(sock, msg, rflags | MSG_DONTWAIT);
+        if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            return r;
+        if (timeout == -4)
+            timeout = fdp_wait_timeout(sock);
+        if (timeout == -3)
+            return -1;
+        if (timeout == -2)
+            return fdp_fail(EAGAIN);
+        pf.fd = sock;
+        pf.events = POLLIN;
+        pf.revents = 0;
+        r = poll(&pf, 1, timeout);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return fdp_fail(EAGAIN); /* SO_RCVTIMEO ran out */
+    }
+}
+
 static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         void *buf, size_t buflen, size_t *ret_len, int flags)
@@ -1758,8 +1872,6 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     struct iovec iov;
     ssize_t r;
 
-    if (fdp_room(sock, maxfds) < 0)
-        return -1;
     memset(&msg, 0, sizeof(msg));
     iov.iov_base = buf;
     iov.iov_len = buflen;
@@ -1768,8 +1880,9 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     msg.msg_control = cb.buf;
     msg.msg_controllen = CMSG_SPACE(maxfds * sizeof(int)) + CMSG_SPACE(64)
                          + CMSG_SPACE(sizeof(int));
-    r = recvmsg(sock, &msg,
-                (flags & FDPASS_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0);
+    r = fdp_recvmsg_room(sock, &msg,
+                         (flags & FDPASS_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0,
+                         maxfds);
     if (r < 0)
         return -1;
     if (fdp_collect(&msg, fds, maxfds, ret_nfds) < 0)

@@ -89,9 +89,12 @@ int fdpass_send_fd(int sock, int fd);
  * <= FDPASS_MAX) into fds and up to buflen bytes of data into buf.
  * *ret_nfds and *ret_len tell how many of each arrived; a message may
  * carry data and no descriptor.  flags: FDPASS_CLOEXEC.
- * Before it reads, the call makes sure the descriptor table has room for
- * maxfds more descriptors, so a message is never consumed and lost for
- * want of a slot.
+ * Once a message is queued, and right before it reads it, the call makes
+ * sure the descriptor table has room for maxfds more descriptors, so a
+ * message is never consumed and lost for want of a slot, however long
+ * the call waited.  A blocking sock waits in poll() (at most its
+ * SO_RCVTIMEO, then EAGAIN); a signal during that wait gives EINTR even
+ * under SA_RESTART.  The check makes no descriptor.
  * On a stream socket the kernel keeps no boundaries for bytes: bytes
  * sent without descriptors just before a message with descriptors may
  * arrive with it, and a long message may come in parts.  A SEQPACKET
@@ -102,10 +105,12 @@ int fdpass_send_fd(int sock, int fd);
  * peer sent just before it did so may be taken for that end).
  * Returns 1 when a message arrived, 0 at end of stream.
  * Errors: EMFILE (no room for maxfds descriptors; the message stays
- * queued), EMSGSIZE (the message carried more than maxfds descriptors,
- * or, on SEQPACKET, more than buflen bytes; all that arrived are
- * closed), EINVAL (maxfds out of range), EBADF, ENOTSOCK, EAGAIN, EINTR.
- * On every failure no descriptor is left open.
+ * queued; except when another thread took the slots between the check
+ * and the read: then the system dropped what did not fit, what arrived
+ * is closed and the message is gone), EMSGSIZE (the message carried more
+ * than maxfds descriptors, or, on SEQPACKET, more than buflen bytes; all
+ * that arrived are closed), EINVAL (maxfds out of range), EBADF,
+ * ENOTSOCK, EAGAIN, EINTR.  On every failure no descriptor is left open.
  */
 int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
                 void *buf, size_t buflen, size_t *ret_len, int flags);

@@ -6,7 +6,10 @@
 # close_fds closes what arrived, all of it even when one number is bad,
 # and refuses a handle before closing anything.  On a stream, bytes sent
 # alone just before a descriptor message arrive together with it, as the
-# POD says (t/23 shows a SEQPACKET endpoint keeping them apart).
+# POD says (t/23 shows a SEQPACKET endpoint keeping them apart).  A
+# receive waits for its message in poll() and judges room when it is
+# there: a receive timeout (SO_RCVTIMEO) still bounds that wait (EAGAIN),
+# and a message that arrives during it is received whole.
 use strict;
 use warnings;
 use Test::More;
@@ -192,6 +195,31 @@ SKIP: {
     my $rin = '';
     vec($rin, fileno($b), 1) = 1;
     is(select(my $r = $rin, undef, undef, 0.2), 0, '... and nothing was sent');
+}
+
+# The wait: a message sent while recv_fds waits arrives whole; with
+# SO_RCVTIMEO set and nothing sent, the call gives up with EAGAIN as a
+# plain recvmsg would (the alarm above is the guard against a hang).
+{
+    require Errno;
+    my ($a, $b) = spipe();
+    my $pid = run_child {
+        select(undef, undef, undef, 0.2);
+        send_fds($a, [@files[0, 1]], 'late');
+    };
+    my ($data, @fds) = recv_fds($b, 2);
+    is_deeply([$data, map { slurp_fd($_) } @fds], ['late', "file 0\n", "file 1\n"],
+              'a message sent while recv_fds waits arrives whole');
+    close_fds(@fds);
+    reap_ok($pid, 'the late sender');
+    ok(setsockopt($b, SOL_SOCKET, Socket::SO_RCVTIMEO(), pack('l!l!', 0, 100_000)),
+       'a receive timeout of 0.1 s set');
+    $! = 0;
+    my @r = recv_fds($b, 2);
+    my $err = $! + 0;
+    ok(!@r && ($err == Errno::EAGAIN() || $err == Errno::EWOULDBLOCK()),
+       'nothing comes: recv_fds gives up after the timeout with EAGAIN')
+        or diag("got @r, errno $err");
 }
 
 done_testing;

@@ -2,7 +2,9 @@
 # stays the same over many failing calls), and that a full descriptor table
 # loses nothing: under "ulimit -n 32" receiving fails with EMFILE, the
 # message stays queued, and once slots are free the next receive gets all
-# of it.
+# of it.  That holds when the limit is lowered from outside (prlimit)
+# while recv_fds or recv_fd waits for the message: room is judged when the
+# message is there.
 use strict;
 use warnings;
 use Test::More;
@@ -129,5 +131,109 @@ is($out[3], "recv_fds full: $emfile", 'recv_fds with a full table: EMFILE');
 is($out[4], "recv_fds one free: $emfile", 'one slot for three: still EMFILE');
 is($out[5], 'recv_fds three free: file 2 file 3 file 4',
    'three slots: all three descriptors of the queued message arrive');
+
+# A receiver waiting in recv_fds / recv_fd whose RLIMIT_NOFILE another
+# process lowers (prlimit) to its lowest free slot, so that no slot is
+# free below it; then the message arrives.  The call must fail with EMFILE
+# and leave the message queued; once the limit is raised again, the next
+# call gets every descriptor, the right files.
+sub prlimit_nofile {
+    my ($pid, $soft) = @_;
+    return system('prlimit', "--pid=$pid", "--nofile=$soft:") == 0;
+}
+
+# The soft RLIMIT_NOFILE of a process, from /proc/PID/limits.
+sub nofile_soft {
+    my ($pid) = @_;
+    open(my $l, '<', "/proc/$pid/limits") or return undef;
+    while (<$l>) {
+        return $1 if /^Max open files\s+(\d+)/;
+    }
+    return undef;
+}
+
+sub lowest_free_slot {
+    my ($pid) = @_;
+    opendir(my $d, "/proc/$pid/fd") or return undef;
+    my %open = map { $_ => 1 } grep { /^\d+$/ } readdir $d;
+    my $fd = 0;
+    $fd++ while $open{$fd};
+    return $fd;
+}
+
+# Whether the process sleeps (state S): the test's child does nothing else
+# but wait in the receive once it said it is ready.
+sub sleeping {
+    my ($pid) = @_;
+    open(my $st, '<', "/proc/$pid/stat") or return 0;
+    my $line = <$st>;
+    return $line =~ /\) S /;
+}
+
+SKIP: {
+    skip 'no prlimit(1) to lower a limit from outside', 8
+        unless system('prlimit --version >/dev/null 2>&1') == 0;
+    skip 'no /proc/PID/stat', 8 unless -r "/proc/$$/stat";
+    for my $call ('recv_fds', 'recv_fd') {
+        my $n = $call eq 'recv_fds' ? 2 : 1;
+        my @files = numbered_files("lowered-$call-", $n);
+        my ($s, $r) = spipe() or die "spipe: $!";
+        pipe(my $report_r, my $report_w) or die "pipe: $!";
+        pipe(my $go_r, my $go_w) or die "pipe: $!";
+        my $pid = run_child {
+            close $s;
+            close $report_r;
+            close $go_w;
+            alarm 20;
+            syswrite($report_w, "ready\n");
+            $! = 0;
+            my @got = $call eq 'recv_fds' ? recv_fds($r, $n)
+                    : (defined(my $fd = recv_fd($r)) ? (undef, $fd) : ());
+            my $err = $! + 0;
+            syswrite($report_w, "first: " . (@got ? 'got ' . (@got - 1) : $err) . "\n");
+            sysread($go_r, my $go, 1) or return 0;
+            @got = $call eq 'recv_fds' ? recv_fds($r, $n)
+                 : (defined($fd = recv_fd($r)) ? (undef, $fd) : ());
+            $err = $! + 0;
+            shift @got;
+            my @content = map { slurp_fd($_) } @got;
+            chomp @content;
+            syswrite($report_w, "second: " . (@got ? join(',', @content) : $err) . "\n");
+            1;
+        };
+        close $r;
+        close $report_w;
+        close $go_r;
+        my $ready = <$report_r>;
+        my $slept = 0;
+        for (1 .. 1000) {
+            last if $slept = sleeping($pid) && sleeping($pid);
+            select(undef, undef, undef, 0.01);
+        }
+        select(undef, undef, undef, 0.1);
+        ok($ready && $slept, "$call: the receiver waits");
+        my $old = nofile_soft($pid);
+        my $soft = lowest_free_slot($pid);
+        ok(defined $old && defined $soft && prlimit_nofile($pid, $soft),
+           "$call: its RLIMIT_NOFILE lowered to its lowest free slot, "
+           . (defined $soft ? $soft : 'unknown') . ", from outside");
+        if ($call eq 'recv_fds') { send_fds($s, \@files) or die "send_fds: $!" }
+        else { send_file($s, $files[0]) or die "send_file: $!" }
+        my $first = <$report_r>;
+        $first = "nothing\n" unless defined $first;
+        chomp $first;
+        is($first, 'first: ' . (EMFILE + 0),
+           "$call: the message arrives while it waits: EMFILE");
+        prlimit_nofile($pid, $old) if defined $old;
+        syswrite($go_w, 'g');
+        my $second = <$report_r>;
+        $second = "nothing\n" unless defined $second;
+        chomp $second;
+        is($second, 'second: ' . join(',', map { "file $_" } 0 .. $n - 1),
+           "$call: limit raised: the next call gets the queued message, "
+           . "every descriptor, the right files");
+        waitpid($pid, 0);
+    }
+}
 
 done_testing;

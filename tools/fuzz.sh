@@ -22,3 +22,10 @@ mkdir "$work/corpus"
 mkdir "$work/plan_corpus"
 "$work/plan_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$work/plan-" "$work/plan_corpus" t/fuzz/plan_corpus
+
+# The room check's decision (fdp_room_decide) against a simulated
+# descriptor table, from t/fuzz/room-corpus.
+"$cc" -g -O1 $san -I. -o "$work/room_fuzz" t/fuzz/room_fuzz.c
+mkdir "$work/room-corpus"
+"$work/room_fuzz" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$work/room-" "$work/room-corpus" t/fuzz/room-corpus

@@ -434,16 +434,20 @@ another program may send) gives C<("")>, not the end of stream.
 Returns the empty list on failure with C<$!> set, and the empty list with
 C<$!> equal to 0 at end of stream.  C<EMSGSIZE>: the message carried more
 than C<$max_fds> descriptors, all of which were closed.  C<EMFILE>: the
-descriptor table has no room for C<$max_fds> more descriptors; nothing was
-read, and the call can be repeated once slots are free.  Room is checked
+descriptor table has no room for C<$max_fds> more descriptors when the
+message is there (however long the call waited for it); nothing was read,
+and the call can be repeated once slots are free.  In one case C<EMFILE>
+means the message is gone: when another thread took the last slots in
+the instant between the check and the read, the system installed what
+fitted and dropped the rest; what did arrive is closed (see
+L</No descriptor is lost when the table is full>).  Room is checked
 for C<$max_fds>, not for what the message turns out to carry, so pass the
 number you expect when the table may be nearly full.  C<EMSGSIZE> also:
 on a SEQPACKET endpoint, the message had more than C<$max_bytes> bytes
-(its descriptors were closed; the message is gone).  It can also be
-quicker: where the check below cannot answer with one C<select>, it looks
-at the top C<$max_fds> slots below the limit in one C<poll>, whose cost
-grows with the number of slots (about 13 ns a slot on Linux, so some 3 us
-for the default of 253).  C<EINVAL>:
+(its descriptors were closed; the message is gone).  It is also
+quicker: the check looks at the top C<$max_fds> slots below the limit in
+one C<poll>, whose cost grows with the number of slots (about 13 ns a
+slot on Linux, so some 3 us for the default of 253).  C<EINVAL>:
 C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
 
 On a stream endpoint the kernel keeps no message boundaries for bytes:
@@ -628,34 +632,47 @@ unasked (a Linux C<SCM_PIDFD>) are closed; credentials are skipped.
 =head2 No descriptor is lost when the table is full
 
 On Linux, a message whose descriptors do not all fit in the receiver's
-table is consumed and the descriptors that did not fit are gone.  So
-before reading, each receive makes sure there is room.  New descriptors
-take the lowest free slots, so it is enough that the topmost slots below
-C<RLIMIT_NOFILE> are free: for one descriptor C<fcntl(F_GETFD)> on the top
-slot answers that, for several one C<poll> over the top slots; only when
-they are taken are free slots counted, by duplicating the endpoint into
-them and closing the duplicates again.  On Linux, for 16 slots or more, one
-C<select> comes before the C<poll>: the kernel looks only at descriptors
-below the size of the process's descriptor table, so a C<select> on the
-lower of the lowest slot asked for and slot 1023 that leaves that slot's
-bit untouched shows the table ends below it and every slot above is free.
-That is one system call whatever the number, and it answers for any
-process whose descriptor numbers have stayed below 512 (the table grows
-as higher numbers are used, and does not shrink); a larger table takes
-the C<poll>.  (On 64-bit Linux the limit is read
-with the older C<getrlimit> system call, which costs less than half of
-the C<prlimit64> that the C library's C<getrlimit> makes.)  Without room the call fails with C<EMFILE> and the
-message stays queued; once the process has closed enough descriptors the
-next receive gets all of it.  Another thread of the same process that
-opens descriptors between the check and the read can still take the
-slot; keep such threads away from a nearly full table.
+table is consumed and the descriptors that did not fit are gone.  So each
+receive makes sure there is room first, and it does so when the message
+is there, not before waiting for one: the table may fill while a call
+waits (another thread opens files, or C<prlimit> lowers
+C<RLIMIT_NOFILE> from outside).  The read itself never waits
+(C<MSG_DONTWAIT>); when nothing is queued, a blocking endpoint waits in
+C<poll> until something is (for at most its C<SO_RCVTIMEO>, after which
+the call fails with C<EAGAIN> as a plain C<recvmsg> would), then checks
+again and reads.  Without room the call fails with C<EMFILE> and the
+message stays queued, however long the call waited; once the process has
+closed enough descriptors the next receive gets all of it.
 
-The check is two system calls per receive (C<getrlimit>, C<fcntl>), which
-is what it costs: on a 2-core VM where passing one descriptor takes about
-3 microseconds, the C core with the check runs at 0.90 of the speed of a
-bare C C<sendmsg>/C<recvmsg> loop with one descriptor per message, and at
-0.97 with 64 (the check is made once per message).  F<bench/README.md>
-has the figures.
+The check: new descriptors take the lowest free slots below
+C<RLIMIT_NOFILE>, so there is room when enough slots below it are free.
+For one descriptor C<fcntl(F_GETFD)> on the top slot answers that, for
+several one C<poll> over the top slots (a slot that is not open gives
+C<POLLNVAL>).  Only when some of those are taken are the slots below
+counted the same way, a C<poll> over up to 256 slots at a time, downwards,
+until enough free ones are found.  The check never opens a descriptor, so
+a child that another thread forks meanwhile inherits nothing from it.
+(On 64-bit Linux the limit is read with the older C<getrlimit> system
+call, which costs less than half of the C<prlimit64> that the C library's
+C<getrlimit> makes.)
+
+What remains is the instant between the check and the read: another
+thread of the same process that opens descriptors just then can still
+take the slots.  The system then installs what fits and drops the rest;
+the call closes what arrived and fails with C<EMFILE>, and in this one
+case the message is lost.  (C<EMSGSIZE> always means the message carried
+more descriptors than the call takes.)  Keep such threads away from a
+nearly full table.
+
+System calls per receive: with a message queued, as before, the check
+(C<getrlimit>, then C<fcntl> or C<poll>) and one C<recvmsg>; a call that
+has to wait adds a C<recvmsg> that finds nothing, C<fcntl(F_GETFL)> and
+C<getsockopt(SO_RCVTIMEO)> to learn how to wait, the C<poll> that waits,
+and the check again.  A non-blocking endpoint with nothing queued fails
+with C<EAGAIN> after the check, one C<recvmsg> and C<fcntl(F_GETFL)>.
+On a STREAMS build a zero-timeout C<poll> comes first, one call more per
+message (C<I_RECVFD> cannot be told not to wait).  F<bench/README.md> has
+the figures.
 
 =head2 CLOSE-ON-EXEC
 
@@ -704,7 +721,9 @@ or system has no SEQPACKET endpoints.
 =item C<EPROTOTYPE> - C<< endp_connect($path, type => 'seqpacket') >> to a
 stream endpoint.
 
-=item C<EMFILE> - no room in the descriptor table; the message is kept.
+=item C<EMFILE> - no room in the descriptor table; the message is kept
+(except when the table filled in the instant between the check and the
+read, see L</No descriptor is lost when the table is full>).
 
 =item C<EBADMSG> - C<recv_fh>, C<recv_fd>, C<recv>: bytes arrived without
 a descriptor.

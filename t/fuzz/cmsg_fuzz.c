@@ -10,7 +10,10 @@
  * Checked: the walk reports exactly the descriptors an independent
  * reading of the buffer finds (never one that was not there); every
  * reported descriptor is either handed to the caller or closed, once;
- * nothing is handed over on failure; never more than maxfds handed over.
+ * nothing is handed over on failure; never more than maxfds handed over;
+ * it fails exactly when more than maxfds came or the kernel truncated,
+ * with EMSGSIZE when the message carried more than maxfds and EMFILE
+ * when the truncation left fewer (the table filled before the read).
  *
  *   make fuzz FUZZ_SECONDS=60
  */
@@ -38,7 +41,7 @@ fuzz_close(int fd)
  * another at CMSG_ALIGN(cmsg_len); a header that does not fit, or whose
  * length is below a bare header or runs past the end, ends the reading. */
 static size_t
-reference(const unsigned char *buf, size_t len, int *out)
+reference(const unsigned char *buf, size_t len, int *out, size_t *rights)
 {
     size_t off = 0, n = 0, i, cnt;
     struct cmsghdr h;
@@ -54,6 +57,8 @@ reference(const unsigned char *buf, size_t len, int *out)
 #endif
                 )) {
             cnt = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            if (h.cmsg_type == SCM_RIGHTS)
+                *rights += cnt;
             for (i = 0; i < cnt; i++)
                 memcpy(&out[n++], buf + off + CMSG_LEN(0) + i * sizeof(int),
                        sizeof(int));
@@ -82,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fds[FDPASS_MAX];
     struct msghdr msg;
     unsigned char *buf;
-    size_t len, n, nwant, nfds = 0, i, nall;
+    size_t len, n, nwant, nfds = 0, i, nall, rights = 0;
     size_t maxfds;
     int r;
 
@@ -100,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msg.msg_flags = (data[0] & 1) ? MSG_CTRUNC : 0;
 
     n = fdp_walk(&msg, found, sizeof(found) / sizeof(found[0]));
-    nwant = reference(buf, len, want);
+    nwant = reference(buf, len, want, &rights);
     if (n != nwant)
         abort();
     for (i = 0; i < n; i++)
@@ -111,7 +116,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r = fdp_collect(&msg, fds, maxfds, &nfds);
     if (r == 0 && nfds > maxfds)
         abort();
-    if (r < 0 && (nfds != 0 || errno != EMSGSIZE))
+    /* Failure exactly when too many came or the kernel truncated: too
+     * many (more than maxfds, or maxfds and cut short) is EMSGSIZE; cut
+     * short with fewer is the table's doing, EMFILE. */
+    if ((r < 0) != (rights > maxfds || (data[0] & 1)))
+        abort();
+    if (r < 0 && (nfds != 0
+                  || errno != (rights >= maxfds ? EMSGSIZE : EMFILE)))
         abort();
     /* Handed over plus closed is exactly what was found. */
     nall = 0;
