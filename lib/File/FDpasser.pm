@@ -908,11 +908,33 @@ preloaded; any report fails it.
 
 =item C<make fuzz> [C<FUZZ_SECONDS=60>]
 
-A libFuzzer harness (F<t/fuzz/cmsg_fuzz.c>, clang) feeds arbitrary
-control-message buffers to the walk over received control data, which is
-a pure function for the purpose: it must never read out of bounds, never
-report a descriptor that was not there, and the code that acts on it must
-close every one it does not hand over.
+Three libFuzzer harnesses (clang, with AddressSanitizer and
+UndefinedBehaviorSanitizer, built without C<-fwrapv> so that a signed
+overflow is a report), each on a pure function of the core checked
+against a model written apart from it:
+
+=over
+
+=item F<t/fuzz/cmsg_fuzz.c>
+
+arbitrary control-message buffers for the walk over received control
+data: it must never read out of bounds, never report a descriptor that
+was not there, and the code that acts on it must close every one it does
+not hand over, failing with C<EMSGSIZE> or C<EMFILE> as the model says.
+
+=item F<t/fuzz/room_fuzz.c>
+
+the full-table check's decision on a simulated descriptor table: the
+same answer as the model, only slots below the limit asked about, each
+once.
+
+=item F<t/fuzz/plan_fuzz.c>
+
+C<spawn>'s plan, run on a simulated descriptor table: every target ends
+holding its source's open file, nothing else changes, the temporary never
+meets a target or a source, numbers up to C<INT_MAX>.
+
+=back
 
 =back
 
