@@ -335,21 +335,27 @@ test_interrupted_send(void)
         struct sigaction sa;
         size_t done;
 
+        free(buf); /* the reader's */
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_alarm; /* no SA_RESTART: the send sees it */
         sigaction(SIGALRM, &sa, NULL);
         close(sv[1]);
         alarm(1);
         n = fdpass_send(sv[0], &f, 1, big, LEN);
-        if (write(rep[1], &n, sizeof(n)) != (ssize_t)sizeof(n) || n <= 0)
+        if (write(rep[1], &n, sizeof(n)) != (ssize_t)sizeof(n) || n <= 0) {
+            free(big);
             _exit(2);
+        }
         for (done = (size_t)n; done < LEN; ) {
             r = fdpass_send(sv[0], NULL, 0, big + done, LEN - done);
-            if (r < 0 && errno != EINTR)
+            if (r < 0 && errno != EINTR) {
+                free(big);
                 _exit(3);
+            }
             if (r > 0)
                 done += (size_t)r;
         }
+        free(big);
         _exit(0);
     }
     close(rep[1]);
@@ -378,6 +384,8 @@ test_interrupted_send(void)
     }
     waitpid(pid, &st, 0);
     ok(st == 0, "... the sender finished cleanly");
+    if (st != 0)
+        printf("# sender status %d\n", st);
     if (got_fd >= 0)
         close(got_fd);
     close(f);
