@@ -81,9 +81,12 @@ const char *fdpass_features(void);
  *     caller's handlers can run now, before anything more is sent;
  *   - the kernel took at most what one call may carry (Linux: 2 GiB less
  *     a page).
- * The call tells the cases apart no better than sendmsg(2) does, and the
- * caller need not: the rest is the caller's to send, as plain data, in
- * order and before anything else on sock, e.g.
+ * The call tells the cases apart no better than sendmsg(2) does.  A
+ * caller that wants to know asks the endpoint: with O_NONBLOCK set
+ * (fcntl F_GETFL) a short count means full, without it a signal (or
+ * SO_SNDTIMEO, or the cap).  To finish, it need not know: the rest is the
+ * caller's to send, as plain data, in order and before anything else on
+ * sock, e.g.
  *
  *     while (done < len) {
  *         n = fdpass_send(sock, NULL, 0, (const char *)data + done,
@@ -98,8 +101,8 @@ const char *fdpass_features(void);
  *
  * (with nfds 0 and len > 0 the call sends only those bytes), running its
  * signal handlers wherever it likes between calls.  The core never
- * retries after a signal once the descriptors went: it returns the count,
- * so a caller's handler always runs between the parts.  (Windows: the
+ * retries after a signal once data went: it returns the count, so a
+ * caller's handler always runs between the parts.  (Windows: the
  * message is an exchange with the receiver, which the call finishes
  * itself; it returns len or fails.)
  * Errors: EBADF (sock or a descriptor in fds not open), EMSGSIZE (nfds

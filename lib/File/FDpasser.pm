@@ -550,7 +550,8 @@ list, or -1 for C<recv>) with C<$!> equal to 0.
 
 Misuse of the API croaks with a message that begins with the function's
 full name: a wrong number of arguments, C<send_fds> without an ARRAY
-reference, an unknown C<endp_create> option.
+reference, an unknown C<endp_create> option, C<recv_fds> or C<spipe>
+called outside list context.
 
 =head1 LOADING
 
