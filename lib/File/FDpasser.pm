@@ -218,7 +218,8 @@ descriptor has arrived.  Nothing the call does after receiving needs a
 descriptor or a file, so a receive into the last free slot of the
 descriptor table, or in a C<chroot> that has no C<@INC>, succeeds (so do
 C<spipe>, C<endp_create>, C<endp_connect> and C<serv_accept_fh> when the
-kernel could make their descriptors).  A received socket gets separate read and write
+kernel could make their descriptors).  A received socket gets separate
+read and write
 buffers, as Perl's own sockets have, and autoflush, as IO::Socket's
 constructors set it.
 
@@ -295,9 +296,10 @@ less than C<length $data> (C<$!> is C<EAGAIN>); send the rest, e.g. with
 C<syswrite>, when C<select> says writable.  A failure after the first
 part (C<EPIPE>) also returns the count that went, with C<$!> set.
 
-Every element of C<@files> is fetched (a tied element's C<FETCH> runs,
-once) before C<$data> is read, and C<$data> is read once; nothing they
-run can change what is sent.  C<$data> is sent as bytes; a string with
+Every element of C<@files> is fetched (a tied element's C<FETCH> runs
+once) before C<$data> is read, once: what is sent is what C<$data> holds
+after those fetches, and nothing that runs later (a signal handler
+between the parts) changes it.  C<$data> is sent as bytes; a string with
 characters above 255 croaks ("Wide character").  C<files> that is not an
 ARRAY reference croaks.
 
