@@ -219,9 +219,8 @@ descriptor or a file, so a receive into the last free slot of the
 descriptor table, or in a C<chroot> that has no C<@INC>, succeeds (so do
 C<spipe>, C<endp_create>, C<endp_connect> and C<serv_accept_fh> when the
 kernel could make their descriptors).  A received socket gets separate
-read and write
-buffers, as Perl's own sockets have, and autoflush, as IO::Socket's
-constructors set it.
+read and write buffers, as Perl's own sockets have, and autoflush, as
+IO::Socket's constructors set it.
 
 Returns undef on failure with C<$!> set, and undef with C<$!> equal to 0
 at end of stream (the peer closed the connection):
