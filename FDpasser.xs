@@ -160,11 +160,11 @@ fdp_mortal_iv(pTHX_ IV iv)
  * would: the mode comes from the descriptor's flags, a socket gets
  * separate read and write streams as Perl's own sockets do and autoflush
  * as IO::Socket's constructors set it, and the glob
- * reference is blessed into class.  On failure fd is closed and NULL
- * returned with errno kept.
+ * reference is blessed into stash (NULL: IO::Handle's).  On failure fd is
+ * closed and NULL returned with errno kept.
  */
 static SV *
-fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
+fdp_fd2handle(pTHX_ int fd, HV *stash)
 {
     dMY_CXT;
     const char *mode;
@@ -173,7 +173,6 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     GV *gv;
     IO *io;
     SV *rv;
-    HV *stash;
 
     /* A socket first, the usual thing passed: it is always open for
      * reading and writing, so its access mode need not be asked for. */
@@ -223,16 +222,12 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     if (type == IoTYPE_SOCKET)
         IoFLAGS(io) |= IOf_FLUSH; /* as IO::Socket->new leaves its sockets */
     rv = newRV_noinc((SV *)gv);
-    /* Nothing here may load a module or open a file: the descriptor is
-     * taken already, and a full table or a chroot would make the load
-     * fail and lose it.  IO::Handle was loaded with this module and its
-     * stash looked up at boot; a $class is the caller's to have loaded
-     * (its stash is made if it is missing, never loaded). */
-    if (class == NULL)
-        stash = MY_CXT.handle_stash;
-    else
-        stash = gv_stashpvn(class, (U32)classlen, GV_ADD);
-    return sv_bless(rv, stash);
+    /* Nothing here may load a module, open a file or run Perl code: the
+     * descriptor is taken already, and a full table or a chroot would
+     * make a load fail and lose it.  IO::Handle was loaded with this
+     * module and its stash looked up at boot; a $class was looked up by
+     * the caller before the descriptor was taken (S_class_stash). */
+    return sv_bless(rv, stash != NULL ? stash : MY_CXT.handle_stash);
 fail:
     {
         int e = errno;
@@ -243,18 +238,38 @@ fail:
     return NULL;
 }
 
-/* The handle for a descriptor the core just made, with Perl's $^F rule. */
-static SV *
-S_new_handle(pTHX_ int fd, SV *class)
+/*
+ * The stash of a $class argument (NULL for none or undef), looked up
+ * before any descriptor is taken: its get-magic may run Perl code, which
+ * could die or load something.  The package is made when missing, never
+ * loaded: the caller loads it.  A mortal reference keeps the stash alive
+ * while the call waits (a signal handler could delete the package).
+ */
+static HV *
+S_class_stash(pTHX_ SV *class)
 {
-    const char *name = NULL;
-    STRLEN len = 0;
+    const char *name;
+    STRLEN len;
+    HV *stash;
 
-    if (class != NULL && SvOK(class))
-        name = SvPV(class, len);
-    return fdp_fd2handle(aTHX_ perl_fd(fd), name, len);
+    if (class == NULL)
+        return NULL;
+    SvGETMAGIC(class);
+    if (!SvOK(class))
+        return NULL;
+    name = SvPV_nomg(class, len);
+    stash = gv_stashpvn(name, (U32)len, GV_ADD | (SvUTF8(class) ? SVf_UTF8 : 0));
+    return MUTABLE_HV(sv_2mortal(SvREFCNT_inc_simple_NN((SV *)stash)));
 }
-#define new_handle(fd, class) S_new_handle(aTHX_ fd, class)
+
+/* The handle for a descriptor the core just made, with Perl's $^F rule,
+ * blessed into stash (NULL: IO::Handle). */
+static SV *
+S_new_handle(pTHX_ int fd, HV *stash)
+{
+    return fdp_fd2handle(aTHX_ perl_fd(fd), stash);
+}
+#define new_handle(fd, stash) S_new_handle(aTHX_ fd, stash)
 
 /*
  * A path argument as bytes.  undef, and a string with characters that
@@ -653,10 +668,14 @@ SV *
 recv_fh(fdpass_handle sock, SV *class = NULL)
   PREINIT:
     int fd;
+    HV *stash;
   CODE:
+    /* The class first: nothing that can run Perl code comes after the
+     * descriptor was taken. */
+    stash = S_class_stash(aTHX_ class);
     if (S_recv_one(aTHX_ sock, &fd) <= 0)
         XSRETURN_UNDEF;
-    if ((RETVAL = new_handle(fd, class)) == NULL)
+    if ((RETVAL = new_handle(fd, stash)) == NULL)
         XSRETURN_UNDEF;
   OUTPUT:
     RETVAL

@@ -156,6 +156,27 @@ ok(!endp_create("\x{263a}") && $! == EINVAL, 'a path with wide characters: EINVA
     is(open_fds(), $fds, '... having made nothing');
 }
 
+# recv_fh's $class is read before the descriptor is taken: a tied class
+# name whose FETCH dies leaves the message queued and nothing open.
+{
+    package DiesOnFetch;
+    sub TIESCALAR { bless [], shift }
+    sub FETCH { die "FETCH died\n" }
+}
+{
+    my ($x, $y) = spipe();
+    $y->blocking(0);
+    open(my $h, '<', '/dev/null') or die;
+    send_file($x, $h) or die "send_file: $!";
+    tie my $class, 'DiesOnFetch';
+    my $fds = open_fds();
+    my $r = eval { recv_fh($y, $class) };
+    is($@, "FETCH died\n", 'recv_fh with a tied class whose FETCH dies: the exception');
+    is(open_fds(), $fds, '... thrown before receiving: nothing taken, nothing left open');
+    untie $class;
+    ok(defined recv_fh($y, 'IO::Handle'), '... and the message is still there');
+}
+
 # Magic in spawn's arguments: a tied element whose FETCH frees the string
 # of an element fetched before it (and fills the freed memory with other
 # strings).  The program must get exactly the values fetched, never the

@@ -212,9 +212,10 @@ Receives one descriptor and returns a handle open on it, without
 duplicating it (as C<open($fh, "+<&=", $fd)> would), in the mode its
 flags give (see C<get_fopen_mode>), blessed into C<$class> when given
 (e.g. C<IO::Socket::INET>), else into IO::Handle (loaded with the
-module).  C<$class> must be loaded already: the call never loads it (it
-only blesses into that package), because nothing may be loaded once the
-descriptor has arrived.  Nothing the call does after receiving needs a
+module).  C<$class> is read before anything is received, and must be
+loaded already: the call never loads it (it only blesses into that
+package), because nothing may be loaded once the descriptor has
+arrived.  Nothing the call does after receiving needs a
 descriptor or a file, so a receive into the last free slot of the
 descriptor table, or in a C<chroot> that has no C<@INC>, succeeds (so do
 C<spipe>, C<endp_create>, C<endp_connect> and C<serv_accept_fh> when the
