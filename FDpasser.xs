@@ -22,12 +22,17 @@ typedef int fdpass_file;
  */
 #define MY_CXT_KEY "File::FDpasser::_guts" XS_VERSION
 typedef struct {
-    HV *handle_stash; /* IO::Handle, once loaded */
+    HV *handle_stash; /* IO::Handle, loaded with the module */
     const char *xs_file; /* CvFILE of this module's XSUBs (fast calls) */
 } my_cxt_t;
 START_MY_CXT
 
 #define DEFAULT_CLASS "IO::Handle"
+
+#ifndef SvPVbyte_nomg /* perl before 5.31.4 */
+# define SvPVbyte_nomg(sv, len) \
+    (sv_utf8_downgrade((sv), 0), SvPV_nomg((sv), (len)))
+#endif
 #define RECV_FDS_BYTES 4096 /* recv_fds's default $max_bytes */
 /* The most one recv_fds reads; a stream hands out the rest next time. */
 #define RECV_FDS_BYTES_CAP (1 << 20)
@@ -38,7 +43,7 @@ START_MY_CXT
  * from here.
  */
 static int
-S_interrupted(pTHX_ int r)
+S_interrupted(pTHX_ ssize_t r)
 {
     if (r < 0 && errno == EINTR) {
         PERL_ASYNC_CHECK();
@@ -155,11 +160,11 @@ fdp_mortal_iv(pTHX_ IV iv)
  * would: the mode comes from the descriptor's flags, a socket gets
  * separate read and write streams as Perl's own sockets do and autoflush
  * as IO::Socket's constructors set it, and the glob
- * reference is blessed into class.  On failure fd is closed and NULL
- * returned with errno kept.
+ * reference is blessed into stash (NULL: IO::Handle's).  On failure fd is
+ * closed and NULL returned with errno kept.
  */
 static SV *
-fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
+fdp_fd2handle(pTHX_ int fd, HV *stash)
 {
     dMY_CXT;
     const char *mode;
@@ -168,7 +173,6 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     GV *gv;
     IO *io;
     SV *rv;
-    HV *stash;
 
     /* A socket first, the usual thing passed: it is always open for
      * reading and writing, so its access mode need not be asked for. */
@@ -218,21 +222,12 @@ fdp_fd2handle(pTHX_ int fd, const char *class, STRLEN classlen)
     if (type == IoTYPE_SOCKET)
         IoFLAGS(io) |= IOf_FLUSH; /* as IO::Socket->new leaves its sockets */
     rv = newRV_noinc((SV *)gv);
-    if (class == NULL) {
-        /* The default class must be able to answer its methods: load it
-         * the first time. */
-        if (MY_CXT.handle_stash == NULL) {
-            if (!hv_exists(GvHVn(PL_incgv), "IO/Handle.pm", 12))
-                load_module(PERL_LOADMOD_NOIMPORT, newSVpvs(DEFAULT_CLASS),
-                            NULL);
-            MY_CXT.handle_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
-                gv_stashpvs(DEFAULT_CLASS, GV_ADD)));
-        }
-        stash = MY_CXT.handle_stash;
-    } else {
-        stash = gv_stashpvn(class, (U32)classlen, GV_ADD);
-    }
-    return sv_bless(rv, stash);
+    /* Nothing here may load a module, open a file or run Perl code: the
+     * descriptor is taken already, and a full table or a chroot would
+     * make a load fail and lose it.  IO::Handle was loaded with this
+     * module and its stash looked up at boot; a $class was looked up by
+     * the caller before the descriptor was taken (S_class_stash). */
+    return sv_bless(rv, stash != NULL ? stash : MY_CXT.handle_stash);
 fail:
     {
         int e = errno;
@@ -243,18 +238,38 @@ fail:
     return NULL;
 }
 
-/* The handle for a descriptor the core just made, with Perl's $^F rule. */
-static SV *
-S_new_handle(pTHX_ int fd, SV *class)
+/*
+ * The stash of a $class argument (NULL for none or undef), looked up
+ * before any descriptor is taken: its get-magic may run Perl code, which
+ * could die or load something.  The package is made when missing, never
+ * loaded: the caller loads it.  A mortal reference keeps the stash alive
+ * while the call waits (a signal handler could delete the package).
+ */
+static HV *
+S_class_stash(pTHX_ SV *class)
 {
-    const char *name = NULL;
-    STRLEN len = 0;
+    const char *name;
+    STRLEN len;
+    HV *stash;
 
-    if (class != NULL && SvOK(class))
-        name = SvPV(class, len);
-    return fdp_fd2handle(aTHX_ perl_fd(fd), name, len);
+    if (class == NULL)
+        return NULL;
+    SvGETMAGIC(class);
+    if (!SvOK(class))
+        return NULL;
+    name = SvPV_nomg(class, len);
+    stash = gv_stashpvn(name, (U32)len, GV_ADD | (SvUTF8(class) ? SVf_UTF8 : 0));
+    return MUTABLE_HV(sv_2mortal(SvREFCNT_inc_simple_NN((SV *)stash)));
 }
-#define new_handle(fd, class) S_new_handle(aTHX_ fd, class)
+
+/* The handle for a descriptor the core just made, with Perl's $^F rule,
+ * blessed into stash (NULL: IO::Handle). */
+static SV *
+S_new_handle(pTHX_ int fd, HV *stash)
+{
+    return fdp_fd2handle(aTHX_ perl_fd(fd), stash);
+}
+#define new_handle(fd, stash) S_new_handle(aTHX_ fd, stash)
 
 /*
  * A path argument as bytes.  undef, and a string with characters that
@@ -343,6 +358,37 @@ S_send_one(pTHX_ int sock, int fd)
 }
 
 /*
+ * Element i of av as a mortal string of our own: av_fetch (never the
+ * array's storage), get-magic and stringification run once, here, and
+ * the bytes copied, so no later fetch can change or free them.  A
+ * missing element is the empty string.
+ */
+static SV *
+S_fetch_copy(pTHX_ AV *av, SSize_t i)
+{
+    SV **e = av_fetch(av, i, 0);
+    const char *p;
+    STRLEN len;
+
+    if (e == NULL)
+        return sv_2mortal(newSVpvs(""));
+    p = SvPV(*e, len);
+    return newSVpvn_flags(p, len, SVs_TEMP);
+}
+
+/* The C string in a copy made by S_fetch_copy; NULL and EINVAL when it
+ * holds a NUL byte (it would be cut short). */
+static char *
+S_copy_pv(pTHX_ SV *sv)
+{
+    if (memchr(SvPVX(sv), '\0', SvCUR(sv)) != NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return SvPVX(sv);
+}
+
+/*
  * Fast calls.  A call by name to one of the subs below, compiled after
  * the module was loaded, is run by fdp_pp_call rather than pp_entersub:
  * the sub is called straight away, without the scope pp_entersub opens
@@ -424,7 +470,9 @@ BOOT:
     HV *stash = gv_stashpvs("File::FDpasser", GV_ADD);
     MY_CXT_INIT;
 
-    MY_CXT.handle_stash = NULL;
+    /* File::FDpasser.pm has loaded IO::Handle before this. */
+    MY_CXT.handle_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
+        gv_stashpvs(DEFAULT_CLASS, GV_ADD)));
     MY_CXT.xs_file = CvFILE(get_cv("File::FDpasser::send_file", 0));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
     newCONSTSUB(stash, "_SEQPACKET", newSViv(FDPASS_SEQPACKET));
@@ -448,11 +496,13 @@ BOOT:
 void
 CLONE(...)
   CODE:
-    /* A new interpreter (ithreads): its own copy of the stash. */
+    /* A new interpreter (ithreads): its own copy of the stash, looked
+     * up now rather than when the first handle is made. */
     PERL_UNUSED_VAR(items);
     {
         MY_CXT_CLONE;
-        MY_CXT.handle_stash = NULL;
+        MY_CXT.handle_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
+            gv_stashpvs(DEFAULT_CLASS, GV_ADD)));
     }
 
 const char *
@@ -475,6 +525,10 @@ _spipe(int flags)
     int fds[2];
     SV *a, *b;
   PPCODE:
+    /* Two ends, so list context only: anything else would keep one. */
+    if (GIMME_V != G_LIST)
+        croak("File::FDpasser::spipe: returns two endpoints; "
+              "call it in list context");
     if (fdpass_socketpair(fds, FDPASS_CLOEXEC | flags) < 0)
         XSRETURN_EMPTY;
     a = new_handle(fds[0], NULL);
@@ -615,10 +669,14 @@ SV *
 recv_fh(fdpass_handle sock, SV *class = NULL)
   PREINIT:
     int fd;
+    HV *stash;
   CODE:
+    /* The class first: nothing that can run Perl code comes after the
+     * descriptor was taken. */
+    stash = S_class_stash(aTHX_ class);
     if (S_recv_one(aTHX_ sock, &fd) <= 0)
         XSRETURN_UNDEF;
-    if ((RETVAL = new_handle(fd, class)) == NULL)
+    if ((RETVAL = new_handle(fd, stash)) == NULL)
         XSRETURN_UNDEF;
   OUTPUT:
     RETVAL
@@ -630,15 +688,16 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
     AV *av;
     SSize_t n, i;
     const char *buf = NULL;
-    STRLEN len = 0;
-    int r;
+    const char *p;
+    STRLEN len = 0, left, done = 0;
+    size_t nf;
+    SV *rest = NULL;
+    ssize_t r;
   PPCODE:
     SvGETMAGIC(files);
     if (!SvROK(files) || SvTYPE(SvRV(files)) != SVt_PVAV)
         croak("File::FDpasser::send_fds: files is not an ARRAY reference");
     av = (AV *)SvRV(files);
-    if (data != NULL && SvOK(data))
-        buf = SvPVbyte(data, len);
     if (sock < 0) {
         errno = EBADF;
         XSRETURN_NO;
@@ -648,13 +707,13 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
         errno = EMSGSIZE;
         XSRETURN_NO;
     }
-    /* A plain array's elements are read in place, a tied one's through
-     * av_fetch.  The array is looked at afresh for each element: an
-     * element's get-magic may have changed it. */
+    /* Every element is fetched (its get-magic run: a tied element's FETCH,
+     * a PerlIO layer's flush) before any pointer into another value is
+     * taken, so code run by one cannot free what another pointer still
+     * points at.  av_fetch, never the array's storage: the array is
+     * looked at afresh for each element. */
     for (i = 0; i < n; i++) {
-        SV **elems = AvARRAY(av);
-        SV **e = SvMAGICAL((SV *)av) ? av_fetch(av, i, 0)
-                 : i <= AvFILLp(av) && elems[i] ? &elems[i] : NULL;
+        SV **e = av_fetch(av, i, 0);
 
         fds[i] = e ? fdp_sv2fd(aTHX_ *e, 1) : -1;
         if (fds[i] < 0) {
@@ -662,12 +721,45 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
             XSRETURN_NO;
         }
     }
-    do
-        r = fdpass_send(sock, fds, (size_t)n, buf, len);
-    while (interrupted(r));
-    if (r < 0)
-        XSRETURN_NO;
-    XSRETURN_IV(r);
+    /* Then the data, last: nothing runs between here and the first send. */
+    if (data != NULL) {
+        SvGETMAGIC(data);
+        if (SvOK(data))
+            buf = SvPVbyte_nomg(data, len);
+    }
+    /* The descriptors go with the first part.  The core returns when a
+     * signal interrupts a long send (fdpass.h), so Perl's handlers run
+     * here, between the parts, and one that dies propagates with only the
+     * unsent tail lost.  A handler may change $data: before one runs, the
+     * rest is copied and sent from the copy.  A failure after the first
+     * part (EAGAIN: a full non-blocking endpoint) returns the count so
+     * far. */
+    p = buf;
+    left = len;
+    nf = (size_t)n;
+    for (;;) {
+        r = fdpass_send(sock, fds, nf, p, left);
+        if (r >= 0) {
+            done += (STRLEN)r;
+            nf = 0;
+            if ((STRLEN)r >= left)
+                break;
+            p += r;
+            left -= (STRLEN)r;
+        } else if (errno != EINTR) {
+            if (done == 0)
+                XSRETURN_NO;
+            break;
+        }
+        if (PL_sig_pending) {
+            if (left > 0 && rest == NULL) {
+                rest = sv_2mortal(newSVpvn(p, left));
+                p = SvPVX(rest);
+            }
+            PERL_ASYNC_CHECK();
+        }
+    }
+    XSRETURN_IV((IV)done);
 
 void
 recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BYTES)
@@ -677,6 +769,11 @@ recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BY
     SV *data;
     int r;
   PPCODE:
+    /* Refused before anything is received: scalar or void context
+     * would drop descriptors nothing could close. */
+    if (GIMME_V != G_LIST)
+        croak("File::FDpasser::recv_fds: returns ($data, @fds); "
+              "call it in list context");
     if (sock < 0) {
         errno = EBADF;
         XSRETURN_EMPTY;
@@ -745,57 +842,49 @@ _spawn(SV *argv_ref, SV *map_ref, SV *env_ref, SV *dir, int flags)
   PREINIT:
     AV *av, *map;
     char **argv, **envp = NULL;
+    SV **argv_sv, **env_sv = NULL;
     struct fdpass_inherit *fds;
-    SSize_t i, n, nmap;
+    SSize_t i, n, ne = 0, nmap;
     const char *dirpath = NULL;
     int dirfd = -1;
     pid_t pid;
   PPCODE:
-    /* The Perl layer has checked the shapes; these are plain arrays. */
+    /* The Perl layer has checked the shapes; these are arrays.  Every
+     * value is fetched (get-magic, a tied element's FETCH, overloading)
+     * and its bytes copied into a mortal of our own before any char
+     * pointer is kept: code run by one fetch could otherwise free the
+     * string an earlier pointer points into. */
     av = (AV *)SvRV(argv_ref);
     map = (AV *)SvRV(map_ref);
     n = av_len(av) + 1;
     Newx(argv, n + 1, char *);
     SAVEFREEPV(argv);
-    for (i = 0; i < n; i++) {
-        SV **e = av_fetch(av, i, 0);
-        STRLEN len;
-
-        argv[i] = e ? SvPV(*e, len) : (char *)"";
-        if (e && memchr(argv[i], '\0', len) != NULL) {
-            errno = EINVAL;
-            XSRETURN_UNDEF;
-        }
-    }
-    argv[n] = NULL;
+    Newx(argv_sv, n + 1, SV *);
+    SAVEFREEPV(argv_sv);
+    for (i = 0; i < n; i++)
+        argv_sv[i] = S_fetch_copy(aTHX_ av, i);
     if (SvROK(env_ref)) {
         AV *env = (AV *)SvRV(env_ref);
-        SSize_t ne = av_len(env) + 1;
 
+        ne = av_len(env) + 1;
         Newx(envp, ne + 1, char *);
         SAVEFREEPV(envp);
-        for (i = 0; i < ne; i++) {
-            SV **e = av_fetch(env, i, 0);
-            STRLEN len = 0;
-
-            envp[i] = e ? SvPV(*e, len) : (char *)"";
-            if (memchr(envp[i], '\0', len) != NULL) {
-                errno = EINVAL;
-                XSRETURN_UNDEF;
-            }
-        }
-        envp[ne] = NULL;
+        Newx(env_sv, ne + 1, SV *);
+        SAVEFREEPV(env_sv);
+        for (i = 0; i < ne; i++)
+            env_sv[i] = S_fetch_copy(aTHX_ env, i);
     }
     nmap = (av_len(map) + 1) / 3;
     Newxz(fds, nmap + 1, struct fdpass_inherit);
     SAVEFREEPV(fds);
     for (i = 0; i < nmap; i++) {
-        SV **t = av_fetch(map, 3 * i, 0), **s = av_fetch(map, 3 * i + 1, 0),
-           **b = av_fetch(map, 3 * i + 2, 0);
+        SV **t = av_fetch(map, 3 * i, 0);
 
         fds[i].target = t ? (int)SvIV(*t) : -1;
-        fds[i].source = s ? fdp_sv2fd(aTHX_ *s, 1) : -1;
-        fds[i].blocking = b ? (int)SvIV(*b) : 0;
+        t = av_fetch(map, 3 * i + 1, 0);
+        fds[i].source = t ? fdp_sv2fd(aTHX_ *t, 1) : -1;
+        t = av_fetch(map, 3 * i + 2, 0);
+        fds[i].blocking = t ? (int)SvIV(*t) : 0;
         if (fds[i].source < 0) {
             errno = EBADF;
             XSRETURN_UNDEF;
@@ -823,6 +912,16 @@ _spawn(SV *argv_ref, SV *map_ref, SV *env_ref, SV *dir, int flags)
             XSRETURN_UNDEF;
         }
     }
+    /* Everything is fetched; now the pointers, into our own copies. */
+    for (i = 0; i < n; i++)
+        if ((argv[i] = S_copy_pv(aTHX_ argv_sv[i])) == NULL)
+            XSRETURN_UNDEF;
+    argv[n] = NULL;
+    for (i = 0; i < ne; i++)
+        if ((envp[i] = S_copy_pv(aTHX_ env_sv[i])) == NULL)
+            XSRETURN_UNDEF;
+    if (envp != NULL)
+        envp[ne] = NULL;
     if (fdpass_spawn(argv, envp, fds, (size_t)nmap, dirpath, dirfd,
                      flags ? FDPASS_SPAWN_FORK : 0, &pid) < 0)
         XSRETURN_UNDEF;

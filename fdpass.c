@@ -872,7 +872,7 @@ fdp_w_revoke(HANDLE proc, const unsigned long long *pushed, size_t n)
             CloseHandle(back);
 }
 
-static int
+static ssize_t
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 {
     static const char zero = 0;
@@ -911,12 +911,12 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
         if (fdp_w_sendall(s, data, len, 1) < 0)
             return -1;
         if (nfds == 0)
-            return len > INT_MAX ? INT_MAX : (int)len;
+            return (ssize_t)len;
         r = fdp_w_expect(s, FDP_W_WANT, &a, &b, 1);
         if (r <= 0)
             return r == 0 ? fdp_fail(EPIPE) : -1;
         if (b == FDP_W_REFUSE) /* the receiver fails with EMSGSIZE */
-            return len > INT_MAX ? INT_MAX : (int)len;
+            return (ssize_t)len;
         if (b != FDP_W_LATER)
             break;
         /* The receiver's table is full: offer again, and wait. */
@@ -993,7 +993,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
         return fdp_fail(e == EBADMSG ? EBADMSG : EPIPE);
     }
     CloseHandle(proc);
-    return len > INT_MAX ? INT_MAX : (int)len;
+    return (ssize_t)len;
 }
 
 /* Can this process's descriptor table take n more?  Slots are taken on
@@ -1325,7 +1325,7 @@ fdp_sendfd(int sock, int fd, int begun)
     return r;
 }
 
-static int
+static ssize_t
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 {
     static const char zero = 0;
@@ -1340,21 +1340,23 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     fdp_sigpipe_hold(&sp);
     for (i = 0; i < nfds && r >= 0; i++)
         r = fdp_sendfd(sock, fds[i], i > 0);
-    while (r >= 0 && (size_t)done < len) {
-        r = write(sock, (const char *)data + done, len - (size_t)done);
+    /* The data: once descriptors went, the first part is written whatever
+     * comes (the message has begun and nothing could be counted yet);
+     * then the count is returned as write() gives it, the rest being the
+     * caller's (fdpass.h), so a signal's handlers run before more is
+     * sent. */
+    while (r >= 0 && done == 0) {
+        r = write(sock, data, len);
         if (r > 0)
-            done += r;
-        else if (r < 0 && (nfds > 0 || done > 0)
-                 && (errno == EINTR || errno == EAGAIN)) {
-            if (errno == EAGAIN) /* the message has begun: finish it */
+            done = r;
+        else if (r < 0 && nfds > 0 && (errno == EINTR || errno == EAGAIN)) {
+            if (errno == EAGAIN)
                 fdp_wait(sock, POLLOUT);
             r = 0;
         }
     }
     fdp_sigpipe_release(&sp, r < 0);
-    if (r < 0 && done == 0)
-        return -1;
-    return done > INT_MAX ? INT_MAX : (int)done;
+    return r < 0 ? -1 : done;
 }
 
 /*
@@ -1729,7 +1731,7 @@ fdp_record_end(int sock, const struct msghdr *msg, int *fds,
     return 0;
 }
 
-static int
+static ssize_t
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 {
     union {
@@ -1739,7 +1741,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     static const char zero = 0;
     struct msghdr msg;
     struct iovec iov;
-    ssize_t r, done;
+    ssize_t r;
 #ifdef FDP_NEED_SIGPIPE_MASK
     struct fdp_sigpipe sp;
 #endif
@@ -1766,29 +1768,18 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 #ifdef FDP_NEED_SIGPIPE_MASK
     fdp_sigpipe_hold(&sp);
 #endif
+    /* One call.  The descriptors go with the first part; a count below
+     * len (a full non-blocking socket, a signal during a blocking send,
+     * Linux's per-call cap of 2 GiB less a page) is returned as it is and
+     * the rest is the caller's (fdpass.h).  Sending it here would keep a
+     * signal's handlers from running until the peer had read it all.
+     * On a SEQPACKET socket Linux sends the message whole or fails, so
+     * there is no rest there. */
     r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    /* The descriptors went with the first part; the rest of a long
-     * message follows as plain data.  Returning here would lose that
-     * state, so EINTR is retried. */
-    done = r;
-    /* Only on a stream: a SEQPACKET message is sent whole or not at all
-     * (Linux), and a second send would be a second message. */
-    if (r >= 0 && (size_t)done < len && fdp_sock_type(sock) != SOCK_STREAM)
-        len = (size_t)done;
-    while (r >= 0 && (size_t)done < len) {
-        r = send(sock, (const char *)data + done, len - (size_t)done,
-                 MSG_NOSIGNAL);
-        if (r > 0)
-            done += r;
-        else if (r < 0 && errno == EINTR)
-            r = 0;
-    }
 #ifdef FDP_NEED_SIGPIPE_MASK
     fdp_sigpipe_release(&sp, r < 0);
 #endif
-    if (done < 0)
-        return -1;
-    return done > INT_MAX ? INT_MAX : (int)done;
+    return r;
 }
 
 /*
@@ -3269,7 +3260,7 @@ fdpass_backend(void)
     return BE_NAME;
 }
 
-int
+ssize_t
 fdpass_send(int sock, const int *fds, size_t nfds, const void *data,
             size_t len)
 {

@@ -26,6 +26,13 @@ typedef long gid_t;
 # endif
 #endif
 
+#if defined(_MSC_VER) && !defined(_SSIZE_T_DEFINED)
+/* MSVC has no ssize_t (mingw-w64's <sys/types.h> has). */
+# include <basetsd.h>
+typedef SSIZE_T ssize_t;
+# define _SSIZE_T_DEFINED
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -68,18 +75,48 @@ const char *fdpass_features(void);
  * no data (data NULL or len 0) the message carries the single byte 0, the
  * wire format of IO::FDPass and plan9port's sendfd.  SIGPIPE is never
  * raised.
- * Returns the number of data bytes sent (>= 1).  That is fewer than len
- * only when a non-blocking stream endpoint filled up after the
- * descriptors and the first part of the data went; the rest is the
- * caller's to send.  On a SEQPACKET endpoint the message goes whole or
- * not at all: one call, one message, never continued as a second one.
+ * Returns the number of data bytes sent, exactly, at any size (>= 1; a
+ * ssize_t, so a send past 2 GiB is counted too).  The descriptors go with
+ * the first byte.  The count is below len when the call stopped after
+ * the descriptors and the first part of the data went:
+ *   - a non-blocking endpoint filled up: the next send fails with EAGAIN
+ *     until poll(2) says POLLOUT;
+ *   - a signal interrupted a blocking send (or SO_SNDTIMEO expired): the
+ *     caller's handlers can run now, before anything more is sent;
+ *   - the kernel took at most what one call may carry (Linux: 2 GiB less
+ *     a page).
+ * The call tells the cases apart no better than sendmsg(2) does.  A
+ * caller that wants to know asks the endpoint: with O_NONBLOCK set
+ * (fcntl F_GETFL) a short count means full, without it a signal (or
+ * SO_SNDTIMEO, or the cap).  To finish, it need not know: the rest is the
+ * caller's to send, as plain data, in order and before anything else on
+ * sock, e.g.
+ *
+ *     while (done < len) {
+ *         n = fdpass_send(sock, NULL, 0, (const char *)data + done,
+ *                         len - done);
+ *         if (n >= 0)
+ *             done += (size_t)n;
+ *         else if (errno == EAGAIN)
+ *             poll_for_pollout(sock);   (non-blocking endpoint)
+ *         else if (errno != EINTR)
+ *             fail();                    (EPIPE and the like)
+ *     }
+ *
+ * (with nfds 0 and len > 0 the call sends only those bytes), running its
+ * signal handlers wherever it likes between calls.  The core never
+ * retries after a signal once data went: it returns the count, so a
+ * caller's handler always runs between the parts.  (Windows: the
+ * message is an exchange with the receiver, which the call finishes
+ * itself; it returns len or fails.)  On a SEQPACKET endpoint the message
+ * goes whole or not at all (EMSGSIZE when the data is longer than the
+ * socket's send buffer takes): there is no rest to send.
  * Errors: EBADF (sock or a descriptor in fds not open), EMSGSIZE (nfds
- * above FDPASS_MAX; on SEQPACKET, data longer than the socket's send
- * buffer takes), EPIPE (the peer has gone), EAGAIN (non-blocking and
- * full), EINTR, ENOTSOCK, and what sendmsg(2) reports.
+ * above FDPASS_MAX), EPIPE (the peer has gone), EAGAIN (non-blocking and
+ * full), EINTR (nothing sent), ENOTSOCK, and what sendmsg(2) reports.
  */
-int fdpass_send(int sock, const int *fds, size_t nfds,
-                const void *data, size_t len);
+ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
+                    const void *data, size_t len);
 
 /* fdpass_send() of one descriptor with the single byte 0; returns 0. */
 int fdpass_send_fd(int sock, int fd);

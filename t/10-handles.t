@@ -142,4 +142,117 @@ eval { File::FDpasser::send_fds($c, 'not an array') };
 like($@, qr/^File::FDpasser::send_fds: files is not an ARRAY reference/,
      'send_fds without an array croaks');
 
+# Nothing a call does after taking a descriptor may need another one, or
+# a file: IO::Handle is loaded with the module, never when the first
+# handle is made.  Each check runs in a fresh perl that loads only
+# File::FDpasser (not IO::Handle itself), with the endpoint inherited.
+{
+    require Fcntl;
+    my @inc = ('-Iblib/lib', '-Iblib/arch');
+    my $inherit = sub {
+        my ($h) = @_;
+        fcntl($h, Fcntl::F_SETFD(), 0) or die "F_SETFD: $!";
+    };
+    # Run a script file in a fresh perl (through the commands in $wrap),
+    # under sh (for ulimit), with its output and errors as the result.
+    my $run = sub {
+        my ($pre, $wrap, $name, $script, @args) = @_;
+        open(my $w, '>', "$dir/$name.pl") or die;
+        print $w $script;
+        close $w;
+        open(my $p, '-|', 'sh', '-c', "$pre exec \"\$@\" 2>&1", 'sh',
+             @$wrap, $^X, @inc, "$dir/$name.pl", @args) or die "sh: $!";
+        local $/;
+        my $out = <$p>;
+        close $p;
+        return defined $out ? $out : '';
+    };
+    my $file_with = sub {
+        my ($name, $text) = @_;
+        open(my $w, '>', "$dir/$name") or die;
+        print $w $text;
+        close $w;
+        open(my $r, '<', "$dir/$name") or die;
+        return $r;
+    };
+
+    # A receive into the last free slot: the table is filled, one slot
+    # freed, and recv_fh must give a working handle.
+    my ($s, $r) = spipe();
+    $inherit->($r);
+    my $f = $file_with->('lastslot', "last slot\n");
+    ok(send_file($s, $f), 'a descriptor for the last free slot sent');
+    my $script = q{
+        use File::FDpasser;
+        my $sock = shift;
+        my @fill;
+        while (open(my $h, '<', '/dev/null')) { push @fill, $h }
+        my $why = $! + 0;
+        close(pop @fill);
+        my $fh = eval { recv_fh($sock) };
+        if (!defined $fh) {
+            print "full ($why) then recv_fh failed: ", ($@ || "$!"), "\n";
+            exit 0;
+        }
+        my $n = sysread($fh, my $buf, 100);
+        print "full ($why) then ", ref($fh), ' ', ($fh->opened ? 'opened' : 'closed'),
+            ': ', (defined $n ? $buf : "read: $!");
+    };
+    my $out = $run->('ulimit -n 40 &&', [], 'lastslot', $script, fileno($r));
+    is($out, sprintf("full (%d) then IO::Handle opened: last slot\n", Errno::EMFILE()),
+       'recv_fh into the last free slot, IO::Handle not loaded by the script: a working handle');
+
+    # In a chroot without @INC (an empty directory): recv_fh, spipe,
+    # endp_connect, endp_create and serv_accept_fh, with the module loaded
+    # before the chroot.  As root with chroot itself; as another user in
+    # a user namespace (unshare -r) where the system allows one, and
+    # where it does not with @INC emptied instead, which fails a load the
+    # same way.
+    my @wrap = $> == 0 ? () : ('unshare', '-r');
+    my $mode = 'chroot';
+    if (@wrap && system("unshare -r true >/dev/null 2>&1") != 0) {
+        @wrap = ();
+        $mode = 'no @INC';
+    }
+    {
+        my $root = "$dir/chroot";
+        mkdir $root or die "mkdir $root: $!";
+        my $ls = endp_create("$root/ep") or die "endp_create: $!";
+        ($s, $r) = spipe();
+        $inherit->($r);
+        $f = $file_with->('inchroot', "in the chroot\n");
+        send_file($s, $f) or die;
+        my $script = q{
+            use File::FDpasser;
+            my ($sock, $root, $mode) = @ARGV;
+            my $base = $root;
+            if ($mode eq 'chroot') {
+                chroot($root) or die "chroot: $!\n";
+                chdir('/') or die "chdir: $!\n";
+                $base = '';
+            } else {
+                @INC = ();
+            }
+            my @out;
+            my $fh = eval { recv_fh($sock) };
+            my $buf;
+            push @out, defined $fh && sysread($fh, $buf, 100)
+                ? "recv_fh: $buf" : "recv_fh: failed: " . ($@ || "$!\n");
+            my ($x, $y) = eval { spipe() };
+            push @out, $y ? "spipe: ok\n" : "spipe: failed: " . ($@ || "$!\n");
+            my $c = eval { endp_connect("$base/ep") };
+            push @out, $c ? "endp_connect: ok\n" : "endp_connect: failed: " . ($@ || "$!\n");
+            my $l = eval { endp_create("$base/ep2") };
+            push @out, $l ? "endp_create: ok\n" : "endp_create: failed: " . ($@ || "$!\n");
+            my $a = $l && eval { endp_connect("$base/ep2") } && eval { serv_accept_fh($l) };
+            push @out, $a ? "serv_accept_fh: ok\n" : "serv_accept_fh: failed: " . ($@ || "$!\n");
+            print @out;
+        };
+        my $got = $run->('', \@wrap, 'inchroot', $script, fileno($r), $root, $mode);
+        is($got, "recv_fh: in the chroot\nspipe: ok\nendp_connect: ok\n"
+               . "endp_create: ok\nserv_accept_fh: ok\n",
+           "$mode: every call that makes a handle succeeds" . (@wrap ? ' (unshare -r)' : ''));
+    }
+}
+
 done_testing;

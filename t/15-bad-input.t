@@ -1,7 +1,10 @@
 # Proves every Perl entry point meets bad input with the documented error
 # and never a crash, a hang or a descriptor left open: undef, empty and
 # NUL-bearing strings, references of every kind, tied and closed handles,
-# huge, negative and non-finite numbers, wrong argument counts.
+# huge, negative and non-finite numbers, wrong argument counts; calls that
+# return several things in scalar or void context; tied arguments whose
+# FETCH frees what another argument held (make asan-test runs this file
+# under AddressSanitizer).
 use strict;
 use warnings;
 use Test::More;
@@ -139,6 +142,114 @@ ok(!send_fds($a, [(0) x 300]) && $! == EMSGSIZE, 'send_fds 300 descriptors: EMSG
 ok(!defined recv_fh($b, []) && $! == EAGAIN, 'recv_fh with an odd class: just EAGAIN');
 ok(!endp_create('x' x 5000) && $! == ENAMETOOLONG, 'a 5000-byte path: ENAMETOOLONG');
 ok(!endp_create("\x{263a}") && $! == EINVAL, 'a path with wide characters: EINVAL');
+
+# recv_fds and spipe in scalar or void context, where a descriptor would
+# be dropped with nothing to close it, croak before anything is taken.
+{
+    my ($x, $y) = spipe();
+    $y->blocking(0);    # an old build consumed the message: never wait
+    my @three = map { open(my $h, '<', '/dev/null') or die; $h } 1 .. 3;
+    send_fds($x, \@three, 'three') or die "send_fds: $!";
+    my $fds = open_fds();
+    my $r = eval { recv_fds($y) };
+    like($@, qr/^File::FDpasser::recv_fds: .*list context/, 'recv_fds in scalar context croaks');
+    is(open_fds(), $fds, '... before receiving: no descriptor taken or left open');
+    eval { recv_fds($y); 1 };
+    like($@, qr/^File::FDpasser::recv_fds: .*list context/, 'recv_fds in void context croaks');
+    is(open_fds(), $fds, '... before receiving too');
+    my ($data, @got) = recv_fds($y);
+    ok($data eq 'three' && @got == 3, 'the message stayed queued: a list-context call gets all of it');
+    close_fds(@got);
+    $fds = open_fds();
+    my $one = eval { spipe() };
+    like($@, qr/^File::FDpasser::spipe: .*list context/, 'spipe in scalar context croaks');
+    is(open_fds(), $fds, '... having made nothing');
+}
+
+# recv_fh's $class is read before the descriptor is taken: a tied class
+# name whose FETCH dies leaves the message queued and nothing open.
+{
+    package DiesOnFetch;
+    sub TIESCALAR { bless [], shift }
+    sub FETCH { die "FETCH died\n" }
+}
+{
+    my ($x, $y) = spipe();
+    $y->blocking(0);
+    open(my $h, '<', '/dev/null') or die;
+    send_file($x, $h) or die "send_file: $!";
+    tie my $class, 'DiesOnFetch';
+    my $fds = open_fds();
+    my $r = eval { recv_fh($y, $class) };
+    is($@, "FETCH died\n", 'recv_fh with a tied class whose FETCH dies: the exception');
+    is(open_fds(), $fds, '... thrown before receiving: nothing taken, nothing left open');
+    untie $class;
+    ok(defined recv_fh($y, 'IO::Handle'), '... and the message is still there');
+}
+
+# Magic in spawn's arguments: a tied element whose FETCH frees the string
+# of an element fetched before it (and fills the freed memory with other
+# strings).  The program must get exactly the values fetched, never the
+# bytes of freed memory.  Each victim gets a buffer of its own (.=), not
+# one shared copy-on-write, so freeing it really frees it.
+{
+    package Realloc;
+    sub TIESCALAR { my ($c, $victim, $value) = @_; bless [$victim, $value], $c }
+    sub FETCH {
+        my ($s) = @_;
+        undef ${ $s->[0] };
+        ${ $s->[0] } = 'R' x 5000;
+        my @junk = map { 'Z' x 40 } 1 .. 200;
+        return $s->[1];
+    }
+}
+{
+    my $forty = 'forty bytes of argument, before the tie';
+    my $show = sub {
+        my ($code) = @_;
+        pipe(my $r, my $w) or die;
+        my $pid = $code->($w);
+        close $w;
+        my $out = defined $pid ? join('', <$r>) : "spawn: $!";
+        waitpid($pid, 0) if defined $pid;
+        return $out;
+    };
+    my @argv = ($^X, '-e', 'print join("|", @ARGV)', '', 'x');
+    $argv[3] .= $forty;
+    tie $argv[4], 'Realloc', \$argv[3], 'from FETCH';
+    my $out = $show->(sub { spawn(\@argv, fds => { 1 => $_[0] }) });
+    untie $argv[4];
+    is($out, "$forty|from FETCH", 'spawn: a FETCH that frees an earlier argv string does not change it');
+
+    my @env = ('', 'B=x');
+    $env[0] .= "A=$forty";
+    tie $env[1], 'Realloc', \$env[0], 'B=from FETCH';
+    # The env array as spawn's Perl layer hands it to the XS (the public
+    # spawn builds it from a hash, whose values it copies first).
+    $out = $show->(sub {
+        File::FDpasser::_spawn([$^X, '-e', 'print "$ENV{A}|$ENV{B}"'],
+                               [1, $_[0], 0], \@env, undef, 0);
+    });
+    untie $env[1];
+    is($out, "$forty|from FETCH", 'spawn: the same for the environment');
+
+    # An overloaded object as an argument is stringified once, in order.
+    {
+        package Stringy;
+        use overload '""' => sub {
+            undef ${ $_[0][0] };
+            ${ $_[0][0] } = 'S' x 5000;
+            my @j = map { 'Z' x 40 } 1 .. 200;
+            'overloaded';
+        },
+                     fallback => 1;
+    }
+    my @argv2 = ($^X, '-e', 'print join("|", @ARGV)', '', bless([], 'Stringy'));
+    $argv2[3] .= $forty;
+    $argv2[4][0] = \$argv2[3];
+    $out = $show->(sub { spawn(\@argv2, fds => { 1 => $_[0] }) });
+    is($out, "$forty|overloaded", 'spawn: an overloaded argument that frees an earlier one');
+}
 
 # Wrong argument counts croak with the function's name.
 my @counts = (

@@ -10,6 +10,7 @@
 # receive waits for its message in poll() and judges room when it is
 # there: a receive timeout (SO_RCVTIMEO) still bounds that wait (EAGAIN),
 # and a message that arrives during it is received whole.
+# A tied element whose FETCH frees $data never sends freed memory.
 use strict;
 use warnings;
 use Test::More;
@@ -220,6 +221,54 @@ SKIP: {
     ok(!@r && ($err == Errno::EAGAIN() || $err == Errno::EWOULDBLOCK()),
        'nothing comes: recv_fds gives up after the timeout with EAGAIN')
         or diag("got @r, errno $err");
+}
+
+# Magic in send_fds's arguments: an element's FETCH that frees $data and
+# fills the freed memory with other strings.  Every element is fetched
+# before $data is read, so the peer gets exactly the bytes $data held
+# when send_fds read it, and the count says how many: never the bytes of
+# freed memory (make asan-test runs this under AddressSanitizer).
+{
+    package FreesData;
+    sub TIEARRAY { my ($c, $files, $data) = @_; bless { f => $files, d => $data }, $c }
+    sub TIESCALAR { my ($c, $file, $data) = @_; bless { f => [$file], d => $data }, $c }
+    sub FETCHSIZE { scalar @{ $_[0]{f} } }
+    sub FETCH {
+        my ($s, $i) = @_;
+        undef ${ $s->{d} };
+        ${ $s->{d} } = 'R' x 5000;
+        my @junk = map { 'Z' x 64 } 1 .. 200;
+        return $s->{f}[$i || 0];
+    }
+}
+for my $how ('a tied array', 'a tied element of a plain array') {
+    my ($a, $b) = spipe();
+    # A buffer of its own (.=), not shared copy-on-write with a constant.
+    my $data = '';
+    $data .= 'the data as it was when send_fds was called, in a buffer of its own';
+    my @list;
+    if ($how eq 'a tied array') {
+        tie @list, 'FreesData', [@files[0, 1]], \$data;
+    } else {
+        @list = ($files[0], undef);
+        tie $list[1], 'FreesData', $files[1], \$data;
+    }
+    my $pid = run_child {
+        close $a;
+        my ($got, @fds) = recv_fds($b, 2, 65536) or die "recv_fds: $!";
+        while (length($got) < 10000) {
+            sysread($b, $got, 65536, length $got) or last;
+        }
+        die "got " . length($got) . " bytes: " . substr($got, 0, 20) . "...\n"
+            unless $got eq 'R' x 5000;
+        die "descriptors\n" unless @fds == 2 && slurp_fd($fds[1]) eq "file 1\n";
+        1;
+    };
+    my $n = send_fds($a, \@list, $data);
+    close $a;
+    is($n, 5000, "$how whose FETCH frees \$data: the count of what \$data held when read");
+    reap_ok($pid, "... and the peer got exactly those bytes and both descriptors");
+    untie $list[1] if $how ne 'a tied array';
 }
 
 done_testing;

@@ -1,13 +1,15 @@
 # Proves signal behaviour between two processes: a blocking receive or
 # accept interrupted by a signal runs the Perl handler and carries on; a
-# handler that dies propagates its exception and loses no descriptor;
-# sending to a peer that has gone fails with EPIPE and SIGPIPE is never
-# raised.
+# handler that dies propagates its exception and loses no descriptor; a
+# long send_fds runs the handlers between its parts, so a dying one stops
+# a send to a peer that does not read; sending to a peer that has gone
+# fails with EPIPE and SIGPIPE is never raised.
 use strict;
 use warnings;
 use Test::More;
 use Errno qw(EPIPE);
 use Time::HiRes qw(sleep);
+use POSIX ();
 use lib 't/lib';
 use FDPassTest;
 use File::FDpasser qw(:all);
@@ -89,5 +91,74 @@ $pid = run_child {
 };
 waitpid($pid, 0);
 is($?, 0, 'send_fds to a closed peer: EPIPE, no SIGPIPE');
+
+# A long send_fds to a peer that does not read goes in parts, and Perl's
+# handlers run between them: a handler that dies stops the send, having
+# sent the descriptor and a first part; one that returns lets the send
+# carry on to the exact count.  The signal is sent once data has arrived
+# (the sender is then inside send_fds, blocked on a full socket).  The
+# sender is a child, killed if still there after 20 s: an old build
+# retried inside C after the first part and hung.
+{
+    my $big = join('', map { chr(65 + $_ % 26) } 0 .. 999) x (16 << 10);    # 16 MB
+    my $wait_readable = sub {
+        my ($h) = @_;
+        my $rin = '';
+        vec($rin, fileno($h), 1) = 1;
+        return select(my $r = $rin, undef, undef, 20) == 1;
+    };
+    my $reap_within = sub {
+        my ($pid) = @_;
+        for (1 .. 200) {
+            return $? if waitpid($pid, POSIX::WNOHANG()) == $pid;
+            sleep 0.1;
+        }
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+        return "killed after 20 s";
+    };
+    my $read_all = sub {
+        my ($h) = @_;
+        my ($data, @fds) = recv_fds($h, 1, 1 << 20);
+        $data = '' unless defined $data;
+        while (sysread($h, my $buf, 1 << 20)) { $data .= $buf }
+        return ($data, @fds);
+    };
+
+    my ($x, $y) = spipe();
+    my $pid = run_child {
+        close $y;
+        local $SIG{USR1} = sub { die "handler died\n" };
+        my $n = eval { send_fds($x, [$f], $big) };
+        $@ eq "handler died\n";
+    };
+    close $x;
+    ok($wait_readable->($y), 'a long send_fds to a peer that does not read has begun');
+    kill 'USR1', $pid;
+    is($reap_within->($pid), 0, '... a dying handler stops it, and its exception propagates');
+    my ($data, @fds) = $read_all->($y);
+    is(scalar(@fds), 1, '... the descriptor went with the first part');
+    ok(length($data) > 0 && length($data) < length($big)
+       && $data eq substr($big, 0, length $data),
+       '... and only what was sent before the handler died, in order (' . length($data) . ' bytes)');
+    close_fds(@fds);
+
+    ($x, $y) = spipe();
+    $pid = run_child {
+        close $y;
+        my $hits = 0;
+        local $SIG{USR1} = sub { $hits++ };
+        my $n = send_fds($x, [$f], $big);
+        defined $n && $n == length($big) && $hits == 1;
+    };
+    close $x;
+    ok($wait_readable->($y), 'another long send_fds has begun');
+    kill 'USR1', $pid;
+    sleep 0.3;
+    ($data, @fds) = $read_all->($y);
+    is($reap_within->($pid), 0, '... a handler that returns lets it finish with the exact count');
+    ok(@fds == 1 && $data eq $big, '... and the peer gets the descriptor and every byte, in order');
+    close_fds(@fds);
+}
 
 done_testing;

@@ -30,7 +30,7 @@ for my $i (1 .. $n) {
     POSIX::close($_) for @fds;
     # Error paths.
     send_fds($a, [0, 1, 2]);
-    $bad++ unless recv_fds($b, 2);            # EMSGSIZE
+    $bad++ unless my @r = recv_fds($b, 2);    # EMSGSIZE
     syswrite($a, 'x');
     $bad++ unless recv_fh($b);                 # EBADMSG
     $bad++ unless send_file('junk', 0);        # EBADF

@@ -200,6 +200,9 @@ Two connected endpoints, IO::Handle objects, for use across C<fork>: an
 C<AF_UNIX> C<SOCK_STREAM> socket pair (a STREAMS pipe on SysV builds, a
 loopback TCP pair on Windows; see L</PORTABILITY>).  Each end can send and receive.
 Returns the empty list on failure with C<$!> set (C<EMFILE>, C<ENFILE>).
+Called in scalar or void context, where one end would be dropped, it
+croaks (C<File::FDpasser::spipe: returns two endpoints; call it in list
+context>) before making anything.
 
 C<< type => 'seqpacket' >> makes a C<SOCK_SEQPACKET> pair, which keeps
 message boundaries (L</MESSAGE BOUNDARIES>); where there is none it fails
@@ -343,10 +346,17 @@ it is no longer needed.
 Receives one descriptor and returns a handle open on it, without
 duplicating it (as C<open($fh, "+<&=", $fd)> would), in the mode its
 flags give (see C<get_fopen_mode>), blessed into C<$class> when given
-(e.g. C<IO::Socket::INET>; load that class first), else into IO::Handle
-(loaded on first use).  A received socket gets separate read and write
-buffers, as Perl's own sockets have, and autoflush, as IO::Socket's
-constructors set it.
+(e.g. C<IO::Socket::INET>), else into IO::Handle (loaded with the
+module).  C<$class> is read before anything is received, and must be
+loaded already: the call never loads it (it only blesses into that
+package), because nothing may be loaded once the descriptor has
+arrived.  Nothing the call does after receiving needs a
+descriptor or a file, so a receive into the last free slot of the
+descriptor table, or in a C<chroot> that has no C<@INC>, succeeds (so do
+C<spipe>, C<endp_create>, C<endp_connect> and C<serv_accept_fh> when the
+kernel could make their descriptors).  A received socket gets separate
+read and write buffers, as Perl's own sockets have, and autoflush, as
+IO::Socket's constructors set it.
 
 Returns undef on failure with C<$!> set, and undef with C<$!> equal to 0
 at end of stream (the peer closed the connection):
@@ -406,18 +416,33 @@ C<$data> (or with an empty string) the message carries the single byte
 0, the wire format of the other calls.  An empty C<@files> sends C<$data>
 alone.
 
-Returns the number of data bytes sent (true), or false with C<$!>:
-C<EBADF> (an element is not an open handle; nothing is sent),
-C<EMSGSIZE> (more than C<FDPASS_MAX>; on a SEQPACKET endpoint also
-C<$data> longer than the socket's send buffer takes), C<EPIPE>,
-C<EAGAIN>.  On a non-blocking stream endpoint whose buffer fills after
-the descriptors and the first part of a long C<$data> went, the count is
-less than C<length $data>; send the rest with C<syswrite>.  On a
-SEQPACKET endpoint each call sends one message, all of it or nothing:
-the count is always C<length $data> (1 without data), and the rest of a
-message is never sent as a second one.  C<$data> is sent as
-bytes; a string with characters above 255 croaks ("Wide character").
-C<files> that is not an ARRAY reference croaks.
+Returns the number of data bytes sent (true), exact at any size (past
+2 GiB too), or false with C<$!>: C<EBADF> (an element is not an open
+handle; nothing is sent), C<EMSGSIZE> (more than C<FDPASS_MAX>;
+on a SEQPACKET endpoint also C<$data> longer than the socket's send
+buffer takes), C<EPIPE>, C<EAGAIN>.  On a blocking endpoint the count is
+C<length $data> (1 without data): a long C<$data> goes in parts when
+the system takes it so (a signal, Linux's limit of 2 GiB less a page per
+call), and the call sends part after part until all went.  Between the
+parts Perl's signal handlers run; one that dies propagates its exception
+out of the call, and then the descriptors and the first part have gone
+and the rest of C<$data> has not (the peer has an incomplete message:
+close the connection or send the rest yourself).  A handler that changes
+C<$data> does not change what is sent.  On a non-blocking endpoint whose
+buffer fills after the descriptors and the first part went, the count is
+less than C<length $data> (C<$!> is C<EAGAIN>); send the rest, e.g. with
+C<syswrite>, when C<select> says writable.  A failure after the first
+part (C<EPIPE>) also returns the count that went, with C<$!> set.
+On a SEQPACKET endpoint each call sends one message, all of it or
+nothing: the count is always C<length $data> (1 without data), and the
+rest of a message is never sent as a second one.
+
+Every element of C<@files> is fetched (a tied element's C<FETCH> runs
+once) before C<$data> is read, once: what is sent is what C<$data> holds
+after those fetches, and nothing that runs later (a signal handler
+between the parts) changes it.  C<$data> is sent as bytes; a string with
+characters above 255 croaks ("Wide character").  C<files> that is not an
+ARRAY reference croaks.
 
 =head3 ($data, @fds) = recv_fds($endpoint [, $max_fds [, $max_bytes]])
 
@@ -432,7 +457,12 @@ On a SEQPACKET endpoint an empty message (no bytes, no descriptors, as
 another program may send) gives C<("")>, not the end of stream.
 
 Returns the empty list on failure with C<$!> set, and the empty list with
-C<$!> equal to 0 at end of stream.  C<EMSGSIZE>: the message carried more
+C<$!> equal to 0 at end of stream.  Called in scalar or void context,
+where descriptors would be dropped with nothing to close them, it croaks
+(C<File::FDpasser::recv_fds: returns ($data, @fds); call it in list
+context>) before anything is received: the message stays queued.  Write
+C<my ($data, @fds) = recv_fds($c)>, or C<if (my @r = recv_fds($c))> for
+a test.  C<EMSGSIZE>: the message carried more
 than C<$max_fds> descriptors, all of which were closed.  C<EMFILE>: the
 descriptor table has no room for C<$max_fds> more descriptors when the
 message is there (however long the call waited for it); nothing was read,
@@ -685,7 +715,11 @@ below C<$^F> they are inherited.
 
 A call interrupted by a signal runs Perl's handlers and carries on; a
 handler that dies propagates its exception out of the call, with nothing
-received and nothing leaked.  Sending to a peer that has gone fails with
+received and nothing leaked.  A C<send_fds> of a long C<$data> that goes
+in parts runs the handlers between the parts as well, so an C<alarm>
+whose handler dies stops a send to a peer that does not read; the
+descriptors and the part sent before it have gone then, the rest has not
+(see C<send_fds>).  Sending to a peer that has gone fails with
 C<EPIPE>; C<SIGPIPE> is never raised (C<MSG_NOSIGNAL>, or C<SO_NOSIGPIPE>
 where that is what the platform has).
 
@@ -749,18 +783,23 @@ list, or -1 for C<recv>) with C<$!> equal to 0.
 
 Misuse of the API croaks with a message that begins with the function's
 full name: a wrong number of arguments, C<send_fds> without an ARRAY
-reference, an unknown C<endp_create> option or C<type>.
+reference, an unknown C<endp_create> option or C<type>, C<recv_fds> or
+C<spipe> called outside list context.
 
 =head1 LOADING
 
-C<use File::FDpasser> loads XSLoader, C<strict> and the module's own
-shared object, nothing more: no POSIX or Socket (tens of millions of
-instructions each), no Exporter (the module has an C<import> of its own
-with Exporter's rules for names, C<&name>, C<:all> and C<:DEFAULT>, and
-croaks the way Exporter does for a name it does not export) and no
-F<warnings.pm> (which alone would cost three times the rest; the module's
-Perl code is checked to run clean under C<-w> instead).  F<bench/README.md>
-gives the figures.
+C<use File::FDpasser> loads XSLoader, C<strict>, L<IO::Handle> (and what
+IO::Handle loads: L<IO>, L<Symbol>, L<SelectSaver>, L<Carp>, L<Exporter>,
+F<warnings.pm>) and the module's own shared object; no POSIX or Socket.
+IO::Handle is loaded then, not when the first handle is made, because
+nothing may be loaded once a call has taken a descriptor: with the
+descriptor table full, or in a C<chroot> without C<@INC>, the load would
+fail and the descriptor would be lost.  Real programs have loaded it
+already.  The module's own code uses neither Exporter (it has an
+C<import> of its own with Exporter's rules for names, C<&name>, C<:all>
+and C<:DEFAULT>, and croaks the way Exporter does for a name it does not
+export) nor F<warnings.pm> (it is checked to run clean under C<-w>
+instead).
 
 =head1 CALLS IN A LOOP
 
@@ -952,8 +991,8 @@ success and -1 with C<errno> set; calls that read return 0 at end of
 stream; results come back through C<ret_*> out-parameters.  A call never
 retries C<EINTR> itself, so the caller can deal with its signals first.
 
-    int fdpass_send(int sock, const int *fds, size_t nfds,
-                    const void *data, size_t len);      /* bytes sent */
+    ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
+                        const void *data, size_t len);  /* bytes sent */
     int fdpass_send_fd(int sock, int fd);
     int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
                     void *buf, size_t buflen, size_t *ret_len, int flags);
@@ -977,7 +1016,12 @@ C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> for
 C<fdpass_spawn>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
 endpoint; C<EPROTONOSUPPORT> on the STREAMS and Windows backends), and
-C<fdpass_connect> without it takes the listener's type.  F<fdpass.h> documents each function
+C<fdpass_connect> without it takes the listener's type.  C<fdpass_send>
+returns the exact number of bytes sent; below C<len> when it stopped
+after the descriptors and a first part (a signal during a blocking
+send, a full non-blocking endpoint, the kernel's limit per call), and
+the rest is then the caller's to send, with C<nfds> 0 (F<fdpass.h>
+shows the loop).  F<fdpass.h> documents each function
 with its C<errno> values; F<t/c/peer.c> is a small program built on it.
 
 =head1 SEE ALSO
@@ -998,14 +1042,18 @@ under the same terms as Perl itself.
 =cut
 
 
-# Loading stays cheap (see LOADING in the POD): no warnings.pm, which
-# alone costs three times what the rest of the module does, and an import
-# of our own instead of Exporter's.  t/00-load.t checks that the module
-# compiles and runs clean under -w, and what it loads.
+# No warnings.pm, and an import of our own instead of Exporter's (see
+# LOADING in the POD).  t/00-load.t checks that the module compiles and
+# runs clean under -w, and what it loads.
 use strict;
 
 our $VERSION = '1.00';
 
+# The class received and created handles are blessed into, loaded now:
+# once a call has taken a descriptor nothing may load a module (a full
+# table or a chroot would make the load fail and lose the descriptor).
+# The XS looks its stash up at boot.
+require IO::Handle;
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
