@@ -697,7 +697,10 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
     SvGETMAGIC(files);
     if (!SvROK(files) || SvTYPE(SvRV(files)) != SVt_PVAV)
         croak("File::FDpasser::send_fds: files is not an ARRAY reference");
-    av = (AV *)SvRV(files);
+    /* A mortal reference of our own: files is an alias of the caller's
+     * variable, and an element's FETCH may drop the array's last other
+     * reference ($list = undef) while the loop below still reads it. */
+    av = (AV *)sv_2mortal(SvREFCNT_inc_simple_NN(SvRV(files)));
     if (sock < 0) {
         errno = EBADF;
         XSRETURN_NO;
