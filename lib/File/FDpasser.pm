@@ -1155,7 +1155,7 @@ sub spawn {
             unless ref $fds eq 'HASH';
         for my $target (sort keys %$fds) {
             _croak("File::FDpasser::spawn: target '$target' is not a descriptor number")
-                unless $target =~ /^\d+\z/ && $target <= 0x7fffffff;
+                unless $target =~ /^[0-9]+\z/ && $target <= 0x7fffffff;
             my ($source, $mode) = ($fds->{$target}, 'preserve');
             ($source, $mode) = @$source if ref $source eq 'ARRAY';
             _croak("File::FDpasser::spawn: unknown blocking mode '$mode'")
