@@ -1337,6 +1337,12 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
         data = &zero;
         len = 1;
     }
+    /* Each descriptor is its own I_SENDFD: one that is not open, found
+     * after the first went, would leave half a message on the stream.
+     * So all are checked first (EBADF, nothing sent), as sendmsg does. */
+    for (i = 0; i < nfds; i++)
+        if (fcntl(fds[i], F_GETFD) < 0)
+            return -1;
     fdp_sigpipe_hold(&sp);
     for (i = 0; i < nfds && r >= 0; i++)
         r = fdp_sendfd(sock, fds[i], i > 0);
