@@ -209,7 +209,7 @@ message boundaries (L</MESSAGE BOUNDARIES>); where there is none it fails
 with C<EPROTONOSUPPORT>.  C<< type => 'stream' >> is the default.  An
 unknown type croaks; C<spipe()> with no arguments is the 0.09 call.
 
-=head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n])
+=head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n] [, type => $type])
 
 A listening endpoint at C<$path>, an IO::Handle; C<select> and C<poll>
 report it readable when a client waits.  Returns undef on failure with
@@ -472,21 +472,20 @@ the instant between the check and the read, the system installed what
 fitted and dropped the rest; what did arrive is closed (see
 L</No descriptor is lost when the table is full>).  Room is checked
 for C<$max_fds>, not for what the message turns out to carry, so pass the
-number you expect when the table may be nearly full.  C<EMSGSIZE> also:
-on a SEQPACKET endpoint, the message had more than C<$max_bytes> bytes
-(its descriptors were closed; the message is gone).  It is also
-quicker: the check looks at the top C<$max_fds> slots below the limit in
-one C<poll>, whose cost grows with the number of slots (about 13 ns a
-slot on Linux, so some 3 us for the default of 253).  C<EINVAL>:
-C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
+number you expect when the table may be nearly full.  A smaller
+C<$max_fds> is also quicker: the check looks at the top C<$max_fds>
+slots below the limit in one C<poll>, whose cost grows with the number
+of slots (about 13 ns a slot on Linux, so some 3 us for the default of
+253).  C<EMSGSIZE> also: on a SEQPACKET endpoint, the message had more
+than C<$max_bytes> bytes (its descriptors were closed; the message is
+gone).  C<EINVAL>: C<$max_fds> outside 1 .. C<FDPASS_MAX> or
+C<$max_bytes> below 1.
 
-On a stream endpoint the kernel keeps no message boundaries for bytes:
-bytes sent without descriptors just before a message with descriptors
-can arrive together with it, in one result with its descriptors, and a
-long message can arrive in parts.  Descriptors themselves always come
-with the message they were sent in, and never with the bytes of a
-message sent after it.  Use a SEQPACKET endpoint where each message must
-come whole and alone (L</MESSAGE BOUNDARIES>).
+On a stream endpoint bytes sent alone just before a message with
+descriptors can come in one result with it, and a long message can come
+in parts; descriptors always come with the message they were sent in.
+L</MESSAGE BOUNDARIES> says more, and how a SEQPACKET endpoint keeps
+each message whole and alone.
 
 =head3 $ok = close_fds(@fds)
 
@@ -613,8 +612,10 @@ anything is started, either way: C<EBADF> for a SOURCE that is not an
 open handle, and for a TARGET at or above the descriptor limit (2**31 - 1
 among them); C<EMFILE> when a cycle needs the temporary descriptor and
 every number below the limit is a TARGET or open.  Misuse croaks:
-C<\@argv> not an array or empty, a TARGET that is not a number (or above
-2**31 - 1), an unknown blocking mode or option.
+C<\@argv> not an array or empty, a TARGET that is not a number written
+in ASCII digits (C<0>-C<9>; digits of other scripts are refused, not
+read as numbers) or is above 2**31 - 1, an unknown blocking mode or
+option.
 
 The child is started with C<posix_spawn> (glibc's C<clone(CLONE_VM |
 CLONE_VFORK)>) where the C library can carry out the whole plan (glibc
@@ -769,6 +770,11 @@ a descriptor.
 =item C<ENAMETOOLONG>, C<EINVAL>, C<ENOENT>, C<EEXIST>, C<EADDRINUSE>,
 C<ECONNREFUSED> - path and endpoint rules, see C<endp_create>.
 
+=item C<ENOENT>, C<EACCES>, C<ENOTDIR>, C<ENOEXEC> - C<spawn>: the
+child's own failure before its program ran (the child is reaped);
+C<EINVAL> for a NUL byte in an argument, and C<EBADF>/C<EMFILE> for the
+map, see C<spawn>.
+
 =item C<ENOSYS> - the platform has no way to do it (e.g. C<peer_cred>
 without C<SO_PEERCRED> or C<getpeereid>).
 
@@ -783,8 +789,10 @@ list, or -1 for C<recv>) with C<$!> equal to 0.
 
 Misuse of the API croaks with a message that begins with the function's
 full name: a wrong number of arguments, C<send_fds> without an ARRAY
-reference, an unknown C<endp_create> option or C<type>, C<recv_fds> or
-C<spipe> called outside list context.
+reference, an unknown option or C<type> of C<endp_create>,
+C<endp_connect> or C<spawn>, a C<spawn> TARGET that is not a number or
+an unknown blocking mode, C<recv_fds> or C<spipe> called outside list
+context.
 
 =head1 LOADING
 
@@ -986,10 +994,14 @@ backend under wine).
 =head1 C API
 
 F<fdpass.h> and F<fdpass.c> need no Perl.  Compile F<fdpass.c> into a
-program and include F<fdpass.h>.  Every function returns C<< >= 0 >> on
-success and -1 with C<errno> set; calls that read return 0 at end of
-stream; results come back through C<ret_*> out-parameters.  A call never
-retries C<EINTR> itself, so the caller can deal with its signals first.
+program and include F<fdpass.h>.  Every function that returns an
+C<int> or C<ssize_t> returns C<< >= 0 >> on success and -1 with C<errno>
+set; calls that read return 0 at end of stream; results come back
+through C<ret_*> out-parameters.  A call returns C<EINTR> rather than
+retrying it, so the caller can deal with its signals first, except
+where returning would lose what was done: a message that has begun
+(C<fdpass_send>'s descriptors on STREAMS, the exchange on Windows) is
+finished, and C<fdpass_spawn> waits out its exec-status pipe.
 
     ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
                         const void *data, size_t len);  /* bytes sent */
@@ -1006,6 +1018,9 @@ retries C<EINTR> itself, so the caller can deal with its signals first.
                          gid_t *ret_gid);
     int fdpass_set_cloexec(int fd, int on);
     int fdpass_fopen_mode(int fd, const char **ret_mode);
+    int fdpass_getfl(int fd);                    /* F_GETFL flags */
+    int fdpass_is_socket(int fd);                /* 1 or 0 */
+    void fdpass_close_all(const int *fds, size_t nfds); /* errno kept */
     const char *fdpass_backend(void);  /* "scm_rights", "streams", "win32" */
     const char *fdpass_features(void); /* what the build found, as words */
     int fdpass_spawn(char *const argv[], char *const envp[],
@@ -1013,7 +1028,9 @@ retries C<EINTR> itself, so the caller can deal with its signals first.
                      const char *dir, int dirfd, int flags, pid_t *ret_pid);
 
 C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> for
-C<fdpass_spawn>); C<fdpass_socketpair>, C<fdpass_listen> and
+C<fdpass_spawn>, whose C<fds> are C<struct fdpass_inherit { int target,
+source, blocking; }> with C<FDPASS_PRESERVE>, C<FDPASS_BLOCKING> or
+C<FDPASS_NONBLOCKING>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
 endpoint; C<EPROTONOSUPPORT> on the STREAMS and Windows backends), and
 C<fdpass_connect> without it takes the listener's type.  C<fdpass_send>
