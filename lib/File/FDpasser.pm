@@ -796,18 +796,15 @@ context.
 
 =head1 LOADING
 
-C<use File::FDpasser> loads XSLoader, C<strict>, L<IO::Handle> (and what
-IO::Handle loads: L<IO>, L<Symbol>, L<SelectSaver>, L<Carp>, L<Exporter>,
-F<warnings.pm>) and the module's own shared object; no POSIX or Socket.
+C<use File::FDpasser> loads XSLoader, C<strict>, C<warnings>,
+L<Exporter>, L<IO::Handle> (and what IO::Handle loads: L<IO>, L<Symbol>,
+L<SelectSaver>, L<Carp>) and the module's own shared object; no POSIX or
+Socket.
 IO::Handle is loaded then, not when the first handle is made, because
 nothing may be loaded once a call has taken a descriptor: with the
 descriptor table full, or in a C<chroot> without C<@INC>, the load would
 fail and the descriptor would be lost.  Real programs have loaded it
-already.  The module's own code uses neither Exporter (it has an
-C<import> of its own with Exporter's rules for names, C<&name>, C<:all>
-and C<:DEFAULT>, and croaks the way Exporter does for a name it does not
-export) nor F<warnings.pm> (it is checked to run clean under C<-w>
-instead).
+already, and all of these with it.
 
 =head1 PORTABILITY
 
@@ -1043,10 +1040,8 @@ under the same terms as Perl itself.
 =cut
 
 
-# No warnings.pm, and an import of our own instead of Exporter's (see
-# LOADING in the POD).  t/00-load.t checks that the module compiles and
-# runs clean under -w, and what it loads.
 use strict;
+use warnings;
 
 our $VERSION = '1.00';
 
@@ -1055,6 +1050,7 @@ our $VERSION = '1.00';
 # table or a chroot would make the load fail and lose the descriptor).
 # The XS looks its stash up at boot.
 require IO::Handle;
+use Exporter 'import';
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
@@ -1065,37 +1061,6 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ], DEFAULT => [ @EXPORT ]);
-
-# Exporter's rules for what we export (subs only): no list means @EXPORT;
-# names, with or without "&"; tags ":all" and ":DEFAULT".  Anything else
-# croaks, naming what is not exported.
-sub import {
-    my $class = shift;
-    my $to = caller;
-    my %ok = map { $_ => 1 } @EXPORT, @EXPORT_OK;
-    my @names = @_ ? @_ : @EXPORT;
-    my @bad;
-    while (@names) {
-        my $name = shift @names;
-        if ($name =~ /^:(.*)\z/s) {
-            if ($EXPORT_TAGS{$1}) {
-                unshift @names, @{ $EXPORT_TAGS{$1} };
-            } else {
-                push @bad, $name;
-            }
-            next;
-        }
-        (my $sub = $name) =~ s/^&//;
-        if (!$ok{$sub}) {
-            push @bad, $name;
-            next;
-        }
-        no strict 'refs';
-        *{"${to}::$sub"} = \&{"File::FDpasser::$sub"};
-    }
-    _croak(join('', map { qq{"$_" is not exported by the File::FDpasser module\n} } @bad)
-           . "Can't continue after import errors") if @bad;
-}
 
 # The type option of spipe, endp_create and endp_connect, as core flags.
 my %type = (stream => 0, seqpacket => _SEQPACKET());
