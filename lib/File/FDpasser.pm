@@ -1073,10 +1073,13 @@ sub _type {
 }
 
 sub spipe {
-    return _spipe(0) unless @_;    # the 0.09 call
     _croak('Usage: File::FDpasser::spipe([type => $type])')
-        unless @_ == 2 && defined $_[0] && $_[0] eq 'type';
-    return _spipe(_type('spipe', $_[1]));
+        unless !@_ || (@_ == 2 && defined $_[0] && $_[0] eq 'type');
+    my $flags = @_ ? _type('spipe', $_[1]) : 0;    # none: the 0.09 call
+    # Here as well as in the XS, so the croak names the caller's line.
+    _croak('File::FDpasser::spipe: returns two endpoints; call it in list context')
+        unless wantarray;
+    return _spipe($flags);
 }
 
 my %endp_opt = (mode => 1, backlog => 1, type => 1);
