@@ -11,8 +11,9 @@
  * thread.  A call interrupted by a signal returns -1/EINTR, or the count
  * so far (fdpass_send), so the caller can run its signal handlers first
  * and call again.  It retries EINTR itself only where returning would
- * lose what was done: a STREAMS message whose descriptors went, the
- * Windows exchange, fdpass_spawn's wait for the child's exec report.
+ * lose what was done: on STREAMS, once a message's first descriptor went,
+ * its other descriptors and the first part of its data; the Windows
+ * exchange; fdpass_spawn's wait for the child's exec report.
  */
 #ifndef FDPASS_H
 #define FDPASS_H

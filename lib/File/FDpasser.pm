@@ -979,10 +979,12 @@ program and include F<fdpass.h>.  Every function that returns an
 C<int> or C<ssize_t> returns C<< >= 0 >> on success and -1 with C<errno>
 set; calls that read return 0 at end of stream; results come back
 through C<ret_*> out-parameters.  A call returns C<EINTR> rather than
-retrying it, so the caller can deal with its signals first, except
-where returning would lose what was done: a message that has begun
-(C<fdpass_send>'s descriptors on STREAMS, the exchange on Windows) is
-finished, and C<fdpass_spawn> waits out its exec-status pipe.
+retrying it (or, for C<fdpass_send>, the count so far), so the caller
+can deal with its signals first, except where returning would lose what
+was done: on STREAMS, once a message's first descriptor went, its other
+descriptors and the first part of its data follow; on Windows the
+exchange with the receiver is finished; C<fdpass_spawn> waits out its
+exec-status pipe.
 
     ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
                         const void *data, size_t len);  /* bytes sent */
