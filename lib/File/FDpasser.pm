@@ -554,7 +554,7 @@ C<EBADF>, C<ENOTSOCK> (a file or a pipe), C<ENOSYS> (the system has no
 way to tell; what has no peer is still C<ENOTCONN>).  Returns the empty
 list with C<$!> on failure.
 
-=head3 $pid = spawn(\@argv [, fds => \%map] [, chdir => $dir] [, env => \%env])
+=head3 $pid = spawn(\@argv [, fds => \%map] [, chdir => $dir] [, env => \%env] [, via_fork => 1])
 
 Starts the program C<$argv[0]> with arguments C<@argv[1..$#argv]> and the
 descriptors of C<%map> placed at the numbers its keys give.  Returns the
