@@ -1337,6 +1337,12 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
         data = &zero;
         len = 1;
     }
+    /* Each descriptor is its own I_SENDFD: one that is not open, found
+     * after the first went, would leave half a message on the stream.
+     * So all are checked first (EBADF, nothing sent), as sendmsg does. */
+    for (i = 0; i < nfds; i++)
+        if (fcntl(fds[i], F_GETFD) < 0)
+            return -1;
     fdp_sigpipe_hold(&sp);
     for (i = 0; i < nfds && r >= 0; i++)
         r = fdp_sendfd(sock, fds[i], i > 0);
@@ -2993,24 +2999,34 @@ fdp_exec_paths(const char *prog)
  * before the pipe was made.  So fd stays where pipe() put it unless that
  * number is a target.  Then it moves above the highest target, or, when
  * that target is the last number below the limit (limit - 1 is a valid
- * target, and F_DUPFD at limit fails with EINVAL), to the lowest free
- * number that is not a target: each try that lands on a target skips it,
- * so there are at most one more tries than targets.  No number is ever
- * computed past limit - 1 + 1 = limit <= INT_MAX.  The descriptor given is
- * closed when it is replaced, and on failure (EMFILE when no number
- * below the limit is left).
+ * target, and F_DUPFD at limit fails with EINVAL), or when every number
+ * above it is open, to the lowest free number that is not a target: each
+ * try that lands on a target skips it, so there are at most one more
+ * tries than targets.  No number is ever computed past
+ * limit - 1 + 1 = limit <= INT_MAX.  The descriptor given is closed when
+ * it is replaced, and on failure (EMFILE when no number below the limit
+ * is left that is not a target).
  */
 static int
 fdp_report_fd(const struct fdp_plan *pl, int fd, int limit)
 {
-    int from, nfd, e;
+    int from, nfd, e, low;
 
     if (!fdp_plan_is_target(pl, fd))
         return fd;
     /* The map is not empty, and max_target < limit (fdp_make_plan). */
-    from = pl->max_target < limit - 1 ? pl->max_target + 1 : 0;
+    low = pl->max_target >= limit - 1;
+    from = low ? 0 : pl->max_target + 1;
     for (;;) {
         if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, from)) < 0) {
+            /* Nothing free above the targets (EMFILE, or EINVAL for a
+             * limit lowered since it was read): a free number between
+             * them will do. */
+            if (!low && (errno == EMFILE || errno == EINVAL)) {
+                low = 1;
+                from = 0;
+                continue;
+            }
             e = errno == EINVAL ? EMFILE : errno;
             (void)close(fd);
             return fdp_fail(e);

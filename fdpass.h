@@ -2,13 +2,18 @@
  * fdpass.h - pass open file descriptors between processes.
  *
  * The C core of File::FDpasser.  It needs no Perl: a C program may link
- * fdpass.c alone.  Every function returns >= 0 on success and -1 with errno
- * set on failure; results come back through ret_* out-parameters.  Calls
+ * fdpass.c alone.  Every function that returns an int or ssize_t returns
+ * >= 0 on success and -1 with errno set on failure; results come back
+ * through ret_* out-parameters.  Calls
  * that read a stream return 0 at end of stream, which is not an error.
  *
  * No function keeps static state, so every one may be called from any
- * thread.  A single call never retries EINTR itself: it returns -1/EINTR
- * so the caller can run its signal handlers first and call again.
+ * thread.  A call interrupted by a signal returns -1/EINTR, or the count
+ * so far (fdpass_send), so the caller can run its signal handlers first
+ * and call again.  It retries EINTR itself only where returning would
+ * lose what was done: on STREAMS, once a message's first descriptor went,
+ * its other descriptors and the first part of its data; the Windows
+ * exchange; fdpass_spawn's wait for the child's exec report.
  */
 #ifndef FDPASS_H
 #define FDPASS_H

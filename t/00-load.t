@@ -55,7 +55,7 @@ like($loaded, qr{\bIO/Handle\.pm}, 'IO::Handle is loaded with the module');
     is($only, join(' ', sort keys %want),
        'an installed File::FDpasser loads only itself, XSLoader, strict and IO::Handle');
 
-    # No warnings.pm in the module: its Perl code must run clean under -w.
+    # The module's Perl code must run clean under -w.
     my $script = q{
         BEGIN { $SIG{__WARN__} = sub { print "warning: @_" } }
         use File::FDpasser qw(:all);

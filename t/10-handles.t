@@ -1,7 +1,8 @@
 # Proves every handle form of SPEC.md works as the endpoint and as the file
 # passed (glob, glob reference, *FH{IO}, IO::Handle and IO::Socket objects,
 # a descriptor number, a numeric string), between two processes, and that
-# every bad form fails with EBADF without croaking or crashing.
+# every bad form fails with EBADF without croaking or crashing.  A handle
+# received in a thread is blessed into that interpreter's IO::Handle.
 use strict;
 use warnings;
 use Test::More;
@@ -253,6 +254,35 @@ like($@, qr/^File::FDpasser::send_fds: files is not an ARRAY reference/,
                . "endp_create: ok\nserv_accept_fh: ok\n",
            "$mode: every call that makes a handle succeeds" . (@wrap ? ' (unshare -r)' : ''));
     }
+}
+
+# A handle received in another thread is blessed into that interpreter's
+# IO::Handle (its own stash, looked up when the thread was made), not the
+# stash of the interpreter that loaded the module: a method defined in
+# the thread alone is found on it.  Both halves in a child process, so
+# threads leave the rest of this file alone.
+SKIP: {
+    require Config;
+    skip 'this perl has no ithreads', 1 unless $Config::Config{useithreads};
+    my $pid = run_child {
+        require threads;
+        my ($a, $b) = spipe() or die "spipe: $!";
+        open(my $f, '<', "$dir/glob") or die;
+        send_file($a, $f) or die "send_file: $!";
+        my $thr = threads->create(sub {
+            no strict 'refs';
+            *{'IO::Handle::only_in_this_thread'} = sub { 'here' };
+            my $h = recv_fh($b) or return "recv_fh: $!";
+            return 'class ' . ref($h) unless ref($h) eq 'IO::Handle';
+            return 'method not found' unless $h->can('only_in_this_thread');
+            my $line = <$h>;
+            return "read $line";
+        });
+        my $r = $thr->join;
+        die "$r\n" unless $r eq "read content of glob\n";
+        1;
+    };
+    reap_ok($pid, 'recv_fh in a thread: the thread\'s own IO::Handle');
 }
 
 done_testing;

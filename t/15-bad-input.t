@@ -161,8 +161,12 @@ ok(!endp_create("\x{263a}") && $! == EINVAL, 'a path with wide characters: EINVA
     ok($data eq 'three' && @got == 3, 'the message stayed queued: a list-context call gets all of it');
     close_fds(@got);
     $fds = open_fds();
-    my $one = eval { spipe() };
-    like($@, qr/^File::FDpasser::spipe: .*list context/, 'spipe in scalar context croaks');
+    my $one = eval { spipe() }; my $line = __LINE__;
+    like($@, qr/^File::FDpasser::spipe: .*list context at \Q$0\E line $line\.$/,
+         'spipe in scalar context croaks, naming the caller\'s line');
+    $one = eval { spipe(type => 'seqpacket') }; $line = __LINE__;
+    like($@, qr/^File::FDpasser::spipe: .*list context at \Q$0\E line $line\.$/,
+         '... with a type too');
     is(open_fds(), $fds, '... having made nothing');
 }
 

@@ -10,7 +10,8 @@
 # receive waits for its message in poll() and judges room when it is
 # there: a receive timeout (SO_RCVTIMEO) still bounds that wait (EAGAIN),
 # and a message that arrives during it is received whole.
-# A tied element whose FETCH frees $data never sends freed memory.
+# A tied element whose FETCH frees $data never sends freed memory, nor
+# one whose FETCH frees the array itself crashes the call.
 use strict;
 use warnings;
 use Test::More;
@@ -269,6 +270,41 @@ for my $how ('a tied array', 'a tied element of a plain array') {
     is($n, 5000, "$how whose FETCH frees \$data: the count of what \$data held when read");
     reap_ok($pid, "... and the peer got exactly those bytes and both descriptors");
     untie $list[1] if $how ne 'a tied array';
+}
+
+# An element's FETCH that drops the last reference to the array itself
+# (the argument is an alias of the caller's variable, so the FETCH can
+# undef it): the array is kept alive until send_fds is done with it, so
+# the call reads no freed memory and sends every descriptor.  The send
+# runs in a child, so a crash shows as a failed test.
+{
+    package DropsArray;
+    sub TIESCALAR { my ($c, $ref, $file) = @_; bless { r => $ref, f => $file }, $c }
+    sub FETCH {
+        my ($s) = @_;
+        my $file = $s->{f};
+        ${ $s->{r} } = undef;
+        my @junk = map { [ ('Z' x 64) x 4 ] } 1 .. 200;
+        return $file;
+    }
+}
+{
+    my ($a, $b) = spipe();
+    my $pid = run_child {
+        close $b;
+        my $list = [ undef, @files[1, 2] ];
+        tie $list->[0], 'DropsArray', \$list, $files[0];
+        my $n = send_fds($a, $list, 'dropped');
+        die "send_fds: $!\n" unless defined $n && $n == 7;
+        1;
+    };
+    close $a;
+    my ($got, @fds) = recv_fds($b, 3);
+    is($got, 'dropped', 'a FETCH that frees the array: the data arrives');
+    is(join(',', map { slurp_fd($_) } @fds), "file 0\n,file 1\n,file 2\n",
+       '... with all three descriptors, in order');
+    close_fds(@fds);
+    reap_ok($pid, '... and the sender neither crashed nor failed');
 }
 
 done_testing;

@@ -1,9 +1,8 @@
 # Calls to the module's subs in every form a program writes them: by full
 # name and by imported name, in scalar, list and void context, as an
 # argument of another call, through a reference and with &, with the wrong
-# number of arguments, and after the name was bound to another sub.  Calls
-# by name compiled after the module was loaded take a shorter way into the
-# subs; what they return, and where, must be what any other call gets.
+# number of arguments, and after the name was bound to another sub: what
+# they return, and where, is the same in every form.
 use strict;
 use warnings;
 use Test::More;
@@ -82,7 +81,7 @@ is(join('', map { slurp_fd($_) } @fds), "file 8\nfile 9\n", '... in order');
 close_fds(@fds);
 
 # recv_fds refuses scalar context (it would drop descriptors): the
-# croak comes out of the fast call as from any other.
+# croak comes out of a call by name as from any other.
 ok(!eval { my $empty = recv_fds($c, 0); 1 }, 'recv_fds in scalar context croaks');
 like($@, qr/^File::FDpasser::recv_fds: .*list context/, '... saying why');
 my @stack = (1, 2, recv_fds($c, 0), 3);

@@ -92,6 +92,29 @@ $pid = run_child {
 waitpid($pid, 0);
 is($?, 0, 'send_fds to a closed peer: EPIPE, no SIGPIPE');
 
+# A peer that goes after the first part of a long send_fds: the call
+# returns the count that went, with $! EPIPE, and no SIGPIPE.
+{
+    my ($x, $y) = spipe();
+    my $reader = run_child {
+        close $x;
+        my ($d, @fds) = recv_fds($y, 1, 100);
+        @fds == 1;
+    };
+    close $y;
+    my $big = 'p' x (4 << 20);
+    $pid = run_child {
+        $SIG{PIPE} = 'DEFAULT';
+        my $n = send_fds($x, [$f], $big);
+        my $err = $! + 0;
+        $n && $n > 0 && $n < length($big) && $err == EPIPE;
+    };
+    close $x;
+    waitpid($pid, 0);
+    is($?, 0, 'a peer gone after the first part: the count so far, $! EPIPE, no SIGPIPE');
+    reap_ok($reader, '... the peer got the descriptor first');
+}
+
 # A long send_fds to a peer that does not read goes in parts, and Perl's
 # handlers run between them: a handler that dies stops the send, having
 # sent the descriptor and a first part; one that returns lets the send

@@ -61,4 +61,24 @@ vec($win, fileno $a, 1) = 1;
 ok(select(undef, my $wout = $win, undef, 10), 'select says writable after draining');
 ok(send_file($a, $f), 'then send_file succeeds');
 
+# A non-blocking endpoint that fills after the descriptor and a first
+# part: send_fds returns the count that went ($! EAGAIN), and the peer
+# gets the descriptor with those bytes.
+{
+    my ($x, $y) = spipe();
+    $x->blocking(0);
+    my $big = join('', map { chr(97 + $_ % 26) } 0 .. 999) x 4096;    # 4 MB
+    $! = 0;
+    my $n = send_fds($x, [$f], $big);
+    my $err = $! + 0;
+    ok($n && $n < length($big) && again($err),
+       "non-blocking, longer than the buffer: a count below the length ($n), EAGAIN");
+    $y->blocking(0);
+    my ($got, @fds) = recv_fds($y, 1, 1 << 20);
+    while (sysread($y, my $more, 1 << 20)) { $got .= $more }
+    ok(@fds == 1 && $got eq substr($big, 0, $n),
+       '... the peer has the descriptor and exactly those bytes');
+    close_fds(@fds);
+}
+
 done_testing;

@@ -226,6 +226,11 @@ eval { spawn('true') };
 like($@, qr/^Usage: File::FDpasser::spawn/, 'argv not an array: croak');
 eval { spawn(['true'], fds => { x => 1 }) };
 like($@, qr/^File::FDpasser::spawn: target 'x'/, 'a target that is not a number: croak');
+# Digits of another script match \d, and numify to 0: never stdin.
+my $kid = eval { spawn(['true'], fds => { "\x{663}" => 1 }) };
+like($@, qr/^File::FDpasser::spawn: target '/,
+     'a target of ARABIC-INDIC DIGIT THREE: croak (it is not 3, nor 0)');
+waitpid($kid, 0) if $kid;
 eval { spawn(['true'], fds => { 3 => [0, 'sideways'] }) };
 like($@, qr/^File::FDpasser::spawn: unknown blocking mode/, 'unknown blocking mode: croak');
 eval { spawn(['true'], colour => 1) };

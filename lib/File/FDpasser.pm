@@ -209,7 +209,7 @@ message boundaries (L</MESSAGE BOUNDARIES>); where there is none it fails
 with C<EPROTONOSUPPORT>.  C<< type => 'stream' >> is the default.  An
 unknown type croaks; C<spipe()> with no arguments is the 0.09 call.
 
-=head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n])
+=head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n] [, type => $type])
 
 A listening endpoint at C<$path>, an IO::Handle; C<select> and C<poll>
 report it readable when a client waits.  Returns undef on failure with
@@ -472,21 +472,20 @@ the instant between the check and the read, the system installed what
 fitted and dropped the rest; what did arrive is closed (see
 L</No descriptor is lost when the table is full>).  Room is checked
 for C<$max_fds>, not for what the message turns out to carry, so pass the
-number you expect when the table may be nearly full.  C<EMSGSIZE> also:
-on a SEQPACKET endpoint, the message had more than C<$max_bytes> bytes
-(its descriptors were closed; the message is gone).  It is also
-quicker: the check looks at the top C<$max_fds> slots below the limit in
-one C<poll>, whose cost grows with the number of slots (about 13 ns a
-slot on Linux, so some 3 us for the default of 253).  C<EINVAL>:
-C<$max_fds> outside 1 .. C<FDPASS_MAX> or C<$max_bytes> below 1.
+number you expect when the table may be nearly full.  A smaller
+C<$max_fds> is also quicker: the check looks at the top C<$max_fds>
+slots below the limit in one C<poll>, whose cost grows with the number
+of slots (about 13 ns a slot on Linux, so some 3 us for the default of
+253).  C<EMSGSIZE> also: on a SEQPACKET endpoint, the message had more
+than C<$max_bytes> bytes (its descriptors were closed; the message is
+gone).  C<EINVAL>: C<$max_fds> outside 1 .. C<FDPASS_MAX> or
+C<$max_bytes> below 1.
 
-On a stream endpoint the kernel keeps no message boundaries for bytes:
-bytes sent without descriptors just before a message with descriptors
-can arrive together with it, in one result with its descriptors, and a
-long message can arrive in parts.  Descriptors themselves always come
-with the message they were sent in, and never with the bytes of a
-message sent after it.  Use a SEQPACKET endpoint where each message must
-come whole and alone (L</MESSAGE BOUNDARIES>).
+On a stream endpoint bytes sent alone just before a message with
+descriptors can come in one result with it, and a long message can come
+in parts; descriptors always come with the message they were sent in.
+L</MESSAGE BOUNDARIES> says more, and how a SEQPACKET endpoint keeps
+each message whole and alone.
 
 =head3 $ok = close_fds(@fds)
 
@@ -555,7 +554,7 @@ C<EBADF>, C<ENOTSOCK> (a file or a pipe), C<ENOSYS> (the system has no
 way to tell; what has no peer is still C<ENOTCONN>).  Returns the empty
 list with C<$!> on failure.
 
-=head3 $pid = spawn(\@argv [, fds => \%map] [, chdir => $dir] [, env => \%env])
+=head3 $pid = spawn(\@argv [, fds => \%map] [, chdir => $dir] [, env => \%env] [, via_fork => 1])
 
 Starts the program C<$argv[0]> with arguments C<@argv[1..$#argv]> and the
 descriptors of C<%map> placed at the numbers its keys give.  Returns the
@@ -613,8 +612,10 @@ anything is started, either way: C<EBADF> for a SOURCE that is not an
 open handle, and for a TARGET at or above the descriptor limit (2**31 - 1
 among them); C<EMFILE> when a cycle needs the temporary descriptor and
 every number below the limit is a TARGET or open.  Misuse croaks:
-C<\@argv> not an array or empty, a TARGET that is not a number (or above
-2**31 - 1), an unknown blocking mode or option.
+C<\@argv> not an array or empty, a TARGET that is not a number written
+in ASCII digits (C<0>-C<9>; digits of other scripts are refused, not
+read as numbers) or is above 2**31 - 1, an unknown blocking mode or
+option.
 
 The child is started with C<posix_spawn> (glibc's C<clone(CLONE_VM |
 CLONE_VFORK)>) where the C library can carry out the whole plan (glibc
@@ -769,6 +770,11 @@ a descriptor.
 =item C<ENAMETOOLONG>, C<EINVAL>, C<ENOENT>, C<EEXIST>, C<EADDRINUSE>,
 C<ECONNREFUSED> - path and endpoint rules, see C<endp_create>.
 
+=item C<ENOENT>, C<EACCES>, C<ENOTDIR>, C<ENOEXEC> - C<spawn>: the
+child's own failure before its program ran (the child is reaped);
+C<EINVAL> for a NUL byte in an argument, and C<EBADF>/C<EMFILE> for the
+map, see C<spawn>.
+
 =item C<ENOSYS> - the platform has no way to do it (e.g. C<peer_cred>
 without C<SO_PEERCRED> or C<getpeereid>).
 
@@ -783,39 +789,22 @@ list, or -1 for C<recv>) with C<$!> equal to 0.
 
 Misuse of the API croaks with a message that begins with the function's
 full name: a wrong number of arguments, C<send_fds> without an ARRAY
-reference, an unknown C<endp_create> option or C<type>, C<recv_fds> or
-C<spipe> called outside list context.
+reference, an unknown option or C<type> of C<endp_create>,
+C<endp_connect> or C<spawn>, a C<spawn> TARGET that is not a number or
+an unknown blocking mode, C<recv_fds> or C<spipe> called outside list
+context.
 
 =head1 LOADING
 
-C<use File::FDpasser> loads XSLoader, C<strict>, L<IO::Handle> (and what
-IO::Handle loads: L<IO>, L<Symbol>, L<SelectSaver>, L<Carp>, L<Exporter>,
-F<warnings.pm>) and the module's own shared object; no POSIX or Socket.
+C<use File::FDpasser> loads XSLoader, C<strict>, C<warnings>,
+L<Exporter>, L<IO::Handle> (and what IO::Handle loads: L<IO>, L<Symbol>,
+L<SelectSaver>, L<Carp>) and the module's own shared object; no POSIX or
+Socket.
 IO::Handle is loaded then, not when the first handle is made, because
 nothing may be loaded once a call has taken a descriptor: with the
 descriptor table full, or in a C<chroot> without C<@INC>, the load would
 fail and the descriptor would be lost.  Real programs have loaded it
-already.  The module's own code uses neither Exporter (it has an
-C<import> of its own with Exporter's rules for names, C<&name>, C<:all>
-and C<:DEFAULT>, and croaks the way Exporter does for a name it does not
-export) nor F<warnings.pm> (it is checked to run clean under C<-w>
-instead).
-
-=head1 CALLS IN A LOOP
-
-A call by name to C<send>, C<send_file>, C<recv>, C<recv_fd>,
-C<close_fds>, C<recv_fh>, C<send_fds>, C<recv_fds> or C<serv_accept_fd>
-(by its full name or an imported one) that Perl compiles after the
-module is loaded goes straight into the module's C code, without the
-general setup Perl makes for a call to any XS sub: in a loop that passes
-one descriptor per message that is about a sixth of the instructions
-spent per descriptor.  Nothing else changes: the values, the context,
-the errors and the croaks are those of any other call.  Calls written
-C<&name(...)>, through a code reference, compiled before the module was
-loaded (a C<require> at run time), under the debugger, or made after the
-name was bound to another sub take Perl's general way; so does every
-call on a perl older than 5.14.  Every sub reads a plain integer
-argument (no magic, not a reference) without a further function call.
+already, and all of these with it.
 
 =head1 PORTABILITY
 
@@ -986,10 +975,16 @@ backend under wine).
 =head1 C API
 
 F<fdpass.h> and F<fdpass.c> need no Perl.  Compile F<fdpass.c> into a
-program and include F<fdpass.h>.  Every function returns C<< >= 0 >> on
-success and -1 with C<errno> set; calls that read return 0 at end of
-stream; results come back through C<ret_*> out-parameters.  A call never
-retries C<EINTR> itself, so the caller can deal with its signals first.
+program and include F<fdpass.h>.  Every function that returns an
+C<int> or C<ssize_t> returns C<< >= 0 >> on success and -1 with C<errno>
+set; calls that read return 0 at end of stream; results come back
+through C<ret_*> out-parameters.  A call returns C<EINTR> rather than
+retrying it (or, for C<fdpass_send>, the count so far), so the caller
+can deal with its signals first, except where returning would lose what
+was done: on STREAMS, once a message's first descriptor went, its other
+descriptors and the first part of its data follow; on Windows the
+exchange with the receiver is finished; C<fdpass_spawn> waits out its
+exec-status pipe.
 
     ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
                         const void *data, size_t len);  /* bytes sent */
@@ -1006,6 +1001,9 @@ retries C<EINTR> itself, so the caller can deal with its signals first.
                          gid_t *ret_gid);
     int fdpass_set_cloexec(int fd, int on);
     int fdpass_fopen_mode(int fd, const char **ret_mode);
+    int fdpass_getfl(int fd);                    /* F_GETFL flags */
+    int fdpass_is_socket(int fd);                /* 1 or 0 */
+    void fdpass_close_all(const int *fds, size_t nfds); /* errno kept */
     const char *fdpass_backend(void);  /* "scm_rights", "streams", "win32" */
     const char *fdpass_features(void); /* what the build found, as words */
     int fdpass_spawn(char *const argv[], char *const envp[],
@@ -1013,7 +1011,9 @@ retries C<EINTR> itself, so the caller can deal with its signals first.
                      const char *dir, int dirfd, int flags, pid_t *ret_pid);
 
 C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> for
-C<fdpass_spawn>); C<fdpass_socketpair>, C<fdpass_listen> and
+C<fdpass_spawn>, whose C<fds> are C<struct fdpass_inherit { int target,
+source, blocking; }> with C<FDPASS_PRESERVE>, C<FDPASS_BLOCKING> or
+C<FDPASS_NONBLOCKING>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
 endpoint; C<EPROTONOSUPPORT> on the STREAMS and Windows backends), and
 C<fdpass_connect> without it takes the listener's type.  C<fdpass_send>
@@ -1042,10 +1042,8 @@ under the same terms as Perl itself.
 =cut
 
 
-# No warnings.pm, and an import of our own instead of Exporter's (see
-# LOADING in the POD).  t/00-load.t checks that the module compiles and
-# runs clean under -w, and what it loads.
 use strict;
+use warnings;
 
 our $VERSION = '1.00';
 
@@ -1054,6 +1052,7 @@ our $VERSION = '1.00';
 # table or a chroot would make the load fail and lose the descriptor).
 # The XS looks its stash up at boot.
 require IO::Handle;
+use Exporter 'import';
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
@@ -1064,37 +1063,6 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ], DEFAULT => [ @EXPORT ]);
-
-# Exporter's rules for what we export (subs only): no list means @EXPORT;
-# names, with or without "&"; tags ":all" and ":DEFAULT".  Anything else
-# croaks, naming what is not exported.
-sub import {
-    my $class = shift;
-    my $to = caller;
-    my %ok = map { $_ => 1 } @EXPORT, @EXPORT_OK;
-    my @names = @_ ? @_ : @EXPORT;
-    my @bad;
-    while (@names) {
-        my $name = shift @names;
-        if ($name =~ /^:(.*)\z/s) {
-            if ($EXPORT_TAGS{$1}) {
-                unshift @names, @{ $EXPORT_TAGS{$1} };
-            } else {
-                push @bad, $name;
-            }
-            next;
-        }
-        (my $sub = $name) =~ s/^&//;
-        if (!$ok{$sub}) {
-            push @bad, $name;
-            next;
-        }
-        no strict 'refs';
-        *{"${to}::$sub"} = \&{"File::FDpasser::$sub"};
-    }
-    _croak(join('', map { qq{"$_" is not exported by the File::FDpasser module\n} } @bad)
-           . "Can't continue after import errors") if @bad;
-}
 
 # The type option of spipe, endp_create and endp_connect, as core flags.
 my %type = (stream => 0, seqpacket => _SEQPACKET());
@@ -1107,10 +1075,13 @@ sub _type {
 }
 
 sub spipe {
-    return _spipe(0) unless @_;    # the 0.09 call
     _croak('Usage: File::FDpasser::spipe([type => $type])')
-        unless @_ == 2 && defined $_[0] && $_[0] eq 'type';
-    return _spipe(_type('spipe', $_[1]));
+        unless !@_ || (@_ == 2 && defined $_[0] && $_[0] eq 'type');
+    my $flags = @_ ? _type('spipe', $_[1]) : 0;    # none: the 0.09 call
+    # Here as well as in the XS, so the croak names the caller's line.
+    _croak('File::FDpasser::spipe: returns two endpoints; call it in list context')
+        unless wantarray;
+    return _spipe($flags);
 }
 
 my %endp_opt = (mode => 1, backlog => 1, type => 1);
@@ -1155,7 +1126,7 @@ sub spawn {
             unless ref $fds eq 'HASH';
         for my $target (sort keys %$fds) {
             _croak("File::FDpasser::spawn: target '$target' is not a descriptor number")
-                unless $target =~ /^\d+\z/ && $target <= 0x7fffffff;
+                unless $target =~ /^[0-9]+\z/ && $target <= 0x7fffffff;
             my ($source, $mode) = ($fds->{$target}, 'preserve');
             ($source, $mode) = @$source if ref $source eq 'ARRAY';
             _croak("File::FDpasser::spawn: unknown blocking mode '$mode'")

@@ -5,7 +5,8 @@
  * descriptors, blocking modes, chdir, env, errors with no zombie, the
  * PATH search's ENOENT and EACCES, targets at the descriptor limit's edge
  * (INT_MAX and the limit: EBADF; limit - 1 works, in a swap too, and the
- * report pipe keeps clear of the targets when the top one is limit - 1),
+ * report pipe keeps clear of the targets when the top one is limit - 1,
+ * and finds a free number between the targets when all above are open),
  * a chain of 4,000 entries, and the planner's work counted in steps: it
  * must grow as n log n.  It includes fdpass.c itself to count those
  * steps.  Prints TAP; t/95-c-api.t builds and runs it, plain and under
@@ -208,6 +209,80 @@ edge_tests(int flags)
        "%s: ... and placed when the program runs", way);
     close(w);
     close(p[0]);
+}
+
+/* The fork path's report pipe lands on a target, every number above the
+ * highest target is open, and one number between the targets is free:
+ * the report end goes there (it used to fail with EMFILE although the
+ * table had room).  The soft limit is lowered for the test and put back. */
+static void
+report_hole_test(int flags)
+{
+    struct rlimit old, rl;
+    struct fdpass_inherit m[2];
+    int way = flags != 0, p[2], opened[64], nopen = 0, base, lim, a, b, h;
+    int fd, ok_spawn, e;
+    char buf[64];
+    pid_t pid;
+
+    if (!(flags & FDPASS_SPAWN_FORK))
+        return;
+    if (pipe(p) < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0) {
+        ok(0, "%s: report pipe in a hole: setup", way);
+        return;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    base = lowest_free(0);
+    lim = base + 16;
+    a = base;
+    b = lowest_free(a + 1);
+    h = lowest_free(b + 1);
+    if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < (rlim_t)lim + 1) {
+        ok(1, "%s: # skip the descriptor limit is too low", way);
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (h >= lim - 4) {
+        ok(1, "%s: # skip no room below the lowered limit", way);
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    /* Every number from base to lim - 1 open but a, b and h. */
+    for (fd = base; fd < lim && nopen < 64; fd++)
+        if (fd != a && fd != b && fd != h && fcntl(fd, F_GETFD) < 0
+            && dup2(p[1], fd) == fd) {
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+            opened[nopen++] = fd;
+        }
+    /* Targets b (where pipe() puts the report end) and lim - 3: the two
+     * numbers above it are open. */
+    m[0].target = b;
+    m[1].target = lim - 3;
+    m[0].source = m[1].source = p[1];
+    m[0].blocking = m[1].blocking = FDPASS_PRESERVE;
+    rl = old;
+    rl.rlim_cur = (rlim_t)lim;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        ok(0, "%s: report pipe in a hole: setrlimit", way);
+        ok_spawn = -1;
+        e = errno;
+    } else {
+        errno = 0;
+        ok_spawn = fdpass_spawn((char *[]){ "/nonexistent/program", NULL },
+                                NULL, m, 2, NULL, -1, flags, &pid);
+        e = errno;
+        (void)setrlimit(RLIMIT_NOFILE, &old);
+    }
+    ok(ok_spawn == -1 && e == ENOENT && !zombies()
+       && read(p[0], buf, sizeof buf) < 0 && errno == EAGAIN,
+       "%s: report end on a target, nothing free above the targets, a hole "
+       "below: ENOENT reported", way);
+    while (nopen > 0)
+        close(opened[--nopen]);
+    close(p[0]);
+    close(p[1]);
 }
 
 /* A chain of n entries: 3 <- 4 <- 5 ... <- n + 3, listed from the end that
@@ -471,6 +546,7 @@ tests(int flags)
     }
     rmdir(dir);
     edge_tests(flags);
+    report_hole_test(flags);
     chain_test(flags);
 }
 
