@@ -23,7 +23,6 @@ typedef int fdpass_file;
 #define MY_CXT_KEY "File::FDpasser::_guts" XS_VERSION
 typedef struct {
     HV *handle_stash; /* IO::Handle, loaded with the module */
-    const char *xs_file; /* CvFILE of this module's XSUBs (fast calls) */
 } my_cxt_t;
 START_MY_CXT
 
@@ -388,79 +387,6 @@ S_copy_pv(pTHX_ SV *sv)
     return SvPVX(sv);
 }
 
-/*
- * Fast calls.  A call by name to one of the subs below, compiled after
- * the module was loaded, is run by fdp_pp_call rather than pp_entersub:
- * the sub is called straight away, without the scope pp_entersub opens
- * for any XSUB.  None of these subs leaves anything on the save stack,
- * nor keeps or returns an argument, which is what that scope and
- * pp_entersub's copying of temporary arguments are for.  Anything else
- * (the name now bound to another sub, the debugger, lvalue or
- * dereferencing context) takes pp_entersub as before.
- */
-#if PERL_VERSION_GE(5, 14, 0) && !defined(PERL_RC_STACK)
-# define FDP_FAST_CALLS 1
-/* Which subs are called this way is settled when the checker is set (at
- * boot, for the subs named there); at run time the sub still bound to
- * the name must be one of this module's XSUBs, all of which share the
- * CvFILE they were made with. */
-
-static OP *
-fdp_pp_call(pTHX)
-{
-    dSP;
-    dMY_CXT;
-    SV *sv = TOPs; /* what names the sub: a glob, or a reference */
-    CV *cv = NULL;
-    SSize_t markix;
-    int scalar;
-
-    if (isGV_with_GP(sv))
-        cv = GvCV((GV *)sv);
-    else if (SvROK(sv) && SvTYPE(SvRV(sv)) == SVt_PVCV)
-        cv = (CV *)SvRV(sv);
-    if (cv == NULL || !CvISXSUB(cv) || CvFILE(cv) != MY_CXT.xs_file
-        || (PL_op->op_private & (OPpENTERSUB_DB | OPpLVAL_INTRO | OPpDEREF))
-        || !(PL_op->op_flags & OPf_STACKED) || PL_curcopdb)
-        return PL_ppaddr[OP_ENTERSUB](aTHX);
-    (void)POPs;
-    PUTBACK;
-    markix = TOPMARK;
-    scalar = GIMME_V == G_SCALAR;
-    CvXSUB(cv)(aTHX_ cv);
-    /* In scalar context the one value (or undef) goes where the
-     * arguments began, as pp_entersub leaves it. */
-    if (scalar) {
-        SV **svp = PL_stack_base + markix + 1;
-
-        if (svp != PL_stack_sp) {
-            *svp = svp > PL_stack_sp ? &PL_sv_undef : *PL_stack_sp;
-            PL_stack_sp = svp;
-        }
-    }
-    return NORMAL;
-}
-
-static OP *
-fdp_ck_call(pTHX_ OP *o, GV *namegv, SV *ckobj)
-{
-    o = ck_entersub_args_proto_or_list(o, namegv, ckobj);
-    if (o->op_type == OP_ENTERSUB
-        && o->op_ppaddr == PL_ppaddr[OP_ENTERSUB])
-        o->op_ppaddr = fdp_pp_call;
-    return o;
-}
-
-static void
-fdp_fast(pTHX_ const char *name)
-{
-    CV *cv = get_cv(name, 0);
-
-    if (cv != NULL)
-        cv_set_call_checker(cv, fdp_ck_call, (SV *)cv);
-}
-#endif /* PERL_VERSION_GE(5, 14, 0) && !PERL_RC_STACK */
-
 MODULE = File::FDpasser		PACKAGE = File::FDpasser
 
 PROTOTYPES: DISABLE
@@ -473,24 +399,8 @@ BOOT:
     /* File::FDpasser.pm has loaded IO::Handle before this. */
     MY_CXT.handle_stash = MUTABLE_HV(SvREFCNT_inc_simple_NN(
         gv_stashpvs(DEFAULT_CLASS, GV_ADD)));
-    MY_CXT.xs_file = CvFILE(get_cv("File::FDpasser::send_file", 0));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
     newCONSTSUB(stash, "_SEQPACKET", newSViv(FDPASS_SEQPACKET));
-#ifdef FDP_FAST_CALLS
-    {
-        static const char *const fast[] = {
-            "File::FDpasser::send", "File::FDpasser::send_file",
-            "File::FDpasser::recv", "File::FDpasser::recv_fd",
-            "File::FDpasser::close_fds", "File::FDpasser::recv_fh",
-            "File::FDpasser::send_fds", "File::FDpasser::recv_fds",
-            "File::FDpasser::serv_accept_fd"
-        };
-        size_t i;
-
-        for (i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
-            fdp_fast(aTHX_ fast[i]);
-    }
-#endif
 }
 
 void

@@ -801,22 +801,6 @@ and C<:DEFAULT>, and croaks the way Exporter does for a name it does not
 export) nor F<warnings.pm> (it is checked to run clean under C<-w>
 instead).
 
-=head1 CALLS IN A LOOP
-
-A call by name to C<send>, C<send_file>, C<recv>, C<recv_fd>,
-C<close_fds>, C<recv_fh>, C<send_fds>, C<recv_fds> or C<serv_accept_fd>
-(by its full name or an imported one) that Perl compiles after the
-module is loaded goes straight into the module's C code, without the
-general setup Perl makes for a call to any XS sub: in a loop that passes
-one descriptor per message that is about a sixth of the instructions
-spent per descriptor.  Nothing else changes: the values, the context,
-the errors and the croaks are those of any other call.  Calls written
-C<&name(...)>, through a code reference, compiled before the module was
-loaded (a C<require> at run time), under the debugger, or made after the
-name was bound to another sub take Perl's general way; so does every
-call on a perl older than 5.14.  Every sub reads a plain integer
-argument (no magic, not a reference) without a further function call.
-
 =head1 PORTABILITY
 
 The backend is chosen when the C core is compiled, by what compiles
