@@ -682,9 +682,6 @@ C<POLLNVAL>).  Only when some of those are taken are the slots below
 counted the same way, a C<poll> over up to 256 slots at a time, downwards,
 until enough free ones are found.  The check never opens a descriptor, so
 a child that another thread forks meanwhile inherits nothing from it.
-(On 64-bit Linux the limit is read with the older C<getrlimit> system
-call, which costs less than half of the C<prlimit64> that the C library's
-C<getrlimit> makes.)
 
 What remains is the instant between the check and the read: another
 thread of the same process that opens descriptors just then can still
