@@ -492,7 +492,7 @@ come whole and alone (L</MESSAGE BOUNDARIES>).
 
 Closes descriptors given by number, such as C<recv_fds>, C<recv_fd> and
 C<File::FDpasser::recv> return, without loading POSIX for
-C<POSIX::close> (L</LOADING>).  Every number in the list is closed even
+C<POSIX::close>.  Every number in the list is closed even
 when one of them fails; the result is then false with C<$!> from the
 first failure (C<EBADF> for a number that is not an open descriptor, or
 not a number at all).  True when all were closed, and for an empty list.
@@ -785,18 +785,12 @@ C<spipe> called outside list context.
 
 =head1 LOADING
 
-C<use File::FDpasser> loads XSLoader, C<strict>, L<IO::Handle> (and what
-IO::Handle loads: L<IO>, L<Symbol>, L<SelectSaver>, L<Carp>, L<Exporter>,
-F<warnings.pm>) and the module's own shared object; no POSIX or Socket.
-IO::Handle is loaded then, not when the first handle is made, because
-nothing may be loaded once a call has taken a descriptor: with the
-descriptor table full, or in a C<chroot> without C<@INC>, the load would
-fail and the descriptor would be lost.  Real programs have loaded it
-already.  The module's own code uses neither Exporter (it has an
-C<import> of its own with Exporter's rules for names, C<&name>, C<:all>
-and C<:DEFAULT>, and croaks the way Exporter does for a name it does not
-export) nor F<warnings.pm> (it is checked to run clean under C<-w>
-instead).
+C<use File::FDpasser> loads L<IO::Handle> with the module, not when the
+first handle is made, because nothing may be loaded once a call has taken
+a descriptor: with the descriptor table full, or in a C<chroot> without
+C<@INC>, the load would fail and the descriptor would be lost.  Names are
+exported by L<Exporter>, which croaks for a name the module does not
+export.
 
 =head1 PORTABILITY
 
@@ -1023,12 +1017,13 @@ under the same terms as Perl itself.
 =cut
 
 
-# No warnings.pm, and an import of our own instead of Exporter's (see
-# LOADING in the POD).  t/00-load.t checks that the module compiles and
-# runs clean under -w, and what it loads.
 use strict;
+use warnings;
 
 our $VERSION = '1.00';
+
+use Exporter 'import';
+use Carp ();
 
 # The class received and created handles are blessed into, loaded now:
 # once a call has taken a descriptor nothing may load a module (a full
@@ -1044,38 +1039,7 @@ our @EXPORT = qw(
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
-our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ], DEFAULT => [ @EXPORT ]);
-
-# Exporter's rules for what we export (subs only): no list means @EXPORT;
-# names, with or without "&"; tags ":all" and ":DEFAULT".  Anything else
-# croaks, naming what is not exported.
-sub import {
-    my $class = shift;
-    my $to = caller;
-    my %ok = map { $_ => 1 } @EXPORT, @EXPORT_OK;
-    my @names = @_ ? @_ : @EXPORT;
-    my @bad;
-    while (@names) {
-        my $name = shift @names;
-        if ($name =~ /^:(.*)\z/s) {
-            if ($EXPORT_TAGS{$1}) {
-                unshift @names, @{ $EXPORT_TAGS{$1} };
-            } else {
-                push @bad, $name;
-            }
-            next;
-        }
-        (my $sub = $name) =~ s/^&//;
-        if (!$ok{$sub}) {
-            push @bad, $name;
-            next;
-        }
-        no strict 'refs';
-        *{"${to}::$sub"} = \&{"File::FDpasser::$sub"};
-    }
-    _croak(join('', map { qq{"$_" is not exported by the File::FDpasser module\n} } @bad)
-           . "Can't continue after import errors") if @bad;
-}
+our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # The type option of spipe, endp_create and endp_connect, as core flags.
 my %type = (stream => 0, seqpacket => _SEQPACKET());
@@ -1153,6 +1117,6 @@ sub spawn {
     return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
 }
 
-sub _croak { require Carp; Carp::croak(@_) }
+sub _croak { Carp::croak(@_) }
 
 1;
