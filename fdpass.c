@@ -128,18 +128,6 @@
 # define FDP_HAVE_ACCEPT4 1
 #endif /* pipe2, accept4 */
 
-/* 64-bit Linux keeps the older getrlimit system call beside prlimit64,
- * which glibc's getrlimit() makes; the older one costs less than half as
- * much, and the receive path asks for RLIMIT_NOFILE on every message
- * (fdp_nofile below).  Its struct is two unsigned longs, rlim_t's size
- * only where long is 64 bits. */
-#if defined(__linux__) && defined(__LP64__) && !defined(FDPASS_FALLBACKS)
-# include <sys/syscall.h>
-# ifdef SYS_getrlimit
-#  define FDP_HAVE_SYS_GETRLIMIT 1
-# endif
-#endif /* SYS_getrlimit */
-
 /* The peer's credentials: SO_PEERCRED on Linux, getpeereid on macOS and
  * the BSDs; elsewhere peer_cred fails with ENOSYS. */
 #if defined(SO_PEERCRED) && defined(__linux__)
@@ -292,20 +280,12 @@ fdp_sigpipe_release(const struct fdp_sigpipe *sp, int failed)
 static int
 fdp_nofile(void)
 {
-#ifdef FDP_HAVE_SYS_GETRLIMIT
-    struct { unsigned long cur, max; } kl;
+    struct rlimit rl;
 
-    if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &kl) == 0)
-        return kl.cur > (unsigned long)INT_MAX ? INT_MAX : (int)kl.cur;
-#endif
-    {
-        struct rlimit rl;
-
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-            return -1;
-        return (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
-               ? INT_MAX : (int)rl.rlim_cur;
-    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -1;
+    return (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+           ? INT_MAX : (int)rl.rlim_cur;
 }
 
 /* The most slots the room check looks at in one poll(); its pollfd array

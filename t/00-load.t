@@ -1,5 +1,6 @@
 # Proves the module loads, exports the 0.09 names by default, the new names
-# on request and with :all, and never exports send/recv.
+# on request and with :all, and never exports send/recv; that it exports
+# with Exporter and its code runs with warnings on, and clean under -w.
 use strict;
 use warnings;
 use Test::More;
@@ -37,25 +38,37 @@ like(File::FDpasser::_backend(), qr/^(scm_rights|streams|win32)$/, 'backend name
 diag('backend: ' . File::FDpasser::_backend());
 diag('features: ' . File::FDpasser::_features());
 
-# No POSIX or Socket behind "use File::FDpasser"; IO::Handle is loaded
-# with the module, never later, when a call has taken a descriptor.
+# IO::Handle is loaded with the module, never later, when a call has
+# taken a descriptor.
 my $loaded = `$^X -Mblib -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
 is($?, 0, 'a fresh perl loads File::FDpasser');
-unlike($loaded, qr{\b(POSIX|Socket)\.pm}, "no POSIX or Socket at load ($loaded)");
 like($loaded, qr{\bIO/Handle\.pm}, 'IO::Handle is loaded with the module');
 
-# What "use File::FDpasser" loads, in the layout an install gives: the
-# module, XSLoader, strict and IO::Handle with what it loads, nothing
-# else.
+# Exporter's forms, as 0.09 scripts and later ones write them; a name the
+# module does not export croaks, naming it.
+{
+    package Want::Forms;
+    File::FDpasser->import(qw(:DEFAULT &send_fds));
+}
+ok(defined &Want::Forms::spipe && defined &Want::Forms::send_fds,
+   ':DEFAULT and &name import');
+ok(!eval { File::FDpasser->import(qw(recv_fd nope)); 1 }, 'an unknown name croaks');
+like($@, qr/^"nope" is not exported by the File::FDpasser module\n/,
+     '... naming it');
+
+# Ordinary Perl: the import is Exporter's, and the module's own code runs
+# with warnings on, whether or not the program asked for them (-w).
+is(\&File::FDpasser::import, \&Exporter::import, "the import is Exporter's");
+{
+    my $out = `$^X -Mblib -MFile::FDpasser=spawn -e "waitpid(spawn([q(/bin/sh), q(-c), q(exit 0)], env => { A => undef }), 0); print qq(done\n)" 2>&1`;
+    like($out, qr{^Use of uninitialized value .* at \S*File/FDpasser\.pm line \d+\.\ndone\n\z},
+         'the module warns about an undefined value without -w');
+}
+
+# The module's Perl code runs clean under -w, installed as an install lays
+# it out.
 {
     my $inc = installed_copy(tmpdir() . '/inc');
-    my $only = `$^X -I$inc -MFile::FDpasser -e "print join q( ), sort keys %INC"`;
-    my %want = map { $_ => 1 } qw(File/FDpasser.pm XSLoader.pm strict.pm),
-        split ' ', `$^X -MIO::Handle -e "print join q( ), keys %INC"`;
-    is($only, join(' ', sort keys %want),
-       'an installed File::FDpasser loads only itself, XSLoader, strict and IO::Handle');
-
-    # The module's Perl code must run clean under -w.
     my $script = q{
         BEGIN { $SIG{__WARN__} = sub { print "warning: @_" } }
         use File::FDpasser qw(:all);

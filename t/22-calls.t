@@ -2,7 +2,8 @@
 # name and by imported name, in scalar, list and void context, as an
 # argument of another call, through a reference and with &, with the wrong
 # number of arguments, and after the name was bound to another sub: what
-# they return, and where, is the same in every form.
+# they return, and where, must be what any other call gets.  And a profiler
+# sees them: Devel::NYTProf, run over a loop of calls, counts every one.
 use strict;
 use warnings;
 use Test::More;
@@ -81,7 +82,7 @@ is(join('', map { slurp_fd($_) } @fds), "file 8\nfile 9\n", '... in order');
 close_fds(@fds);
 
 # recv_fds refuses scalar context (it would drop descriptors): the
-# croak comes out of a call by name as from any other.
+# croak comes out as from any other call.
 ok(!eval { my $empty = recv_fds($c, 0); 1 }, 'recv_fds in scalar context croaks');
 like($@, qr/^File::FDpasser::recv_fds: .*list context/, '... saying why');
 my @stack = (1, 2, recv_fds($c, 0), 3);
@@ -95,4 +96,60 @@ is(File::FDpasser::recv_fd($c), undef, 'end of stream: undef');
 is(File::FDpasser::recv($c), -1, '... and -1 from recv');
 is(open_fds(), $before, 'no descriptor left open');
 reap_ok($pid, 'sender');
+
+# Every call in a loop is counted by Devel::NYTProf (perl -d:NYTProf), in
+# void, scalar and list context, by full and by imported name, alone and
+# as the argument of another call.  A call that went into the module by
+# a way of its own, around perl's entersub, would be missing.
+SKIP: {
+    skip 'no Devel::NYTProf (Debian libdevel-nytprof-perl)', 2
+        unless eval { require Devel::NYTProf::Data; 1 };
+    my $dir = tmpdir();
+    my $n = 50;
+    open(my $fh, '>', "$dir/loop.pl") or die "loop.pl: $!";
+    print $fh <<'LOOP';
+use strict;
+use warnings;
+use File::FDpasser qw(:all);
+my ($dir, $n) = @ARGV;
+my ($a, $b) = spipe() or die "spipe: $!";
+my $ls = endp_create("$dir/ep") or die "endp_create: $!";
+open(my $f, '<', $0) or die "open: $!";
+for (1 .. $n) {
+    send_file($a, $f) or die "send_file: $!";
+    my $fd = recv_fd($b);
+    defined $fd or die "recv_fd: $!";
+    close_fds($fd);
+    File::FDpasser::send(fileno($a), fileno($f)) or die "send: $!";
+    my @one = File::FDpasser::recv(fileno($b));
+    close_fds(@one) or die "recv: $!";
+    send_fds($a, [$f, $f], 'two') or die "send_fds: $!";
+    my ($data, @fds) = recv_fds($b, 2);
+    @fds == 2 && close_fds(@fds) or die "recv_fds: $!";
+    File::FDpasser::send_file($a, $f) or die "send_file: $!";
+    my $fh = recv_fh($b) or die "recv_fh: $!";
+    my $c = endp_connect("$dir/ep") or die "endp_connect: $!";
+    File::FDpasser::close_fds(serv_accept_fd($ls)) or die "serv_accept_fd: $!";
+}
+print "done\n";
+LOOP
+    close $fh;
+    local $ENV{NYTPROF} = "file=$dir/nytprof.out";
+    my $out = `$^X -Mblib -d:NYTProf $dir/loop.pl $dir $n 2>&1`;
+    is($out, "done\n", "a loop of $n rounds of calls runs under Devel::NYTProf");
+    my %want = (
+        send_file => 2 * $n, recv_fd => $n, close_fds => 4 * $n,
+        send => $n, recv => $n, send_fds => $n, recv_fds => $n,
+        recv_fh => $n, endp_connect => $n, serv_accept_fd => $n,
+    );
+    my %got;
+    if (-s "$dir/nytprof.out") {
+        my $map = Devel::NYTProf::Data->new({ filename => "$dir/nytprof.out", quiet => 1 })
+            ->subname_subinfo_map;
+        $got{$_} = $map->{"File::FDpasser::$_"} ? $map->{"File::FDpasser::$_"}->calls : 0
+            for keys %want;
+    }
+    my $show = sub { my $h = shift; join ' ', map { "$_=" . ($h->{$_} // '-') } sort keys %want };
+    is($show->(\%got), $show->(\%want), 'the profile counts every call to every sub');
+}
 done_testing;

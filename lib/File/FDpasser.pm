@@ -491,7 +491,7 @@ each message whole and alone.
 
 Closes descriptors given by number, such as C<recv_fds>, C<recv_fd> and
 C<File::FDpasser::recv> return, without loading POSIX for
-C<POSIX::close> (L</LOADING>).  Every number in the list is closed even
+C<POSIX::close>.  Every number in the list is closed even
 when one of them fails; the result is then false with C<$!> from the
 first failure (C<EBADF> for a number that is not an open descriptor, or
 not a number at all).  True when all were closed, and for an empty list.
@@ -683,9 +683,6 @@ C<POLLNVAL>).  Only when some of those are taken are the slots below
 counted the same way, a C<poll> over up to 256 slots at a time, downwards,
 until enough free ones are found.  The check never opens a descriptor, so
 a child that another thread forks meanwhile inherits nothing from it.
-(On 64-bit Linux the limit is read with the older C<getrlimit> system
-call, which costs less than half of the C<prlimit64> that the C library's
-C<getrlimit> makes.)
 
 What remains is the instant between the check and the read: another
 thread of the same process that opens descriptors just then can still
@@ -796,15 +793,12 @@ context.
 
 =head1 LOADING
 
-C<use File::FDpasser> loads XSLoader, C<strict>, C<warnings>,
-L<Exporter>, L<IO::Handle> (and what IO::Handle loads: L<IO>, L<Symbol>,
-L<SelectSaver>, L<Carp>) and the module's own shared object; no POSIX or
-Socket.
-IO::Handle is loaded then, not when the first handle is made, because
-nothing may be loaded once a call has taken a descriptor: with the
-descriptor table full, or in a C<chroot> without C<@INC>, the load would
-fail and the descriptor would be lost.  Real programs have loaded it
-already, and all of these with it.
+C<use File::FDpasser> loads L<IO::Handle> with the module, not when the
+first handle is made, because nothing may be loaded once a call has taken
+a descriptor: with the descriptor table full, or in a C<chroot> without
+C<@INC>, the load would fail and the descriptor would be lost.  Names are
+exported by L<Exporter>, which croaks for a name the module does not
+export.
 
 =head1 PORTABILITY
 
@@ -1047,12 +1041,14 @@ use warnings;
 
 our $VERSION = '1.00';
 
+use Exporter 'import';
+use Carp ();
+
 # The class received and created handles are blessed into, loaded now:
 # once a call has taken a descriptor nothing may load a module (a full
 # table or a chroot would make the load fail and lose the descriptor).
 # The XS looks its stash up at boot.
 require IO::Handle;
-use Exporter 'import';
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
@@ -1062,7 +1058,7 @@ our @EXPORT = qw(
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
-our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ], DEFAULT => [ @EXPORT ]);
+our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # The type option of spipe, endp_create and endp_connect, as core flags.
 my %type = (stream => 0, seqpacket => _SEQPACKET());
@@ -1143,6 +1139,6 @@ sub spawn {
     return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
 }
 
-sub _croak { require Carp; Carp::croak(@_) }
+sub _croak { Carp::croak(@_) }
 
 1;
