@@ -1025,13 +1025,18 @@ sendmsg(2), recvmsg(2), cmsg(3); Python's C<socket.send_fds>.
 
 =head1 AUTHOR
 
-The File::FDpasser developers.  The 0.09 interface is that of Arnar Mar
-Hrafnkelsson's File::FDpasser.
+The File::FDpasser developers E<lt>bug-File-FDpasser@rt.cpan.orgE<gt>.
+Report bugs there, or at
+L<https://rt.cpan.org/Dist/Display.html?Name=File-FDpasser>.  The 0.09
+interface is that of Arnar Mar Hrafnkelsson's File::FDpasser.
 
 =head1 LICENSE
 
 This library is free software; you may redistribute it and/or modify it
-under the same terms as Perl itself.
+under the same terms as Perl 5 itself: either the GNU General Public
+License, version 1 or (at your option) any later version, or the Artistic
+License.  The file F<LICENSE> in the distribution says where the full
+texts are.
 
 =cut
 

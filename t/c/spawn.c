@@ -30,19 +30,13 @@ static unsigned long plan_steps;
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static int n_test, n_fail;
+#include "tap.h"
 
+/* A check of one way of starting the child: "%s" in fmt names it. */
 static void
-ok(int cond, const char *fmt, int way)
+ok_way(int cond, const char *fmt, int way)
 {
-    char name[200];
-
-    snprintf(name, sizeof name, fmt, way ? "fork" : "default");
-    n_test++;
-    if (!cond)
-        n_fail++;
-    printf("%sok %d - %s\n", cond ? "" : "not ", n_test, name);
-    fflush(stdout);
+    okf(cond, fmt, way ? "fork" : "default");
 }
 
 /* Run bash -c script with the given map; return its exit status, or -1 and
@@ -132,7 +126,7 @@ edge_tests(int flags)
     pid_t pid;
 
     if (lim < 64 || lim == INT_MAX) {
-        ok(1, "%s: # skip no usable descriptor limit", way);
+        skip("%s: no usable descriptor limit", way ? "fork" : "default");
         return;
     }
     top = lim - 1;
@@ -148,18 +142,18 @@ edge_tests(int flags)
 
     m[0].target = INT_MAX;
     errno = 0;
-    ok(fdpass_spawn((char *[]){ "true", NULL }, NULL, m, 1, NULL, -1, flags, &pid) == -1
+    ok_way(fdpass_spawn((char *[]){ "true", NULL }, NULL, m, 1, NULL, -1, flags, &pid) == -1
        && errno == EBADF && !zombies(), "%s: target INT_MAX: EBADF", way);
     m[0].target = lim;
     errno = 0;
-    ok(fdpass_spawn((char *[]){ "true", NULL }, NULL, m, 1, NULL, -1, flags, &pid) == -1
+    ok_way(fdpass_spawn((char *[]){ "true", NULL }, NULL, m, 1, NULL, -1, flags, &pid) == -1
        && errno == EBADF && !zombies(), "%s: target at the limit: EBADF", way);
 
     /* The last number below the limit is a target like any other. */
     m[0].target = top;
     snprintf(script, sizeof script, "echo edge >&%d", top);
     r = run_sh(script, m, 1, NULL, -1, NULL, flags);
-    ok(r == 0 && strcmp(drain(p[0], buf, sizeof buf), "edge\n") == 0,
+    ok_way(r == 0 && strcmp(drain(p[0], buf, sizeof buf), "edge\n") == 0,
        "%s: target limit - 1 placed", way);
 
     /* ... in a swap with 3, which needs the temporary. */
@@ -176,7 +170,7 @@ edge_tests(int flags)
     m[1].target = top; m[1].source = 3; m[1].blocking = FDPASS_PRESERVE;
     snprintf(script, sizeof script, "echo to-3 >&3; echo to-top >&%d", top);
     r = run_sh(script, m, 2, NULL, -1, NULL, flags);
-    ok(r == 0 && strcmp(drain(q[0], buf, sizeof buf), "to-3\n") == 0
+    ok_way(r == 0 && strcmp(drain(q[0], buf, sizeof buf), "to-3\n") == 0
        && strcmp(drain(p[0], buf, sizeof buf), "to-top\n") == 0,
        "%s: swap of 3 and limit - 1", way);
     close(3);
@@ -197,7 +191,7 @@ edge_tests(int flags)
     }
     fcntl(p[0], F_SETFL, O_NONBLOCK);
     errno = 0;
-    ok(fdpass_spawn((char *[]){ "/nonexistent/program", NULL }, NULL, m, 4,
+    ok_way(fdpass_spawn((char *[]){ "/nonexistent/program", NULL }, NULL, m, 4,
                     NULL, -1, flags, &pid) == -1 && errno == ENOENT
        && !zombies() && read(p[0], buf, sizeof buf) < 0 && errno == EAGAIN,
        "%s: targets on the report pipe's numbers and limit - 1: ENOENT reported", way);
@@ -205,7 +199,7 @@ edge_tests(int flags)
     snprintf(script, sizeof script, "echo a >&%d; echo b >&%d; echo c >&%d; echo top >&%d",
              a, b, c, top);
     r = run_sh(script, m, 4, NULL, -1, NULL, flags);
-    ok(r == 0 && strcmp(drain(p[0], buf, sizeof buf), "a\nb\nc\ntop\n") == 0,
+    ok_way(r == 0 && strcmp(drain(p[0], buf, sizeof buf), "a\nb\nc\ntop\n") == 0,
        "%s: ... and placed when the program runs", way);
     close(w);
     close(p[0]);
@@ -330,11 +324,11 @@ plan_growth(void)
 
     /* n log n: four times the entries cost about 4.7 times the steps;
      * n^2 would be 16 times, the old planner's n^3 64 times. */
-    printf("# plan steps: chain 4000 %lu, 16000 %lu; ring 4000 %lu, 16000 %lu\n",
-           s1, s4, c1, c4);
-    ok(s1 > 0 && s4 > 0 && s4 < 6 * s1 && s1 < 8UL * 4000 * 13,
+    diag("plan steps: chain 4000 %lu, 16000 %lu; ring 4000 %lu, 16000 %lu",
+         s1, s4, c1, c4);
+    ok_way(s1 > 0 && s4 > 0 && s4 < 6 * s1 && s1 < 8UL * 4000 * 13,
        "plan of a chain grows as n log n (4000 -> 16000 entries)", 0);
-    ok(c1 > 0 && c4 > 0 && c4 < 6 * c1 && c1 < 8UL * 4000 * 13,
+    ok_way(c1 > 0 && c4 > 0 && c4 < 6 * c1 && c1 < 8UL * 4000 * 13,
        "plan of a ring grows as n log n (4000 -> 16000 entries)", 0);
 }
 
@@ -347,7 +341,7 @@ chain_test(int flags)
     struct fdpass_inherit *m;
 
     if (nofile() < n + 100) {
-        ok(1, "%s: # skip the descriptor limit is below 4,100", way);
+        ok_way(1, "%s: # skip the descriptor limit is below 4,100", way);
         return;
     }
     m = chain((size_t)n, 0);
@@ -375,7 +369,7 @@ chain_test(int flags)
              "echo first >&%d && echo middle >&%d && echo last >&%d && ! (: >&%d) 2>/dev/null",
              m[pos[0]].target, m[pos[1]].target, m[pos[2]].target, n + 3);
     r = run_sh(script, m, (size_t)n, NULL, -1, NULL, flags);
-    ok(r == 0 && strcmp(drain(p[0][1], buf, sizeof buf), "first\n") == 0
+    ok_way(r == 0 && strcmp(drain(p[0][1], buf, sizeof buf), "first\n") == 0
        && strcmp(drain(p[1][1], buf, sizeof buf), "middle\n") == 0
        && strcmp(drain(p[2][1], buf, sizeof buf), "last\n") == 0,
        "%s: a chain of 4,000 entries placed", way);
@@ -404,9 +398,9 @@ tests(int flags)
     m[0].target = 3; m[0].source = 4; m[0].blocking = FDPASS_PRESERVE;
     m[1].target = 4; m[1].source = 3; m[1].blocking = FDPASS_PRESERVE;
     r = run_sh("echo three >&3; echo four >&4", m, 2, NULL, -1, NULL, flags);
-    ok(r == 0, "%s: swap {3 => 4, 4 => 3} ran", way);
-    ok(strcmp(drain(r4, buf, sizeof buf), "three\n") == 0, "%s: what the child wrote to 3 reached old 4", way);
-    ok(strcmp(drain(r3, buf, sizeof buf), "four\n") == 0, "%s: what it wrote to 4 reached old 3", way);
+    ok_way(r == 0, "%s: swap {3 => 4, 4 => 3} ran", way);
+    ok_way(strcmp(drain(r4, buf, sizeof buf), "three\n") == 0, "%s: what the child wrote to 3 reached old 4", way);
+    ok_way(strcmp(drain(r3, buf, sizeof buf), "four\n") == 0, "%s: what it wrote to 4 reached old 3", way);
     close(3); close(4); close(r3); close(r4);
 
     /* A three-way rotation. */
@@ -419,8 +413,8 @@ tests(int flags)
     for (i = 0; i < 3; i++)
         m[i].blocking = FDPASS_PRESERVE;
     r = run_sh("echo a >&3; echo b >&4; echo c >&5", m, 3, NULL, -1, NULL, flags);
-    ok(r == 0, "%s: rotation ran", way);
-    ok(strcmp(drain(r4, buf, sizeof buf), "a\n") == 0
+    ok_way(r == 0, "%s: rotation ran", way);
+    ok_way(strcmp(drain(r4, buf, sizeof buf), "a\n") == 0
        && strcmp(drain(r5, buf, sizeof buf), "b\n") == 0
        && strcmp(drain(r3, buf, sizeof buf), "c\n") == 0, "%s: rotation placed each", way);
     close(r3); close(r4); close(r5);
@@ -430,7 +424,7 @@ tests(int flags)
     m[0].target = 3; m[0].source = 3;
     r = run_sh("echo self >&3 && ! (: >&4) 2>/dev/null && ! (: >&5) 2>/dev/null",
                m, 1, NULL, -1, NULL, flags);
-    ok(r == 0 && strcmp(drain(r3, buf, sizeof buf), "self\n") == 0,
+    ok_way(r == 0 && strcmp(drain(r3, buf, sizeof buf), "self\n") == 0,
        "%s: 3 => 3 inherited, close-on-exec 4 and 5 not", way);
     close(3); close(4); close(5); close(r3);
 
@@ -451,7 +445,7 @@ tests(int flags)
         snprintf(script + strlen(script), sizeof script - strlen(script),
                  "echo %d >&%d || exit 1; ", i, i);
     r = run_sh(script, m, 38, NULL, -1, NULL, flags);
-    ok(r == 0, "%s: 3 .. 40 placed", way);
+    ok_way(r == 0, "%s: 3 .. 40 placed", way);
     for (i = 0, r = 1; i < 38; i++) {
         char want[16];
 
@@ -461,7 +455,7 @@ tests(int flags)
         close(m[i].source);
         close(3 + i);
     }
-    ok(r, "%s: each of 3 .. 40 wrote to its own pipe", way);
+    ok_way(r, "%s: each of 3 .. 40 wrote to its own pipe", way);
 
     /* Non-blocking as asked. */
     {
@@ -470,10 +464,10 @@ tests(int flags)
         pipe(p);
         m[0].target = 3; m[0].source = p[0]; m[0].blocking = FDPASS_NONBLOCKING;
         r = run_sh("exec 0<&3; dd bs=1 count=1 2>/dev/null; exit 0", m, 1, NULL, -1, NULL, flags);
-        ok((fcntl(p[0], F_GETFL) & O_NONBLOCK) != 0, "%s: nonblocking set on the open file", way);
+        ok_way((fcntl(p[0], F_GETFL) & O_NONBLOCK) != 0, "%s: nonblocking set on the open file", way);
         m[0].blocking = FDPASS_BLOCKING;
         r = run_sh("exit 0", m, 1, NULL, -1, NULL, flags);
-        ok((fcntl(p[0], F_GETFL) & O_NONBLOCK) == 0, "%s: blocking cleared it", way);
+        ok_way((fcntl(p[0], F_GETFL) & O_NONBLOCK) == 0, "%s: blocking cleared it", way);
         close(p[0]); close(p[1]);
     }
 
@@ -487,12 +481,12 @@ tests(int flags)
         m[0].target = 1; m[0].source = p[1]; m[0].blocking = FDPASS_PRESERVE;
         snprintf(want, sizeof want, "%s\n", dir);
         run_sh("pwd -P", m, 1, dir, -1, NULL, flags);
-        ok(strcmp(drain(p[0], buf, sizeof buf), want) == 0, "%s: chdir by path", way);
+        ok_way(strcmp(drain(p[0], buf, sizeof buf), want) == 0, "%s: chdir by path", way);
         run_sh("pwd -P", m, 1, NULL, dfd, NULL, flags);
-        ok(strcmp(drain(p[0], buf, sizeof buf), want) == 0, "%s: chdir by descriptor", way);
+        ok_way(strcmp(drain(p[0], buf, sizeof buf), want) == 0, "%s: chdir by descriptor", way);
         run_sh("echo \"$ONLY\"; env | grep -c . ", m, 1, NULL, -1, env, flags);
         drain(p[0], buf, sizeof buf);
-        ok(strncmp(buf, "this\n", 5) == 0, "%s: env as given", way);
+        ok_way(strncmp(buf, "this\n", 5) == 0, "%s: env as given", way);
         close(p[0]); close(p[1]); close(dfd);
     }
 
@@ -505,7 +499,7 @@ tests(int flags)
         pid_t pid;
 
         errno = 0;
-        ok(fdpass_spawn(nosuch, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
+        ok_way(fdpass_spawn(nosuch, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
            && errno == ENOENT && !zombies(), "%s: ENOENT, no zombie", way);
         char *plainprog[] = { "plain", NULL };
         char *oldpath = getenv("PATH"), path[700];
@@ -516,13 +510,13 @@ tests(int flags)
         snprintf(path, sizeof path, "%s:/nonexistent-fdpass-dir", dir);
         setenv("PATH", path, 1);
         errno = 0;
-        ok(fdpass_spawn(nopath, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
+        ok_way(fdpass_spawn(nopath, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
            && errno == ENOENT && !zombies(), "%s: ENOENT through PATH", way);
         snprintf(notexec, sizeof notexec, "%s/plain", dir);
         close(open(notexec, O_CREAT | O_WRONLY, 0644));
         /* execvp's rule: EACCES at one place wins over ENOENT at a later. */
         errno = 0;
-        ok(fdpass_spawn(plainprog, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
+        ok_way(fdpass_spawn(plainprog, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
            && errno == EACCES && !zombies(),
            "%s: EACCES in PATH before an ENOENT: EACCES", way);
         if (oldpath) {
@@ -533,14 +527,14 @@ tests(int flags)
         }
         noperm[0] = notexec;
         errno = 0;
-        ok(fdpass_spawn(noperm, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
+        ok_way(fdpass_spawn(noperm, NULL, NULL, 0, NULL, -1, flags, &pid) == -1
            && errno == EACCES && !zombies(), "%s: EACCES, no zombie", way);
         errno = 0;
-        ok(run_sh("exit 0", NULL, 0, notexec, -1, NULL, flags) == -1 && errno == ENOTDIR
+        ok_way(run_sh("exit 0", NULL, 0, notexec, -1, NULL, flags) == -1 && errno == ENOTDIR
            && !zombies(), "%s: chdir to a file: ENOTDIR, no zombie", way);
         m[0].target = 3; m[0].source = 999; m[0].blocking = 0;
         errno = 0;
-        ok(run_sh("exit 0", m, 1, NULL, -1, NULL, flags) == -1 && errno == EBADF,
+        ok_way(run_sh("exit 0", m, 1, NULL, -1, NULL, flags) == -1 && errno == EBADF,
            "%s: a bad source: EBADF before anything starts", way);
         unlink(notexec);
     }
@@ -570,6 +564,5 @@ main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "fork") != 0)
         tests(0);
     tests(FDPASS_SPAWN_FORK);
-    printf("1..%d\n", n_test);
-    return n_fail != 0;
+    return done_testing();
 }

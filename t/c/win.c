@@ -198,9 +198,8 @@ child_broken(int sock, const char *how, HANDLE go)
     handles_seen(after);
     for (i = 1; i < MAX_HANDLE / 4; i++)
         fresh += after[i] && !before[i];
-    printf("# receiver that hung up: %lu handles appeared in it\n",
-           (unsigned long)fresh);
-    fflush(stdout);
+    diag("receiver that hung up: %lu handles appeared in it",
+         (unsigned long)fresh);
     return fresh == 0 ? 0 : 1;
 }
 
@@ -360,7 +359,7 @@ test_basic(void)
     _close(f);
     r = hear(sv[0], buf, sizeof buf);
     if (r != 0 || strcmp(buf, "full: r=-1 emfile=1 then: after room") != 0)
-        printf("# the child said: %s\n", buf);
+        diag("the child said: %s", buf);
     ok(r == 0 && strcmp(buf, "full: r=-1 emfile=1 then: after room") == 0,
        "the receiver got EMFILE, then the same message once it had room");
 
@@ -479,6 +478,5 @@ main(int argc, char **argv)
     test_broken("die");
     test_broken("hangup");
     test_errors();
-    printf("1..%d\n", n_test);
-    return n_fail > 0;
+    return done_testing();
 }

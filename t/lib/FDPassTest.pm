@@ -11,29 +11,6 @@ our @EXPORT = qw(run_child reap_ok open_fds survives_exec build_c exec_with
                  move_test_output_high
                  tmpdir slurp_fd installed_copy numbered_files);
 
-# In CI (FDPASS_NO_SKIP set) every test must run: a skip becomes a failure
-# that names what was missing.  One exception: CI also runs the suite as an
-# ordinary user, where a case that needs two uids cannot run; its skip
-# reason begins with "needs root", and only such a skip, and only when not
-# root, stays a skip.
-if ($ENV{FDPASS_NO_SKIP}) {
-    no warnings 'redefine';
-    my $skip = \&Test::Builder::skip;
-    *Test::Builder::skip = sub {
-        my ($self, $why) = @_;
-        goto &$skip if $> != 0 && defined $why && $why =~ /^needs root\b/;
-        $self->ok(0, "must not be skipped here: " . (defined $why ? $why : ''));
-    };
-    my $skip_all = \&Test::Builder::skip_all;
-    *Test::Builder::skip_all = sub {
-        my ($self, $why) = @_;
-        goto &$skip_all if $> != 0 && defined $why && $why =~ /^needs root\b/;
-        $self->ok(0, "must not be skipped here: " . (defined $why ? $why : ''));
-        $self->done_testing;
-        exit 1;
-    };
-}
-
 # Run the block in a forked child; the child exits 0 when the block
 # returns true, 1 otherwise (or when it dies, with the message on STDERR).
 sub run_child(&) {

@@ -38,12 +38,6 @@
 
 #define SCAN 2048 /* descriptor numbers looked at by the counts */
 
-static void
-skip(const char *why)
-{
-    printf("ok %d # skip %s\n", ++n_test, why);
-}
-
 static int
 is_open(int fd)
 {
@@ -185,7 +179,7 @@ part_fill(void)
     ok(r == -1 && e == EMFILE,
        "fill: the message arrives into a table filled meanwhile: EMFILE");
     if (r != -1 || e != EMFILE)
-        printf("# got %d, errno %d (%s)\n", r, e, strerror(e));
+        diag("got %d, errno %d (%s)", r, e, strerror(e));
     for (i = 0; i < j.nfiller; i++)
         close(j.filler[i]);
     ok(count_open() == before, "fill: nothing left open by the refusal");
@@ -358,8 +352,8 @@ recv_check(int sock, int fd, size_t maxfds, size_t want_n, int want_errno)
     if (count_open() != before)
         good = 0;
     if (!good)
-        printf("# got %d, %lu descriptors, errno %d (%s)\n", r,
-               (unsigned long)n, e, strerror(e));
+        diag("got %d, %lu descriptors, errno %d (%s)", r,
+             (unsigned long)n, e, strerror(e));
     return good;
 }
 
@@ -445,6 +439,5 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: recv_race fill|fork|hostile\n");
     if (r != 0)
         return r;
-    printf("1..%d\n", n_test);
-    return n_fail ? 1 : 0;
+    return done_testing();
 }
