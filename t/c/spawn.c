@@ -222,7 +222,7 @@ report_hole_test(int flags)
     if (!(flags & FDPASS_SPAWN_FORK))
         return;
     if (pipe(p) < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0) {
-        ok(0, "%s: report pipe in a hole: setup", way);
+        ok_way(0, "%s: report pipe in a hole: setup", way);
         return;
     }
     fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -232,13 +232,13 @@ report_hole_test(int flags)
     b = lowest_free(a + 1);
     h = lowest_free(b + 1);
     if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < (rlim_t)lim + 1) {
-        ok(1, "%s: # skip the descriptor limit is too low", way);
+        skip("%s: the descriptor limit is too low", way ? "fork" : "default");
         close(p[0]);
         close(p[1]);
         return;
     }
     if (h >= lim - 4) {
-        ok(1, "%s: # skip no room below the lowered limit", way);
+        skip("%s: no room below the lowered limit", way ? "fork" : "default");
         close(p[0]);
         close(p[1]);
         return;
@@ -259,7 +259,7 @@ report_hole_test(int flags)
     rl = old;
     rl.rlim_cur = (rlim_t)lim;
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        ok(0, "%s: report pipe in a hole: setrlimit", way);
+        ok_way(0, "%s: report pipe in a hole: setrlimit", way);
         ok_spawn = -1;
         e = errno;
     } else {
@@ -269,7 +269,7 @@ report_hole_test(int flags)
         e = errno;
         (void)setrlimit(RLIMIT_NOFILE, &old);
     }
-    ok(ok_spawn == -1 && e == ENOENT && !zombies()
+    ok_way(ok_spawn == -1 && e == ENOENT && !zombies()
        && read(p[0], buf, sizeof buf) < 0 && errno == EAGAIN,
        "%s: report end on a target, nothing free above the targets, a hole "
        "below: ENOENT reported", way);
@@ -341,7 +341,7 @@ chain_test(int flags)
     struct fdpass_inherit *m;
 
     if (nofile() < n + 100) {
-        ok_way(1, "%s: # skip the descriptor limit is below 4,100", way);
+        skip("%s: the descriptor limit is below 4,100", way ? "fork" : "default");
         return;
     }
     m = chain((size_t)n, 0);
