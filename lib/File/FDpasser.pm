@@ -347,9 +347,8 @@ it is no longer needed.
 Receives one descriptor and returns a handle open on it, without
 duplicating it (as C<open($fh, "+<&=", $fd)> would), in the mode its
 flags give (see C<get_fopen_mode>), blessed into C<$class> when given
-(e.g. C<IO::Socket::INET>), else into IO::Handle.  IO::Handle is
-loaded with the module; nothing is loaded lazily after a descriptor is
-taken.  C<$class> is read before anything is received, and must be
+(e.g. C<IO::Socket::INET>), else into IO::Handle (loaded with the
+module).  C<$class> is read before anything is received, and must be
 loaded already: the call never loads it (it only blesses into that
 package), because nothing may be loaded once the descriptor has
 arrived.  Nothing the call does after receiving needs a
@@ -688,9 +687,10 @@ C<recv_fh>).
 
 =head2 No stray copies
 
-A call never opens a descriptor for its own purposes that a child,
-forked meanwhile by another thread, could inherit beyond the call or
-pass on to a program it runs.
+A descriptor the module opens for its own purposes (a directory, a
+pipe, a temporary) is never visible to a child that another thread
+forks meanwhile for longer than the call, and never reaches a program
+that child runs.
 
 =head2 Endpoints are safe in shared directories
 
@@ -729,9 +729,7 @@ can be retried when C<select> says ready.
 =head2 Threads
 
 No static buffers and no shared state: every call may be made from any
-thread or interpreter.  A descriptor a call creates or receives is
-close-on-exec from its first instant where the system can set it so
-(L</CLOSE-ON-EXEC>, L</PORTABILITY>).
+thread or interpreter.
 
 =head1 ERRORS
 
