@@ -214,6 +214,18 @@ message boundaries (L</MESSAGE BOUNDARIES>); where there is none it fails
 with C<EPROTONOSUPPORT>.  C<< type => 'stream' >> is the default.  An
 unknown type croaks; C<spipe()> with no arguments is the 0.09 call.
 
+    my ($parent, $child) = spipe() or die "spipe: $!";
+    defined(my $pid = fork) or die "fork: $!";
+    if ($pid == 0) {                    # the child keeps $child
+        close $parent;
+        my $fh = recv_fh($child) or die($! ? "recv_fh: $!" : "no file");
+        print while <$fh>;
+        exit 0;
+    }
+    close $child;
+    open(my $log, '<', '/var/log/syslog') or die "open: $!";
+    send_file($parent, $log) or die "send_file: $!";
+
 =head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n] [, type => $type])
 
 A listening endpoint at C<$path>, an IO::Handle; C<select> and C<poll>
@@ -314,6 +326,9 @@ endpoint fails with C<EPROTOTYPE>, and a system without SEQPACKET with
 C<EPROTONOSUPPORT>.  An unknown type or option croaks.  C<cli_conn>
 connects the first way.
 
+    my $c = endp_connect('/run/myserver.sock')
+        or die "cannot reach the server: $!";
+
 =head3 $conn = serv_accept_fh($listener [, $uid])
 
 Accepts a connection on a listening endpoint and returns it (an
@@ -323,6 +338,13 @@ set to the effective user id the connecting process had when it called
 C<endp_connect>, as C<peer_cred> on the accepted endpoint reports it
 (undef where the platform cannot tell, and for a connection that carries
 no credentials, such as TCP).
+
+    while (1) {
+        my $c = serv_accept_fh($listener, my $uid) or die "accept: $!";
+        if (!defined $uid || $uid != $<) { close $c; next }   # own uid only
+        send_file($c, $fh) or warn "send_file: $!";
+        close $c;
+    }
 
 =head3 $fd = serv_accept_fd($listener [, $uid])
 
@@ -341,6 +363,9 @@ success; false on failure with C<$!>: C<EBADF>, C<EPIPE> (the peer has
 gone; C<SIGPIPE> is never raised), C<EAGAIN> (a non-blocking endpoint is
 full), C<ENOTSOCK>.  The sender keeps its own descriptor; close it when
 it is no longer needed.
+
+    send_file($conn, $client_socket) or die "send_file: $!";
+    close $client_socket;               # the receiver has its own now
 
 =head3 $fh = recv_fh($endpoint [, $class])
 
@@ -388,8 +413,8 @@ The descriptor's C<F_GETFL> flags; undef with C<EBADF>.
 
 =head3 $fd = cli_conn($path)
 
-C<endp_connect> returning the descriptor number; undef and C<$!> on
-failure.
+C<endp_connect> returning the descriptor number; undef on failure, with
+C<$!> as for C<endp_connect>.
 
 =head2 The IO::FDPass interface (never exported)
 
@@ -444,6 +469,9 @@ after those fetches, and nothing that runs later (a signal handler
 between the parts) changes it.  C<$data> is sent as bytes; a string with
 characters above 255 croaks ("Wide character").  C<files> that is not an
 ARRAY reference croaks.
+
+    # a job for a worker: its standard streams and a description
+    send_fds($worker, [$in, $out, $err], "job 42") or die "send_fds: $!";
 
 =head3 ($data, @fds) = recv_fds($endpoint [, $max_fds [, $max_bytes]])
 
@@ -502,6 +530,10 @@ holding a closed descriptor): the call croaks before closing anything.
 Close handles with C<close>.  Like C<POSIX::close>, it cannot know whether
 a number is also behind a Perl handle; closing such a number leaves the
 handle unusable.
+
+    my ($data, @fds) = recv_fds($c, 3);
+    ...                                 # use what is wanted
+    close_fds(@fds) or warn "close_fds: $!";
 
 =head3 ($pid, $uid, $gid) = peer_cred($endpoint)
 
