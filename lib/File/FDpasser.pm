@@ -163,13 +163,13 @@ message, not the end of stream: C<recv_fds> returns C<("")>, C<recv_fh>
 and C<recv_fd> fail with C<EBADMSG>.  End of stream is the peer closing
 its end or shutting down its writing side.  The kernel reports both with
 the same zero, so after a zero the call looks once, without waiting,
-whether a message follows or the peer can still send (a peek, then a
-C<poll> for C<POLLHUP>/C<POLLRDHUP>).  One case stays ambiguous: an
+whether a message follows or the peer can still send.  One case stays
+ambiguous: an
 empty message that the peer sent just before closing, with nothing but
 empty messages after it, is reported as the end of stream (the next call
-would report that end anyway).  Where C<poll> has no C<POLLRDHUP>
-(systems other than Linux) an empty message directly followed by another
-one is reported as the end of stream too, although more may follow: do
+would report that end anyway).  On systems other than Linux an empty
+message directly followed by another one is reported as the end of
+stream too, although more may follow: do
 not send empty messages to programs on such systems.
 
 =item * A message must fit the sender's socket send buffer (about 208 KiB
@@ -192,6 +192,11 @@ endpoint as on a stream (t/90-interop.t).
 
 =head1 FUNCTIONS
 
+C<use File::FDpasser> exports the 0.09 interface; the newer calls are
+exported on request, and C<use File::FDpasser qw(:all)> exports
+everything.  C<send> and C<recv> are never exported.  Names are exported
+by L<Exporter>, which croaks for a name the module does not export.
+
 =head2 The 0.09 interface (exported by default)
 
 =head3 ($end1, $end2) = spipe([type => $type])
@@ -208,6 +213,18 @@ C<< type => 'seqpacket' >> makes a C<SOCK_SEQPACKET> pair, which keeps
 message boundaries (L</MESSAGE BOUNDARIES>); where there is none it fails
 with C<EPROTONOSUPPORT>.  C<< type => 'stream' >> is the default.  An
 unknown type croaks; C<spipe()> with no arguments is the 0.09 call.
+
+    my ($parent, $child) = spipe() or die "spipe: $!";
+    defined(my $pid = fork) or die "fork: $!";
+    if ($pid == 0) {                    # the child keeps $child
+        close $parent;
+        my $fh = recv_fh($child) or die($! ? "recv_fh: $!" : "no file");
+        print while <$fh>;
+        exit 0;
+    }
+    close $child;
+    open(my $log, '<', '/var/log/syslog') or die "open: $!";
+    send_file($parent, $log) or die "send_file: $!";
 
 =head3 $listener = endp_create($path [, mode => $mode] [, backlog => $n] [, type => $type])
 
@@ -258,13 +275,10 @@ C<endp_create>, exactly one wins and the other fails with C<EADDRINUSE>
 in between, which counts as stale).  A stale node another user left in
 a sticky directory such as F</tmp> can be replaced only by root; others
 get C<EPERM> (C<EADDRINUSE> if they may not even connect to it, so
-cannot tell whether it is live), as before.  To keep these
-promises the socket is bound, given its mode and made to listen in a
-private directory (mode 0700, named F<.fdpass->I<XXXXXXXX>) made for
-the call beside C<$path>, then moved to C<$path> without replacing
-anything; a stale node is first moved into that directory and removed
-only if it is still the dead socket seen before.  What differs from a
-plain C<bind>:
+cannot tell whether it is live), as before.  The socket is made in a
+private directory (mode 0700, named F<.fdpass->I<XXXXXXXX>) beside
+C<$path> and appears at C<$path> once it listens, so what differs from
+a plain C<bind> is:
 
 =over
 
@@ -284,9 +298,8 @@ directory behind, which C<rmdir> removes.  Something another user
 swaps in at C<$path> during the stale check is put back, and the call
 fails with C<EEXIST> (C<EADDRINUSE> if it is another socket); if it
 cannot be put back without replacing anything (the name was taken again
-meanwhile, or, on a system without C<renameat2>, it cannot be
-hard-linked: a directory, another user's file), it stays in that
-directory, and the directory stays.
+meanwhile; or, on systems other than Linux, it is a directory or another
+user's file), it stays in that directory, and the directory stays.
 
 =back
 
@@ -313,6 +326,9 @@ endpoint fails with C<EPROTOTYPE>, and a system without SEQPACKET with
 C<EPROTONOSUPPORT>.  An unknown type or option croaks.  C<cli_conn>
 connects the first way.
 
+    my $c = endp_connect('/run/myserver.sock')
+        or die "cannot reach the server: $!";
+
 =head3 $conn = serv_accept_fh($listener [, $uid])
 
 Accepts a connection on a listening endpoint and returns it (an
@@ -322,6 +338,13 @@ set to the effective user id the connecting process had when it called
 C<endp_connect>, as C<peer_cred> on the accepted endpoint reports it
 (undef where the platform cannot tell, and for a connection that carries
 no credentials, such as TCP).
+
+    while (1) {
+        my $c = serv_accept_fh($listener, my $uid) or die "accept: $!";
+        if (!defined $uid || $uid != $<) { close $c; next }   # own uid only
+        send_file($c, $fh) or warn "send_file: $!";
+        close $c;
+    }
 
 =head3 $fd = serv_accept_fd($listener [, $uid])
 
@@ -340,6 +363,9 @@ success; false on failure with C<$!>: C<EBADF>, C<EPIPE> (the peer has
 gone; C<SIGPIPE> is never raised), C<EAGAIN> (a non-blocking endpoint is
 full), C<ENOTSOCK>.  The sender keeps its own descriptor; close it when
 it is no longer needed.
+
+    send_file($conn, $client_socket) or die "send_file: $!";
+    close $client_socket;               # the receiver has its own now
 
 =head3 $fh = recv_fh($endpoint [, $class])
 
@@ -387,8 +413,8 @@ The descriptor's C<F_GETFL> flags; undef with C<EBADF>.
 
 =head3 $fd = cli_conn($path)
 
-C<endp_connect> returning the descriptor number; undef and C<$!> on
-failure.
+C<endp_connect> returning the descriptor number; undef on failure, with
+C<$!> as for C<endp_connect>.
 
 =head2 The IO::FDPass interface (never exported)
 
@@ -444,6 +470,9 @@ between the parts) changes it.  C<$data> is sent as bytes; a string with
 characters above 255 croaks ("Wide character").  C<files> that is not an
 ARRAY reference croaks.
 
+    # a job for a worker: its standard streams and a description
+    send_fds($worker, [$in, $out, $err], "job 42") or die "send_fds: $!";
+
 =head3 ($data, @fds) = recv_fds($endpoint [, $max_fds [, $max_bytes]])
 
 Receives one message: its data (at most C<$max_bytes>, default 4096, and
@@ -472,11 +501,8 @@ the instant between the check and the read, the system installed what
 fitted and dropped the rest; what did arrive is closed (see
 L</No descriptor is lost when the table is full>).  Room is checked
 for C<$max_fds>, not for what the message turns out to carry, so pass the
-number you expect when the table may be nearly full.  A smaller
-C<$max_fds> is also quicker: the check looks at the top C<$max_fds>
-slots below the limit in one C<poll>, whose cost grows with the number
-of slots (about 13 ns a slot on Linux, so some 3 us for the default of
-253).  C<EMSGSIZE> also: on a SEQPACKET endpoint, the message had more
+number you expect when the table may be nearly full; a smaller
+C<$max_fds> also makes the check quicker.  C<EMSGSIZE> also: on a SEQPACKET endpoint, the message had more
 than C<$max_bytes> bytes (its descriptors were closed; the message is
 gone).  C<EINVAL>: C<$max_fds> outside 1 .. C<FDPASS_MAX> or
 C<$max_bytes> below 1.
@@ -504,6 +530,10 @@ holding a closed descriptor): the call croaks before closing anything.
 Close handles with C<close>.  Like C<POSIX::close>, it cannot know whether
 a number is also behind a Perl handle; closing such a number leaves the
 handle unusable.
+
+    my ($data, @fds) = recv_fds($c, 3);
+    ...                                 # use what is wanted
+    close_fds(@fds) or warn "close_fds: $!";
 
 =head3 ($pid, $uid, $gid) = peer_cred($endpoint)
 
@@ -572,8 +602,7 @@ with one temporary descriptor, at a number that is neither a TARGET nor
 open in the parent, closed again before the program starts.  Any TARGET
 below the descriptor limit (the soft C<RLIMIT_NOFILE>, which the child
 inherits) works, the limit minus one included; the plan is made in
-O(n log n) time for n entries, so a map of thousands costs
-milliseconds.  C<< TARGET => TARGET >> keeps the
+O(n log n) time for n entries.  C<< TARGET => TARGET >> keeps the
 descriptor and only clears its close-on-exec flag.  SOURCE may be
 C<[SOURCE, 'blocking' | 'nonblocking' | 'preserve']> to clear or set
 C<O_NONBLOCK> (the default is C<preserve>).  That flag belongs to the
@@ -617,13 +646,12 @@ in ASCII digits (C<0>-C<9>; digits of other scripts are refused, not
 read as numbers) or is above 2**31 - 1, an unknown blocking mode or
 option.
 
-The child is started with C<posix_spawn> (glibc's C<clone(CLONE_VM |
-CLONE_VFORK)>) where the C library can carry out the whole plan (glibc
-2.29 and later), which costs the same however large the perl process is,
-and otherwise with C<fork> and C<exec>, reporting an C<exec> failure
-through a close-on-exec pipe kept clear of every TARGET number.
-C<< via_fork => 1 >> asks for the second way; F<bench/spawn.pl> compares
-them (on a 1 GB process: 0.6 ms against 46 ms).  Signal handlers that
+The child is started with C<posix_spawn> where the C library can carry
+out the whole plan (glibc 2.29 and later), which costs the same however
+large the perl process is, and otherwise with C<fork> and C<exec>; an
+C<exec> failure comes back as C<$!> either way.  C<< via_fork => 1 >>
+asks for C<fork> and C<exec>; F<bench/spawn.pl> compares the two.
+Signal handlers that
 Perl installed are reset to their defaults in the child before the
 program starts.  On Windows C<spawn> fails with C<ENOSYS>.
 
@@ -662,45 +690,48 @@ unasked (a Linux C<SCM_PIDFD>) are closed; credentials are skipped.
 
 =head2 No descriptor is lost when the table is full
 
-On Linux, a message whose descriptors do not all fit in the receiver's
-table is consumed and the descriptors that did not fit are gone.  So each
-receive makes sure there is room first, and it does so when the message
-is there, not before waiting for one: the table may fill while a call
-waits (another thread opens files, or C<prlimit> lowers
-C<RLIMIT_NOFILE> from outside).  The read itself never waits
-(C<MSG_DONTWAIT>); when nothing is queued, a blocking endpoint waits in
-C<poll> until something is (for at most its C<SO_RCVTIMEO>, after which
-the call fails with C<EAGAIN> as a plain C<recvmsg> would), then checks
-again and reads.  Without room the call fails with C<EMFILE> and the
-message stays queued, however long the call waited; once the process has
-closed enough descriptors the next receive gets all of it.
+When the receiving process's descriptor table cannot hold what the next
+message may carry (one descriptor for C<recv_fh>, C<recv_fd> and
+C<recv>, C<$max_fds> for C<recv_fds>), the receive fails with C<EMFILE>
+and the message stays queued; once the process has closed enough
+descriptors, the next receive gets all of it.  Room is judged when the
+message is there, not before the call waits for one, so this holds
+however long the call waited, even when the table filled or
+C<RLIMIT_NOFILE> was lowered (C<prlimit>) meanwhile.  A blocking
+endpoint with a receive timeout (C<SO_RCVTIMEO>) waits at most that
+long and then fails with C<EAGAIN>, as a plain C<recvmsg> would.
 
-The check: new descriptors take the lowest free slots below
-C<RLIMIT_NOFILE>, so there is room when enough slots below it are free.
-For one descriptor C<fcntl(F_GETFD)> on the top slot answers that, for
-several one C<poll> over the top slots (a slot that is not open gives
-C<POLLNVAL>).  Only when some of those are taken are the slots below
-counted the same way, a C<poll> over up to 256 slots at a time, downwards,
-until enough free ones are found.  The check never opens a descriptor, so
-a child that another thread forks meanwhile inherits nothing from it.
-
-What remains is the instant between the check and the read: another
-thread of the same process that opens descriptors just then can still
-take the slots.  The system then installs what fits and drops the rest;
-the call closes what arrived and fails with C<EMFILE>, and in this one
-case the message is lost.  (C<EMSGSIZE> always means the message carried
+One case remains: another thread of the same process that opens
+descriptors in the instant between the room check and the read can take
+the slots.  The system then installs what fits and drops the rest; the
+call closes what arrived and fails with C<EMFILE>, and in this one case
+the message is lost.  (C<EMSGSIZE> always means the message carried
 more descriptors than the call takes.)  Keep such threads away from a
 nearly full table.
 
-System calls per receive: with a message queued, as before, the check
-(C<getrlimit>, then C<fcntl> or C<poll>) and one C<recvmsg>; a call that
-has to wait adds a C<recvmsg> that finds nothing, C<fcntl(F_GETFL)> and
-C<getsockopt(SO_RCVTIMEO)> to learn how to wait, the C<poll> that waits,
-and the check again.  A non-blocking endpoint with nothing queued fails
-with C<EAGAIN> after the check, one C<recvmsg> and C<fcntl(F_GETFL)>.
-On a STREAMS build a zero-timeout C<poll> comes first, one call more per
-message (C<I_RECVFD> cannot be told not to wait).  F<bench/README.md> has
-the figures.
+=head2 Nothing is loaded after a descriptor is taken
+
+IO::Handle is loaded with the module; nothing is loaded lazily after a
+descriptor is taken.  Nothing a call does after taking a descriptor
+needs another descriptor or a file, so a receive into the last free
+slot of the table, or in a C<chroot> that has no C<@INC>, succeeds (see
+C<recv_fh>).
+
+=head2 No stray copies
+
+A descriptor the module opens for its own purposes (a directory, a
+pipe, a temporary) is never visible to a child that another thread
+forks meanwhile for longer than the call, and never reaches a program
+that child runs.
+
+=head2 Endpoints are safe in shared directories
+
+C<endp_create> never follows a symlink, never changes the permissions
+of anything but the socket it made, and never removes anything but a
+socket node that no server accepts on, whatever another user does to
+the directory meanwhile; of two servers starting on one path at once,
+exactly one wins and the other fails with C<EADDRINUSE> (see
+C<endp_create>).
 
 =head2 CLOSE-ON-EXEC
 
@@ -791,15 +822,6 @@ C<endp_connect> or C<spawn>, a C<spawn> TARGET that is not a number or
 an unknown blocking mode, C<recv_fds> or C<spipe> called outside list
 context.
 
-=head1 LOADING
-
-C<use File::FDpasser> loads L<IO::Handle> with the module, not when the
-first handle is made, because nothing may be loaded once a call has taken
-a descriptor: with the descriptor table full, or in a C<chroot> without
-C<@INC>, the load would fail and the descriptor would be lost.  Names are
-exported by L<Exporter>, which croaks for a name the module does not
-export.
-
 =head1 PORTABILITY
 
 The backend is chosen when the C core is compiled, by what compiles
@@ -816,68 +838,54 @@ on Linux).
 =item SCM_RIGHTS over C<AF_UNIX> stream sockets - Linux, the BSDs,
 macOS, illumos
 
-Built and tested (the whole suite) on Debian 12, x86_64, Linux 6.x, perl
-5.36 with threads.  C<make fallback-test> builds it again with
-C<MSG_CMSG_CLOEXEC>, C<MSG_NOSIGNAL>, C<SOCK_CLOEXEC>, C<SO_PEERCRED>,
-C<accept4>, C<pipe2> and C<posix_spawn> hidden, as on macOS and older
-BSDs, and runs the whole suite on that build.  There close-on-exec is set
-with C<fcntl> right after each descriptor arrives or is made (a C<fork>
-and C<exec> in another thread at that moment could inherit it); SIGPIPE is
-blocked in the sending thread around each send where neither
-C<MSG_NOSIGNAL> nor C<SO_NOSIGPIPE> exists, and one the send raised is
-discarded; without C<SO_PEERCRED> or C<getpeereid>, C<peer_cred> fails
-with C<ENOSYS> for a connection (C<ENOTCONN> still for what has no peer)
-and C<serv_accept_fh> sets C<$uid> to undef.  Not run here:
-the C<SO_NOSIGPIPE> and C<getpeereid> calls themselves, which Linux lacks.
+Tested on Debian 12, x86_64, Linux 6.x, perl 5.36 with threads, and
+on Linux again with C<MSG_CMSG_CLOEXEC>, C<MSG_NOSIGNAL>,
+C<SOCK_CLOEXEC>, C<SO_PEERCRED>, C<accept4>, C<pipe2> and C<posix_spawn>
+hidden, as macOS and older BSDs lack some of them.  Where they are
+missing, close-on-exec is set right after each descriptor arrives or is
+made (a C<fork> and C<exec> in another thread at that moment could
+inherit it); C<SIGPIPE> is still never raised; without C<SO_PEERCRED> or
+C<getpeereid>, C<peer_cred> fails with C<ENOSYS> for a connection
+(C<ENOTCONN> still for what has no peer) and C<serv_accept_fh> sets
+C<$uid> to undef.  Not tested: C<SO_NOSIGPIPE> and C<getpeereid>
+themselves, which Linux lacks.
 
 =item SysV STREAMS - Solaris, illumos and other SVR4 systems
 
-Compiled, not run: C<make streams-check> compiles F<fdpass.c> with
-C<-Wall -Wextra -Werror> against F<t/streams/>, headers that declare the
-interface exactly as the illumos manual pages give it.  C<spipe> is a
-C<pipe()> (a bidirectional STREAMS pipe there).  A message is its
-descriptors, each sent with C<ioctl(I_SENDFD)>, then its data; the
-receiver takes descriptors with C<I_RECVFD> until data is at the head of
-the stream.  C<endp_create> pushes C<connld> on a pipe end and
-C<fattach>es it to C<$path>, which must be absent or an empty regular file
-(what an earlier endpoint leaves behind); anything else is C<EEXIST>.  A
-live endpoint there is C<EADDRINUSE>; a dead one (its server gone) is
-C<fdetach>ed and taken over, so, as with a socket node, the name stays
-until the next C<endp_create> on it.  C<endp_connect> is C<open> plus
-C<isastream> (a plain file there is C<ECONNREFUSED>).  C<serv_accept_fh>'s
-C<$uid> is the one C<I_RECVFD> reports; C<peer_cred> uses C<getpeerucred>
-where F<Makefile.PL> finds it, and fails with C<ENOSYS> otherwise.
-Close-on-exec is set right after receipt; the backlog is ignored (each
-C<open> is queued by C<connld>); abstract names are C<EINVAL>.  There are
-no SEQPACKET endpoints: C<< type => 'seqpacket' >> fails with
-C<EPROTONOSUPPORT>.
+Compiled against the illumos interface, not run (no such system was
+available).  C<spipe> is a C<pipe()> (a bidirectional STREAMS pipe
+there).  C<endp_create>'s C<$path> must be absent or an empty regular
+file (what an earlier endpoint leaves behind); anything else is
+C<EEXIST>.  A live endpoint there is C<EADDRINUSE>; a dead one (its
+server gone) is taken over, so, as with a socket node, the name stays
+until the next C<endp_create> on it.  C<endp_connect> to a plain file is
+C<ECONNREFUSED>.  C<serv_accept_fh>'s C<$uid> is the one the system
+reports with the connection; C<peer_cred> works where the system has
+C<getpeerucred>, and fails with C<ENOSYS> otherwise.  Close-on-exec is
+set right after receipt; the backlog is ignored; abstract names are
+C<EINVAL>.  There are no SEQPACKET endpoints: C<< type => 'seqpacket' >>
+fails with C<EPROTONOSUPPORT>.
 
 =item Windows (mingw-w64)
 
-The C core and its C tests only: C<make wintest> cross-compiles
-F<fdpass.c> and F<t/c/win.c> with mingw-w64 (x86_64) and runs them under
-wine 8 (Debian's C<wine64>, no display): two Windows processes pass a
-file, a pipe and sockets and read them back, several in one message with
-data, C<EMSGSIZE>, a full table, end of stream, and receivers that die or
-hang up halfway, with the handles of both sides counted.  The XS has not
-been built for Windows: there is no Windows perl here.
+The C core only (L</C API>), tested as 64-bit Windows programs under
+wine 8: two processes pass files, pipes and sockets, several in one
+message with data, and the error cases below.  The Perl module has not
+been built for Windows.
 
 A descriptor is a C runtime descriptor; the connection is a connected
 socket (C<spipe> makes a loopback TCP pair and accepts only its own
 connection).  Windows cannot queue a handle in a socket, so a message
-with descriptors is an exchange: the sender offers it (count and data);
-the receiver answers with its process id; the sender duplicates each
-handle into the receiver with C<DuplicateHandle> and describes each socket
-with C<WSADuplicateSocket>; the receiver acknowledges.  A sender that gets
-no acknowledgement (the receiver died or hung up) closes the handles it
-pushed into the receiver again, so nothing is left behind in a live
+with descriptors is an exchange between the two processes, in which the
+sender duplicates each handle into the receiver.  A sender whose
+receiver dies or hangs up before taking the message closes the handles
+it pushed into the receiver again, so nothing is left behind in a live
 receiver; a socket duplicate cannot be taken back and lives until the
 receiving process ends.  Too many descriptors are refused before any is
-duplicated (the receiver gets C<EMSGSIZE>); a receiver whose table is full
-gets C<EMFILE> and the sender offers the same message again, waiting.
-Every frame starts with 16 bytes (C<"Fdp1">, then type and two numbers,
-32-bit little-endian; handle values are 64-bit), so 32- and 64-bit
-processes understand each other; only 64-bit processes were run.
+duplicated (the receiver gets C<EMSGSIZE>); a receiver whose table is
+full gets C<EMFILE> and the sender offers the same message again,
+waiting.  32- and 64-bit processes understand each other; only 64-bit
+processes were run.
 
 What follows from that: C<send_file> and C<send_fds> return only once
 the receiver has taken the message, so both processes must be running and
@@ -889,8 +897,7 @@ dropped (a message is a unit).  Close-on-exec means "not inherited"
 C<my_getfl> C<O_RDWR> (a handle's access cannot be asked for).
 C<endp_create>, C<endp_connect>, C<serv_accept_fh>, C<peer_cred> and
 C<spawn> fail with C<ENOSYS>; C<< type => 'seqpacket' >> fails with
-C<EPROTONOSUPPORT> (the C tests check both).  Under wine 8, a socket a process inherited
-cannot send (C<WSAENOTSOCK>); sockets received through this module can.
+C<EPROTONOSUPPORT>.
 
 =back
 
@@ -905,80 +912,35 @@ Scripts from 0.09 run unchanged, with one exception that is perl's, not
 this module's: the manual's C<die ... if !defined(@fd)> no longer compiles
 since perl 5.22; write C<if !@fd>.
 
-=head1 TESTING
-
-C<make test> runs the suite: every test passes descriptors between real
-processes, and talks to real peers (IO::FDPass, Python's
-C<socket.send_fds>, a C program on F<fdpass.h>) where they are installed.
-Three targets hold the code to stricter tools:
-
-=over
-
-=item C<make memcheck>
-
-The C tests and a Perl soak (F<tools/soak.pl>: passes mixed with every
-error path) under valgrind memcheck; any error or definitely-lost block
-fails it.  valgrind runs glibc's C<clone(CLONE_VM|CLONE_VFORK)> as a plain
-fork, which hides C<posix_spawn>'s exec-failure report, so under valgrind
-C<spawn> is exercised the fork+exec way.
-
-=item C<make asan-test>
-
-The core and the XS built with C<-fsanitize=address,undefined> in a
-scratch copy, and the whole suite run with the sanitizer runtimes
-preloaded; any report fails it.
-
-=item C<make fuzz> [C<FUZZ_SECONDS=60>]
-
-Three libFuzzer harnesses (clang, with AddressSanitizer and
-UndefinedBehaviorSanitizer, built without C<-fwrapv> so that a signed
-overflow is a report), each on a pure function of the core checked
-against a model written apart from it:
-
-=over
-
-=item F<t/fuzz/cmsg_fuzz.c>
-
-arbitrary control-message buffers for the walk over received control
-data: it must never read out of bounds, never report a descriptor that
-was not there, and the code that acts on it must close every one it does
-not hand over, failing with C<EMSGSIZE> or C<EMFILE> as the model says.
-
-=item F<t/fuzz/room_fuzz.c>
-
-the full-table check's decision on a simulated descriptor table: the
-same answer as the model, only slots below the limit asked about, each
-once.
-
-=item F<t/fuzz/plan_fuzz.c>
-
-C<spawn>'s plan, run on a simulated descriptor table: every target ends
-holding its source's open file, nothing else changes, the temporary never
-meets a target or a source, numbers up to C<INT_MAX>.
-
-=back
-
-=back
-
-Three more check the other platforms the best way a Linux machine can
-(L</PORTABILITY>): C<make fallback-test> (the whole suite with the modern
-Linux features hidden), C<make streams-check> (the STREAMS backend
-compiled against the illumos interface) and C<make wintest> (the Windows
-backend under wine).
-
 =head1 C API
 
-F<fdpass.h> and F<fdpass.c> need no Perl.  Compile F<fdpass.c> into a
-program and include F<fdpass.h>.  Every function that returns an
-C<int> or C<ssize_t> returns C<< >= 0 >> on success and -1 with C<errno>
-set; calls that read return 0 at end of stream; results come back
-through C<ret_*> out-parameters.  A call returns C<EINTR> rather than
-retrying it (or, for C<fdpass_send>, the count so far), so the caller
-can deal with its signals first, except where returning would lose what
-was done: on STREAMS, once a message's first descriptor went, its other
-descriptors and the first part of its data follow; on Windows the
-exchange with the receiver is finished; C<fdpass_spawn> waits out its
-exec-status pipe.
+The C core needs no Perl, and a C program can use it on its own.
+Nothing of it is installed: C<make install> installs the Perl module
+only, not F<fdpass.h> or a library.  Copy F<fdpass.c> and F<fdpass.h>
+from the distribution into the program (F<fdpass.c> includes only
+F<fdpass.h> and system headers), include F<fdpass.h>, and compile
+F<fdpass.c> with the program:
+
+    cc -O2 -o server server.c fdpass.c
+
+That builds the C<SCM_RIGHTS> backend.  For SysV STREAMS add
+C<-DFDPASS_BACKEND_STREAMS> (and C<-DFDPASS_HAVE_GETPEERUCRED> where the
+system has C<getpeerucred>); a Windows compiler selects the Windows
+backend by itself (link with C<ws2_32>).  F<t/c/peer.c> is a small
+program built this way.
+
+Every function that returns an C<int> or C<ssize_t> returns C<< >= 0 >>
+on success and -1 with C<errno> set; calls that read return 0 at end of
+stream; results come back through C<ret_*> out-parameters.  A call
+returns C<EINTR> rather than retrying it (or, for C<fdpass_send>, the
+count so far), so the caller can deal with its signals first, except
+where returning would lose what was done: on STREAMS, once a message's
+first descriptor went, its other descriptors and the first part of its
+data follow; on Windows the exchange with the receiver is finished;
+C<fdpass_spawn> waits out its exec-status pipe.  No function keeps
+static state; each may be called from any thread.
+
+The public functions, all of them, as F<fdpass.h> declares them:
 
     ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
                         const void *data, size_t len);  /* bytes sent */
@@ -1015,8 +977,8 @@ returns the exact number of bytes sent; below C<len> when it stopped
 after the descriptors and a first part (a signal during a blocking
 send, a full non-blocking endpoint, the kernel's limit per call), and
 the rest is then the caller's to send, with C<nfds> 0 (F<fdpass.h>
-shows the loop).  F<fdpass.h> documents each function
-with its C<errno> values; F<t/c/peer.c> is a small program built on it.
+shows the loop).  F<fdpass.h> documents each function with its C<errno>
+values, which are those of the Perl calls above (L</ERRORS>).
 
 =head1 SEE ALSO
 
