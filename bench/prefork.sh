@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/prefork.sh - eg/prefork-httpd.pl in its two modes, the same
+# bench/prefork.sh - bench/prefork-httpd.pl in its two modes, the same
 # workers, under ApacheBench (apache2-utils): requests per second, and
 # each worker's share of the requests (from the lines the workers print
 # when they exit).  Modes alternate; ROUNDS rounds; medians.
@@ -41,7 +41,7 @@ trap 'kill $(cat "$work"/pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' E
 # run MODE LOAD: one server, one ab run; prints "rps max/min".
 run() {
     mode=$1 load=$2
-    $sched perl -Mblib eg/prefork-httpd.pl --listen 127.0.0.1:0 --workers "$workers" \
+    $sched perl -Mblib bench/prefork-httpd.pl --listen 127.0.0.1:0 --workers "$workers" \
         --mode "$mode" $defer > "$work/out" 2>&1 &
     echo $! > "$work/pid"
     i=0

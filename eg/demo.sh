@@ -1,7 +1,8 @@
 #!/bin/sh
-# The quick-start demo: two unrelated processes.  openserver.pl creates a
-# named endpoint and serves open files and sockets; openclient.pl connects
-# and uses what it receives.  Run from the built distribution directory.
+# eg/demo.sh - the endpoint pair, two unrelated processes: openserver.pl
+# creates a named endpoint and serves open files and sockets;
+# openclient.pl connects and uses what it receives.  Run from the built
+# distribution directory.
 set -e
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)

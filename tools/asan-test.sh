@@ -3,7 +3,7 @@
 # -fsanitize=address,undefined in a scratch copy of the distribution, and
 # the whole test suite run against that build with the sanitizer runtimes
 # preloaded into perl.  Any report fails it.  Leak detection is left to
-# the C tests (t/95-c-api.t, tools/memcheck.sh): perl itself does not free
+# the C tests (xt/95-c-api.t, tools/memcheck.sh): perl itself does not free
 # everything at exit.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,6 +23,9 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:exitcode=23:log_path=$work/
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$work/ubsan"
 status=0
 LD_PRELOAD="$preload" make test || status=1
+# and the tests moved from t/ to xt/ for being slow that run the module
+# (load, the pre-fork server)
+LD_PRELOAD="$preload" prove -b -It/lib xt/75-load.t xt/85-prefork.t || status=1
 for log in "$work"/asan.* "$work"/ubsan.*; do
     [ -e "$log" ] || continue
     echo "asan-test: report in $(basename "$log"):"

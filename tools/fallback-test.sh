@@ -15,3 +15,6 @@ case " $features " in
 *) echo "fallback-test: the build did not hide anything" >&2; exit 1 ;;
 esac
 make test
+# What moved from t/ to xt/ for being slow: load, the pre-fork server, the
+# C tests (built with FDPASS_FALLBACKS too, as the module was).
+prove -b -It/lib xt/75-load.t xt/85-prefork.t xt/95-c-api.t

@@ -63,23 +63,55 @@ and Ruby's C<send_io> on the same connection.
 
 =head1 QUICK START
 
-From the unpacked distribution, on Debian or any system with a C compiler:
+From the unpacked distribution, on any system with a C compiler:
 
-    perl Makefile.PL && make && sh eg/prefork-demo.sh  # a pre-fork HTTP server
-    perl Makefile.PL && make && make test              # the tests
+    perl Makefile.PL && make && perl -Mblib eg/prefork.pl --demo
+    make test
 
-F<eg/prefork-demo.sh> starts F<eg/prefork-httpd.pl>, a pre-fork HTTP/1.1
-server whose parent accepts each connection and passes it to the least
-busy worker, sends it requests, then starts a second instance that takes
-the listening socket over (C<--control>/C<--takeover>) while a client
-keeps making requests, and stops it with SIGTERM.  The server also runs
-the classic way (C<--mode accept>) for comparison; F<bench/prefork.sh>
-measures both under ApacheBench.
+F<eg/prefork.pl> is a pre-fork server: its parent accepts each TCP
+connection on a loopback port and passes it to the least busy of three
+workers.  With C<--demo> it also starts a client that makes twelve
+connections, prints who answered each, and stops the server.  The
+programs in F<eg/> (L</EXAMPLES>) are short and each runs on its own.
 
-F<eg/demo.sh> starts F<eg/openserver.pl>, which creates an endpoint and
-answers requests with open descriptors (a file it opened, its log, a
-socket to an echo service it runs), and F<eg/openclient.pl>, an unrelated
-process that connects, asks and uses what it receives.
+=head1 EXAMPLES
+
+Each runs from the built distribution directory (C<perl -Mblib eg/...>),
+where C<make test> runs it too (F<t/45-eg.t>, F<t/46-eg-async.t>).
+
+=over
+
+=item F<eg/prefork.pl> [C<--demo> | I<PORT>]
+
+a pre-fork server: the parent takes connections with C<serv_accept_fd>
+and hands each to the least busy worker with C<send_file>.
+
+=item F<eg/handoff.pl> [C<--demo>] [C<--port> I<PORT>]
+
+a server that, on SIGHUP, starts a new copy of itself with C<spawn>,
+passing its listening socket as descriptor 3, and exits; no client is
+refused meanwhile.
+
+=item F<eg/privsep.pl>
+
+privilege separation: a root parent opens a file only root may read and
+passes the handle to a worker chrooted to an empty directory as nobody.
+
+=item F<eg/openserver.pl> I<PATH>, F<eg/openclient.pl> I<PATH>
+
+a server on a named endpoint that answers requests with open
+descriptors (a file, its log, a socket to an echo service), and an
+unrelated client that uses them; F<eg/demo.sh> runs the two together.
+
+=item F<eg/anyevent-collector.pl>, F<eg/io-async-collector.pl>
+
+collectors that receive pipes from several producer processes on a
+non-blocking endpoint in an AnyEvent or IO::Async loop.
+
+=back
+
+F<bench/prefork-httpd.pl>, the pre-fork HTTP/1.1 server the benchmark
+measures (F<bench/prefork.sh>), is a larger program with Linux tuning.
 
 =head1 API AT A GLANCE
 
@@ -353,8 +385,8 @@ The same, returning the descriptor number.
 Both accept on any listening stream socket, a TCP one too (C<$uid> is
 then undef).  A server that only passes its connections on can take them
 with C<serv_accept_fd>, hand the number to C<send_file> and close it with
-C<close_fds>, never making a Perl handle of them; the pass mode of
-F<eg/prefork-httpd.pl> does so.
+C<close_fds>, never making a Perl handle of them, as F<eg/prefork.pl>
+does.
 
 =head3 $ok = send_file($endpoint, $file)
 

@@ -1,15 +1,18 @@
 package FDPassTest;
-# Helpers for the tests: forked children that never call Test::More,
-# reaping with a verdict, and descriptor counts for the leak tests.
+# Helpers for the tests, in this order: forked children that never call
+# Test::More, reaping with a verdict, programs started with an endpoint;
+# descriptor counts and contents; the test directory and files in it;
+# C programs built against the core.
 use strict;
 use warnings;
 use Exporter 'import';
 use POSIX ();
 use Test::More ();
 
-our @EXPORT = qw(run_child reap_ok open_fds survives_exec build_c exec_with
-                 move_test_output_high
-                 tmpdir slurp_fd installed_copy numbered_files);
+our @EXPORT = qw(run_child reap_ok exec_with
+                 open_fds survives_exec slurp_fd move_test_output_high
+                 tmpdir installed_copy numbered_files
+                 build_c);
 
 # Run the block in a forked child; the child exits 0 when the block
 # returns true, 1 otherwise (or when it dies, with the message on STDERR).
@@ -31,6 +34,19 @@ sub reap_ok {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     Test::More::ok($r == $pid && $st == 0,
         ($name || 'child') . " exited cleanly (status $st)");
+}
+
+# Start a program that inherits the endpoint $sock (its descriptor number
+# is passed in the arguments by the caller).  Returns the pid.
+sub exec_with {
+    my ($sock, @cmd) = @_;
+    require Fcntl;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    return $pid if $pid;
+    fcntl($sock, Fcntl::F_SETFD(), 0) or POSIX::_exit(126);
+    { exec @cmd }
+    POSIX::_exit(127);
 }
 
 # The descriptors this process has open now.
@@ -57,6 +73,37 @@ sub survives_exec {
     return $st == 0;
 }
 
+# Read everything from a descriptor number through a dup, from the start.
+sub slurp_fd {
+    my ($fd) = @_;
+    open(my $h, '<&', $fd) or return undef;
+    seek($h, 0, 0);
+    local $/;
+    my $s = <$h>;
+    close $h;
+    return $s;
+}
+
+# Test::Builder keeps its output on the lowest free numbers (3, 4, ...).
+# Tests that place descriptors at those numbers move its handles above 100
+# and free the old numbers.
+sub move_test_output_high {
+    require Fcntl;
+    my $tb = Test::More->builder;
+    my %old;
+    for my $m (qw(output failure_output todo_output)) {
+        my $fh = $tb->$m;
+        $old{ fileno $fh } = 1;
+        my $n = fcntl($fh, Fcntl::F_DUPFD(), 100) or die "F_DUPFD: $!";
+        open(my $new, '>&=', $n) or die "fdopen: $!";
+        $new->autoflush(1);
+        $tb->$m($new);
+    }
+    POSIX::close($_) for grep { $_ > 2 } keys %old;
+}
+
+# A directory for this test's files, the same on every call, removed at
+# exit.
 my $tmp;
 sub tmpdir {
     return $tmp if $tmp;
@@ -94,22 +141,6 @@ sub numbered_files {
     return @files;
 }
 
-# Read everything from a descriptor number through a dup, from the start.
-sub slurp_fd {
-    my ($fd) = @_;
-    open(my $h, '<&', $fd) or return undef;
-    seek($h, 0, 0);
-    local $/;
-    my $s = <$h>;
-    close $h;
-    return $s;
-}
-
-1;
-
-# Compile C sources (relative to the distribution) against fdpass.c with
-# the compiler perl was built with.  Returns the program's path, or undef
-# and the reason.
 # Whether the C source $file includes fdpass.c itself.
 sub includes_core {
     my ($file) = @_;
@@ -117,6 +148,9 @@ sub includes_core {
     return scalar grep { /^#include "(?:\.\.\/)*fdpass\.c"/ } <$fh>;
 }
 
+# Compile C sources (relative to the distribution) against fdpass.c with
+# the compiler perl was built with.  Returns the program's path, or undef
+# and the reason.
 sub build_c {
     my ($out, $srcs, @flags) = @_;
     # A source that includes fdpass.c itself (t/c/room.c) is not linked
@@ -147,33 +181,4 @@ sub build_c {
     return (undef, "@cmd failed: $why");
 }
 
-# Start a program that inherits the endpoint $sock (its descriptor number
-# is passed in the arguments by the caller).  Returns the pid.
-sub exec_with {
-    my ($sock, @cmd) = @_;
-    require Fcntl;
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    return $pid if $pid;
-    fcntl($sock, Fcntl::F_SETFD(), 0) or POSIX::_exit(126);
-    { exec @cmd }
-    POSIX::_exit(127);
-}
-
-# Test::Builder keeps its output on the lowest free numbers (3, 4, ...).
-# Tests that place descriptors at those numbers move its handles above 100
-# and free the old numbers.
-sub move_test_output_high {
-    require Fcntl;
-    my $tb = Test::More->builder;
-    my %old;
-    for my $m (qw(output failure_output todo_output)) {
-        my $fh = $tb->$m;
-        $old{ fileno $fh } = 1;
-        my $n = fcntl($fh, Fcntl::F_DUPFD(), 100) or die "F_DUPFD: $!";
-        open(my $new, '>&=', $n) or die "fdopen: $!";
-        $new->autoflush(1);
-        $tb->$m($new);
-    }
-    POSIX::close($_) for grep { $_ > 2 } keys %old;
-}
+1;

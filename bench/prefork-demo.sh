@@ -1,5 +1,5 @@
 #!/bin/sh
-# The pre-fork demo: eg/prefork-httpd.pl in pass mode on a free loopback
+# The pre-fork demo: bench/prefork-httpd.pl in pass mode on a free loopback
 # port; twelve requests, each answered by the worker its connection was
 # passed to; then a zero-downtime handoff to a new instance while
 # requests go on, and SIGTERM.  Run from the built distribution directory.
@@ -32,7 +32,7 @@ wait_for() {
     done
 }
 
-perl -Mblib eg/prefork-httpd.pl --listen 127.0.0.1:0 --workers 3 --mode pass \
+perl -Mblib bench/prefork-httpd.pl --listen 127.0.0.1:0 --workers 3 --mode pass \
     --control "$dir/ctl" > "$dir/old.out" 2>&1 &
 old=$!
 wait_for "$dir/old.out" 'listening on'
@@ -46,7 +46,7 @@ while [ ! -S "$dir/ctl" ]; do sleep 0.05; done
 echo "a new instance takes the listening socket over while requests go on:"
 get "$port" 400 > "$dir/during" &
 client=$!
-perl -Mblib eg/prefork-httpd.pl --listen 127.0.0.1:0 --workers 3 --mode pass \
+perl -Mblib bench/prefork-httpd.pl --listen 127.0.0.1:0 --workers 3 --mode pass \
     --takeover "$dir/ctl" --control "$dir/ctl" > "$dir/new.out" 2>&1 &
 new=$!
 wait $old

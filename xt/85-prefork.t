@@ -1,8 +1,9 @@
-# Proves eg/prefork-httpd.pl as a real server on a loopback port: every
+# Proves bench/prefork-httpd.pl as a real server on a loopback port: every
 # request answered in both modes (with keep-alive, and spread over the
 # workers in pass mode); SIGTERM lets a request under way finish and then
 # refuses new connections; a zero-downtime handoff (--control/--takeover)
-# under a client that keeps making requests, with no request failing.
+# under a client that keeps making requests, with no request failing;
+# and bench/prefork-demo.sh, which shows the same from the shell.
 use strict;
 use warnings;
 use Test::More;
@@ -35,7 +36,7 @@ sub start_server {
     my $pid = open(my $out, '-|') // die "cannot start the server: $!";
     if (!$pid) {
         setpgrp(0, 0);
-        exec($^X, '-Mblib', 'eg/prefork-httpd.pl', '--listen', '127.0.0.1:0', @args)
+        exec($^X, '-Mblib', 'bench/prefork-httpd.pl', '--listen', '127.0.0.1:0', @args)
             or POSIX::_exit(127);
     }
     $running{$pid} = 1;
@@ -238,6 +239,17 @@ for my $mode (qw(pass accept)) {
     kill 'TERM', $new;
     ($status) = finish($new, $newout);
     is($status, 0, 'the new instance exits on SIGTERM');
+}
+
+# The demo script: twelve requests over three workers, a handoff while
+# 400 requests are made, SIGTERM.
+{
+    my $out = `sh bench/prefork-demo.sh 2>&1`;
+    is($?, 0, 'bench/prefork-demo.sh ran') or diag($out);
+    like($out, qr/12 requests, each connection passed.*\n(?:  \d+ answered by worker \d+ of server \d+\n){3}/,
+         'twelve requests answered by three workers');
+    like($out, qr/taken over from pid (?:\d+|\?)\)/, 'a second instance took the socket over');
+    like($out, qr/the 400 requests made meanwhile \(none failed\)/, 'no request failed meanwhile');
 }
 
 sub slurp_file {

@@ -41,7 +41,7 @@ use Getopt::Long;
 use IO::Socket::INET;
 use Socket qw(SOL_SOCKET SO_RCVTIMEO);
 use POSIX qw(WNOHANG);
-use Errno qw(EAGAIN EINTR EWOULDBLOCK);
+use Errno qw(EINTR);
 
 $| = 1;
 my %opt = (workers => 4, mode => 'pass', listen => '127.0.0.1:8080', defer => 1);
