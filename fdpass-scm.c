@@ -11,9 +11,141 @@
 #define BE_NAME "scm_rights"
 #define BE_SEQPACKET 1 /* where the system has none, socket() says so */
 
+/* The receive side's control buffer: the descriptors asked for, plus
+ * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
+ * also gets. */
+#define FDP_CONTROL_SIZE (CMSG_SPACE(FDPASS_MAX * sizeof(int)) \
+                          + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
+
+/* What the walk found: a descriptor, and whether it came as SCM_RIGHTS. */
+struct scm_found {
+    int fd;
+    int rights;
+};
+
+/*
+ * Walk the control messages of a received message, a pure function: it
+ * reads only inside msg_control/msg_controllen, touches nothing else, and
+ * reports in found[] (room for cap entries) every descriptor the kernel
+ * put there, in order: those of SCM_RIGHTS messages and those of
+ * SCM_PIDFD.  Credentials and anything unknown are skipped.  Returns how
+ * many were found; more than cap means found[] holds only the first cap.
+ */
+static size_t
+scm_walk(const struct msghdr *msg, struct scm_found *found, size_t cap)
+{
+    /* Offsets rather than CMSG_NXTHDR: glibc's CMSG_NXTHDR adds the next
+     * header's length to a pointer before it checks it, which overflows
+     * on a hostile length (found by t/fuzz/cmsg_fuzz.c). */
+    const unsigned char *base = (const unsigned char *)msg->msg_control;
+    size_t len = base != NULL ? (size_t)msg->msg_controllen : 0;
+    size_t off = 0, n = 0, i, cnt, step;
+    struct cmsghdr h;
+    int fd;
+
+    while (len - off >= sizeof(struct cmsghdr)) {
+        memcpy(&h, base + off, sizeof(h));
+        if (h.cmsg_len < CMSG_LEN(0) || h.cmsg_len > len - off)
+            break; /* a length that runs past the buffer ends the walk */
+        if (h.cmsg_level == SOL_SOCKET
+            && (h.cmsg_type == SCM_RIGHTS
+#ifdef SCM_PIDFD
+                || h.cmsg_type == SCM_PIDFD
+#endif
+                )) {
+            cnt = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (i = 0; i < cnt; i++, n++) {
+                if (n >= cap)
+                    continue;
+                memcpy(&fd, base + off + CMSG_LEN(0) + i * sizeof(int),
+                       sizeof(int));
+                found[n].fd = fd;
+                found[n].rights = h.cmsg_type == SCM_RIGHTS;
+            }
+        }
+        step = CMSG_ALIGN(h.cmsg_len);
+        if (step > len - off)
+            break;
+        off += step;
+    }
+    return n;
+}
+
+/*
+ * Keep up to maxfds SCM_RIGHTS descriptors of a received message in fds
+ * and close every other descriptor that arrived.  More than maxfds, or
+ * control data the kernel truncated (MSG_CTRUNC), closes them all and
+ * fails: with EMSGSIZE when the message carried more than maxfds (more
+ * than maxfds arrived, or maxfds and a truncation), else with EMFILE.
+ * be_recv's buffer holds maxfds descriptors beside credentials and a
+ * pidfd with room to spare, so a truncation with fewer than maxfds is not
+ * the buffer's doing: the kernel could not install the rest, because the
+ * table filled between the room check and the read (Linux then drops
+ * them and sets MSG_CTRUNC).  That message is gone.
+ */
+static int
+scm_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
+{
+    /* Room for every int the control buffer can hold. */
+    struct scm_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
+    size_t cap = sizeof(found) / sizeof(found[0]);
+    size_t n, i, kept = 0, rights = 0;
+    int saved = errno;
+
+    if (msg->msg_controllen > FDP_CONTROL_SIZE)
+        return fdp_fail(EINVAL); /* not a buffer of be_recv's */
+    /* The usual message, one SCM_RIGHTS header that fills the control
+     * data with no room for another, and no more descriptors than are
+     * wanted, needs no walk: its descriptors are copied as they are.  One
+     * descriptor, the commonest, is matched on constants first. */
+    if (msg->msg_controllen >= CMSG_LEN(sizeof(int))
+        && !(msg->msg_flags & MSG_CTRUNC)) {
+        struct cmsghdr h;
+        const unsigned char *data
+            = CMSG_DATA((struct cmsghdr *)msg->msg_control);
+
+        memcpy(&h, msg->msg_control, sizeof(h));
+        if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS) {
+            if (h.cmsg_len == CMSG_LEN(sizeof(int))
+                && msg->msg_controllen == CMSG_SPACE(sizeof(int))
+                && maxfds >= 1) {
+                memcpy(fds, data, sizeof(int));
+                *ret_nfds = 1;
+                return 0;
+            }
+            n = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            if (h.cmsg_len >= CMSG_LEN(sizeof(int))
+                && CMSG_ALIGN(h.cmsg_len) == msg->msg_controllen
+                && n <= maxfds) {
+                memcpy(fds, data, n * sizeof(int));
+                *ret_nfds = n;
+                return 0;
+            }
+        }
+    }
+    n = scm_walk(msg, found, cap);
+    for (i = 0; i < n; i++)
+        rights += (size_t)found[i].rights;
+    if (rights > maxfds || (msg->msg_flags & MSG_CTRUNC)) {
+        for (i = 0; i < n; i++)
+            (void)FDP_CLOSE(found[i].fd);
+        *ret_nfds = 0;
+        return fdp_fail(rights >= maxfds ? EMSGSIZE : EMFILE);
+    }
+    for (i = 0; i < n; i++) {
+        if (found[i].rights)
+            fds[kept++] = found[i].fd;
+        else
+            (void)FDP_CLOSE(found[i].fd);
+    }
+    errno = saved;
+    *ret_nfds = kept;
+    return 0;
+}
+
 /* Where SOCK_CLOEXEC is missing, set the flag right after creation. */
 static int
-fdp_cloexec_after(int fd, int flags)
+scm_cloexec_after(int fd, int flags)
 {
 #ifdef FDP_NO_SOCK_CLOEXEC
     if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
@@ -27,19 +159,19 @@ fdp_cloexec_after(int fd, int flags)
 #ifdef FDP_NEED_SO_NOSIGPIPE
 /* macOS, older BSDs: no MSG_NOSIGNAL, so the socket itself is told. */
 static void
-fdp_nosigpipe(int sock)
+scm_nosigpipe(int sock)
 {
     int one = 1;
 
     (void)setsockopt(sock, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof(one));
 }
 #else
-# define fdp_nosigpipe(sock) ((void)0)
+# define scm_nosigpipe(sock) ((void)0)
 #endif
 
 /* The socket's type (SOCK_STREAM, SOCK_SEQPACKET, ...), or -1. */
 static int
-fdp_sock_type(int sock)
+scm_sock_type(int sock)
 {
     int type;
     socklen_t l = sizeof(type);
@@ -76,7 +208,7 @@ fdp_sock_type(int sock)
  * endless empty messages.
  */
 static int
-fdp_record_end(int sock, const struct msghdr *msg, int *fds,
+scm_record_end(int sock, const struct msghdr *msg, int *fds,
                size_t *ret_nfds, ssize_t r, int flags)
 {
     struct pollfd pf;
@@ -90,7 +222,7 @@ fdp_record_end(int sock, const struct msghdr *msg, int *fds,
         *ret_nfds = 0;
         return fdp_fail(EMSGSIZE);
     }
-    if (r != 0 || *ret_nfds != 0 || fdp_sock_type(sock) == SOCK_STREAM)
+    if (r != 0 || *ret_nfds != 0 || scm_sock_type(sock) == SOCK_STREAM)
         return r != 0 || *ret_nfds != 0;
     /* No control buffer: a peek must not install descriptors. */
     p = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -140,7 +272,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
         cb.h.cmsg_len = CMSG_LEN(nfds * sizeof(int));
         memcpy(CMSG_DATA(&cb.h), fds, nfds * sizeof(int));
     }
-    fdp_nosigpipe(sock);
+    scm_nosigpipe(sock);
 #ifdef FDP_NEED_SIGPIPE_MASK
     fdp_sigpipe_hold(&sp);
 #endif
@@ -164,7 +296,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
  * failure.
  */
 static int
-fdp_wait_timeout(int sock)
+scm_wait_timeout(int sock)
 {
     struct timeval tv;
     socklen_t len = sizeof(tv);
@@ -195,7 +327,7 @@ fdp_wait_timeout(int sock)
  * already queued, costs the check and one recvmsg.
  */
 static ssize_t
-fdp_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
+scm_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
 {
     size_t controllen = msg->msg_controllen;
     struct pollfd pf;
@@ -211,7 +343,7 @@ fdp_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
         if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
             return r;
         if (timeout == -4)
-            timeout = fdp_wait_timeout(sock);
+            timeout = scm_wait_timeout(sock);
         if (timeout == -3)
             return -1;
         if (timeout == -2)
@@ -247,12 +379,12 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     msg.msg_control = cb.buf;
     msg.msg_controllen = CMSG_SPACE(maxfds * sizeof(int)) + CMSG_SPACE(64)
                          + CMSG_SPACE(sizeof(int));
-    r = fdp_recvmsg_room(sock, &msg,
+    r = scm_recvmsg_room(sock, &msg,
                          (flags & FDPASS_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0,
                          maxfds);
     if (r < 0)
         return -1;
-    if (fdp_collect(&msg, fds, maxfds, ret_nfds) < 0)
+    if (scm_collect(&msg, fds, maxfds, ret_nfds) < 0)
         return -1;
 #ifdef FDP_NEED_CLOEXEC_AFTER
     if (flags & FDPASS_CLOEXEC) {
@@ -263,7 +395,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     }
 #endif
     if ((msg.msg_flags & MSG_TRUNC) || (r == 0 && *ret_nfds == 0)) {
-        int m = fdp_record_end(sock, &msg, fds, ret_nfds, r, flags);
+        int m = scm_record_end(sock, &msg, fds, ret_nfds, r, flags);
 
         if (m <= 0)
             return m; /* EMSGSIZE, or end of stream */
@@ -281,17 +413,17 @@ be_socketpair(int ret_fds[2], int flags)
         type |= SOCK_CLOEXEC;
     if (socketpair(AF_UNIX, type, 0, ret_fds) < 0)
         return -1;
-    if (fdp_cloexec_after(ret_fds[0], flags) < 0)
+    if (scm_cloexec_after(ret_fds[0], flags) < 0)
         return fdp_close_fail(ret_fds[1]);
-    if (fdp_cloexec_after(ret_fds[1], flags) < 0)
+    if (scm_cloexec_after(ret_fds[1], flags) < 0)
         return fdp_close_fail(ret_fds[0]);
-    fdp_nosigpipe(ret_fds[0]);
-    fdp_nosigpipe(ret_fds[1]);
+    scm_nosigpipe(ret_fds[0]);
+    scm_nosigpipe(ret_fds[1]);
     return 0;
 }
 
 static int
-fdp_socket(int flags)
+scm_socket(int flags)
 {
     int fd = socket(AF_UNIX,
                     ((flags & FDPASS_SEQPACKET) ? SOCK_SEQPACKET : SOCK_STREAM)
@@ -300,15 +432,15 @@ fdp_socket(int flags)
 
     if (fd < 0)
         return -1;
-    fd = fdp_cloexec_after(fd, flags);
+    fd = scm_cloexec_after(fd, flags);
     if (fd >= 0)
-        fdp_nosigpipe(fd);
+        scm_nosigpipe(fd);
     return fd;
 }
 
 /* Fill sun from path, refusing what would not fit rather than cutting it. */
 static int
-fdp_sockaddr(struct sockaddr_un *sun, socklen_t *ret_len,
+scm_sockaddr(struct sockaddr_un *sun, socklen_t *ret_len,
              const char *path, size_t len)
 {
     memset(sun, 0, sizeof(*sun));
@@ -345,9 +477,9 @@ fdp_sockaddr(struct sockaddr_un *sun, socklen_t *ret_len,
  * and is live too.
  */
 static int
-fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
+scm_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
 {
-    int fd = fdp_socket(flags | FDPASS_CLOEXEC), r, e;
+    int fd = scm_socket(flags | FDPASS_CLOEXEC), r, e;
 
     if (fd < 0)
         return 1; /* cannot tell: do not remove anything */
@@ -623,7 +755,7 @@ scm_judge_name(struct scm_place *pl, const struct sockaddr_un *sun,
         return errno == ENOENT ? 0 : -1;
     if (!S_ISSOCK(st->st_mode))
         return fdp_fail(EEXIST);
-    switch (fdp_probe_live(sun, slen, flags)) {
+    switch (scm_probe_live(sun, slen, flags)) {
     case 0:
         return 1;
     case -1:
@@ -658,7 +790,7 @@ scm_take_stale(struct scm_place *pl, const struct sockaddr_un *sun,
         && S_ISSOCK(mv.st_mode)
         && mv.st_dev == st.st_dev && mv.st_ino == st.st_ino
         && scm_priv_addr(pl, "old", &psun, &pslen) == 0
-        && fdp_probe_live(&psun, pslen, flags) == 0) {
+        && scm_probe_live(&psun, pslen, flags) == 0) {
         /* A dead socket node, and no server can bind to an existing
          * node: it stays dead. */
         if (unlinkat(pl->pfd, "old", 0) < 0)
@@ -757,9 +889,9 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
     socklen_t slen;
     int fd;
 
-    if (fdp_sockaddr(&sun, &slen, path, len) < 0)
+    if (scm_sockaddr(&sun, &slen, path, len) < 0)
         return -1;
-    if ((fd = fdp_socket(flags)) < 0)
+    if ((fd = scm_socket(flags)) < 0)
         return -1;
     if (path[0] == '\0') {
         /* A Linux abstract name: no node, nothing to race for (and no
@@ -874,7 +1006,7 @@ be_accept(int lsock, uid_t *ret_uid, int flags)
     if ((flags & FDPASS_CLOEXEC) && fdpass_set_cloexec(fd, 1) < 0)
         return fdp_close_fail(fd);
 #endif
-    fdp_nosigpipe(fd);
+    scm_nosigpipe(fd);
     if (ret_uid != NULL && scm_recorded_cred(fd, NULL, ret_uid, NULL) < 0)
         *ret_uid = (uid_t)-1;
     return fd;
@@ -887,9 +1019,9 @@ be_connect(const char *path, size_t len, int flags)
     socklen_t slen;
     int fd;
 
-    if (fdp_sockaddr(&sun, &slen, path, len) < 0)
+    if (scm_sockaddr(&sun, &slen, path, len) < 0)
         return -1;
-    if ((fd = fdp_socket(flags)) < 0)
+    if ((fd = scm_socket(flags)) < 0)
         return -1;
     if (connect(fd, (struct sockaddr *)&sun, slen) == 0)
         return fd;
@@ -898,7 +1030,7 @@ be_connect(const char *path, size_t len, int flags)
     if (errno != EPROTOTYPE || (flags & FDPASS_SEQPACKET))
         return fdp_close_fail(fd);
     (void)close(fd);
-    if ((fd = fdp_socket(flags | FDPASS_SEQPACKET)) < 0)
+    if ((fd = scm_socket(flags | FDPASS_SEQPACKET)) < 0)
         return -1;
     if (connect(fd, (struct sockaddr *)&sun, slen) < 0)
         return fdp_close_fail(fd);

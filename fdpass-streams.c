@@ -21,7 +21,7 @@
 /* Wait on a non-blocking stream for the rest of a message that has
  * begun: a message is never left half sent or half read. */
 static void
-fdp_wait(int sock, short events)
+str_wait(int sock, short events)
 {
     struct pollfd pf;
 
@@ -33,13 +33,13 @@ fdp_wait(int sock, short events)
 
 /* Send one descriptor; EINTR is retried once the message has begun. */
 static int
-fdp_sendfd(int sock, int fd, int begun)
+str_sendfd(int sock, int fd, int begun)
 {
     int r;
 
     while ((r = ioctl(sock, I_SENDFD, fd)) < 0 && begun) {
         if (errno == EAGAIN)
-            fdp_wait(sock, POLLOUT);
+            str_wait(sock, POLLOUT);
         else if (errno != EINTR)
             break;
     }
@@ -66,7 +66,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
             return -1;
     fdp_sigpipe_hold(&sp);
     for (i = 0; i < nfds && r >= 0; i++)
-        r = fdp_sendfd(sock, fds[i], i > 0);
+        r = str_sendfd(sock, fds[i], i > 0);
     /* The data: once descriptors went, the first part is written whatever
      * comes (the message has begun and nothing could be counted yet);
      * then the count is returned as write() gives it, the rest being the
@@ -78,7 +78,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
             done = r;
         else if (r < 0 && nfds > 0 && (errno == EINTR || errno == EAGAIN)) {
             if (errno == EAGAIN)
-                fdp_wait(sock, POLLOUT);
+                str_wait(sock, POLLOUT);
             r = 0;
         }
     }
@@ -96,7 +96,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
  * signal fails with EINTR.
  */
 static int
-fdp_stream_ready(int sock)
+str_stream_ready(int sock)
 {
     struct pollfd pf;
     int r, fl;
@@ -125,7 +125,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     ssize_t r;
     int e;
 
-    if (fdp_stream_ready(sock) < 0 || fdp_room(maxfds) < 0)
+    if (str_stream_ready(sock) < 0 || fdp_room(maxfds) < 0)
         return -1;
     for (;;) {
         if (ioctl(sock, I_RECVFD, &rf) < 0) {
@@ -140,7 +140,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
             if (e == EINTR)
                 continue;
             if (e == EAGAIN) {
-                fdp_wait(sock, POLLIN);
+                str_wait(sock, POLLIN);
                 continue;
             }
             fdpass_close_all(fds, n);
@@ -166,7 +166,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
             continue;
         if (errno != EAGAIN)
             break;
-        fdp_wait(sock, POLLIN);
+        str_wait(sock, POLLIN);
     }
     if (extra > 0) {
         fdpass_close_all(fds, n);
@@ -200,7 +200,7 @@ be_socketpair(int ret_fds[2], int flags)
 
 /* A STREAMS endpoint's path is a file name: no abstract names, no NUL. */
 static int
-fdp_path(const char *path, size_t len, char *out, size_t outlen)
+str_path(const char *path, size_t len, char *out, size_t outlen)
 {
     if (len == 0)
         return fdp_fail(ENOENT);
@@ -216,7 +216,7 @@ fdp_path(const char *path, size_t len, char *out, size_t outlen)
 /* Open an endpoint path; succeeds only where a server end is attached
  * and alive (connld hands the server a new pipe). */
 static int
-fdp_open_stream(const char *name, int flags)
+str_open_stream(const char *name, int flags)
 {
     int fd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK);
 
@@ -242,13 +242,13 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
     int fds[2], f, live;
 
     (void)backlog; /* connld queues every open() */
-    if (fdp_path(path, len, name, sizeof(name)) < 0)
+    if (str_path(path, len, name, sizeof(name)) < 0)
         return -1;
     /* What is there already: a live endpoint (EADDRINUSE), a dead one
      * whose server is gone (fdetach it and take the name over), a plain
      * file left by one (reused), or something else (EEXIST). */
     if (lstat(name, &st) == 0) {
-        live = fdp_open_stream(name, FDPASS_CLOEXEC);
+        live = str_open_stream(name, FDPASS_CLOEXEC);
         if (live >= 0) {
             (void)close(live);
             return fdp_fail(EADDRINUSE);
@@ -323,9 +323,9 @@ be_connect(const char *path, size_t len, int flags)
 {
     char name[PATH_MAX];
 
-    if (fdp_path(path, len, name, sizeof(name)) < 0)
+    if (str_path(path, len, name, sizeof(name)) < 0)
         return -1;
-    return fdp_open_stream(name, flags);
+    return str_open_stream(name, flags);
 }
 
 static int

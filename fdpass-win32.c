@@ -35,25 +35,25 @@
 #define BE_NAME "win32"
 #define BE_SEQPACKET 0 /* no SOCK_SEQPACKET for a connected pair here */
 
-#define FDP_W_HDR      16
-#define FDP_W_ENTRY    16
-#define FDP_W_OFFER    1u
-#define FDP_W_WANT     2u
-#define FDP_W_HANDLES  3u
-#define FDP_W_ACK      4u
-#define FDP_W_TAKE     0u /* WANT: a = pid */
-#define FDP_W_REFUSE   1u /* WANT: too many descriptors */
-#define FDP_W_LATER    2u /* WANT: no room now, offer again */
-#define FDP_W_FAILED   0xffffffffu /* HANDLES: a; b = the sender's errno */
-#define FDP_W_HANDLE   1u
-#define FDP_W_SOCKET   2u
+#define W32_HDR      16
+#define W32_ENTRY    16
+#define W32_OFFER    1u
+#define W32_WANT     2u
+#define W32_HANDLES  3u
+#define W32_ACK      4u
+#define W32_TAKE     0u /* WANT: a = pid */
+#define W32_REFUSE   1u /* WANT: too many descriptors */
+#define W32_LATER    2u /* WANT: no room now, offer again */
+#define W32_FAILED   0xffffffffu /* HANDLES: a; b = the sender's errno */
+#define W32_HANDLE   1u
+#define W32_SOCKET   2u
 
 /* Winsock must be started once per process before the first socket call;
  * INIT_ONCE makes that safe from any thread and is written only by it. */
-static INIT_ONCE fdp_w_once = INIT_ONCE_STATIC_INIT;
+static INIT_ONCE w32_once = INIT_ONCE_STATIC_INIT;
 
 static BOOL CALLBACK
-fdp_w_start(PINIT_ONCE once, PVOID param, PVOID *ctx)
+w32_start(PINIT_ONCE once, PVOID param, PVOID *ctx)
 {
     WSADATA wd;
 
@@ -64,16 +64,16 @@ fdp_w_start(PINIT_ONCE once, PVOID param, PVOID *ctx)
 }
 
 static int
-fdp_w_startup(void)
+w32_startup(void)
 {
-    if (!InitOnceExecuteOnce(&fdp_w_once, fdp_w_start, NULL, NULL))
+    if (!InitOnceExecuteOnce(&w32_once, w32_start, NULL, NULL))
         return fdp_fail(ENETDOWN);
     return 0;
 }
 
 /* GetLastError() or WSAGetLastError() as errno, at the point of return. */
 static int
-fdp_w_fail(DWORD e)
+w32_fail(DWORD e)
 {
     switch (e) {
     case WSAEWOULDBLOCK:
@@ -117,7 +117,7 @@ fdp_w_fail(DWORD e)
 }
 
 static void
-fdp_w_put32(unsigned char *p, unsigned long v)
+w32_put32(unsigned char *p, unsigned long v)
 {
     p[0] = (unsigned char)(v & 0xff);
     p[1] = (unsigned char)((v >> 8) & 0xff);
@@ -126,26 +126,26 @@ fdp_w_put32(unsigned char *p, unsigned long v)
 }
 
 static unsigned long
-fdp_w_get32(const unsigned char *p)
+w32_get32(const unsigned char *p)
 {
     return (unsigned long)p[0] | ((unsigned long)p[1] << 8)
            | ((unsigned long)p[2] << 16) | ((unsigned long)p[3] << 24);
 }
 
 static void
-fdp_w_header(unsigned char *p, unsigned long type, unsigned long a,
+w32_header(unsigned char *p, unsigned long type, unsigned long a,
              unsigned long b)
 {
     memcpy(p, "Fdp1", 4);
-    fdp_w_put32(p + 4, type);
-    fdp_w_put32(p + 8, a);
-    fdp_w_put32(p + 12, b);
+    w32_put32(p + 4, type);
+    w32_put32(p + 8, a);
+    w32_put32(p + 12, b);
 }
 
 /* The handle behind a C runtime descriptor, or -1 and EBADF (-2 is the
  * runtime's answer for a descriptor with no handle). */
 static intptr_t
-fdp_w_osf(int fd)
+w32_osf(int fd)
 {
     intptr_t h = _get_osfhandle(fd);
 
@@ -156,15 +156,15 @@ fdp_w_osf(int fd)
 
 /* The SOCKET behind a C runtime descriptor: EBADF, or ENOTSOCK. */
 static int
-fdp_w_sock(int fd, SOCKET *ret)
+w32_sock(int fd, SOCKET *ret)
 {
-    intptr_t h = fdp_w_osf(fd);
+    intptr_t h = w32_osf(fd);
     struct sockaddr_storage ss;
     int len = (int)sizeof(ss);
 
     if (h < 0)
         return -1;
-    if (fdp_w_startup() < 0)
+    if (w32_startup() < 0)
         return -1;
     /* getsockname rather than getsockopt: wine answers getsockopt with
      * WSAENOTSOCK for an inherited socket.  An unbound socket fails with
@@ -180,7 +180,7 @@ fdp_w_sock(int fd, SOCKET *ret)
 
 /* Wait until s is readable (or writable), for the rest of an exchange. */
 static void
-fdp_w_wait(SOCKET s, int write)
+w32_wait(SOCKET s, int write)
 {
     fd_set set;
 
@@ -197,7 +197,7 @@ fdp_w_wait(SOCKET s, int write)
  * not begun; an end in the middle is EPIPE.
  */
 static int
-fdp_w_xfer(SOCKET s, const char *out, char *in, size_t len, int begun)
+w32_xfer(SOCKET s, const char *out, char *in, size_t len, int begun)
 {
     int r, e, n;
 
@@ -210,10 +210,10 @@ fdp_w_xfer(SOCKET s, const char *out, char *in, size_t len, int begun)
             e = WSAGetLastError();
             if ((e == WSAEWOULDBLOCK && begun) || e == WSAEINTR) {
                 if (e == WSAEWOULDBLOCK)
-                    fdp_w_wait(s, out != NULL);
+                    w32_wait(s, out != NULL);
                 continue;
             }
-            return fdp_w_fail((DWORD)e);
+            return w32_fail((DWORD)e);
         }
         if (out != NULL)
             out += r;
@@ -226,31 +226,31 @@ fdp_w_xfer(SOCKET s, const char *out, char *in, size_t len, int begun)
 }
 
 static int
-fdp_w_sendall(SOCKET s, const void *buf, size_t len, int begun)
+w32_sendall(SOCKET s, const void *buf, size_t len, int begun)
 {
-    return fdp_w_xfer(s, (const char *)buf, NULL, len, begun);
+    return w32_xfer(s, (const char *)buf, NULL, len, begun);
 }
 
 static int
-fdp_w_recvall(SOCKET s, void *buf, size_t len, int begun)
+w32_recvall(SOCKET s, void *buf, size_t len, int begun)
 {
-    return fdp_w_xfer(s, NULL, (char *)buf, len, begun);
+    return w32_xfer(s, NULL, (char *)buf, len, begun);
 }
 
 /* Read a frame header of the given type into a and b. */
 static int
-fdp_w_expect(SOCKET s, unsigned long type, unsigned long *a,
+w32_expect(SOCKET s, unsigned long type, unsigned long *a,
              unsigned long *b, int begun)
 {
-    unsigned char h[FDP_W_HDR];
-    int r = fdp_w_recvall(s, h, sizeof(h), begun);
+    unsigned char h[W32_HDR];
+    int r = w32_recvall(s, h, sizeof(h), begun);
 
     if (r <= 0)
         return r;
-    if (memcmp(h, "Fdp1", 4) != 0 || fdp_w_get32(h + 4) != type)
+    if (memcmp(h, "Fdp1", 4) != 0 || w32_get32(h + 4) != type)
         return fdp_fail(EBADMSG);
-    *a = fdp_w_get32(h + 8);
-    *b = fdp_w_get32(h + 12);
+    *a = w32_get32(h + 8);
+    *b = w32_get32(h + 12);
     return 1;
 }
 
@@ -260,7 +260,7 @@ fdpass_is_socket(int fd)
 {
     SOCKET s;
 
-    if (fdp_w_sock(fd, &s) == 0)
+    if (w32_sock(fd, &s) == 0)
         return 1;
     return errno == ENOTSOCK ? 0 : -1;
 }
@@ -268,21 +268,21 @@ fdpass_is_socket(int fd)
 int
 fdpass_set_cloexec(int fd, int on)
 {
-    intptr_t h = fdp_w_osf(fd);
+    intptr_t h = w32_osf(fd);
 
     if (h < 0)
         return -1;
     /* Not inherited by programs started later: Windows's close-on-exec. */
     if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
                               on ? 0 : HANDLE_FLAG_INHERIT))
-        return fdp_w_fail(GetLastError());
+        return w32_fail(GetLastError());
     return 0;
 }
 
 int
 fdpass_getfl(int fd)
 {
-    if (fdp_w_osf(fd) < 0)
+    if (w32_osf(fd) < 0)
         return -1;
     return _O_RDWR; /* a handle's access cannot be asked for */
 }
@@ -299,7 +299,7 @@ fdpass_fopen_mode(int fd, const char **ret_mode)
 /* Take back what was pushed into proc for a receiver that never
  * acknowledged. */
 static void
-fdp_w_revoke(HANDLE proc, const unsigned long long *pushed, size_t n)
+w32_revoke(HANDLE proc, const unsigned long long *pushed, size_t n)
 {
     HANDLE back;
     size_t i;
@@ -318,7 +318,7 @@ static ssize_t
 be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 {
     static const char zero = 0;
-    unsigned char hdr[FDP_W_HDR];
+    unsigned char hdr[W32_HDR];
     unsigned long long pushed[FDPASS_MAX];
     unsigned char kind[FDPASS_MAX];
     intptr_t h[FDPASS_MAX];
@@ -329,15 +329,15 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     SOCKET s;
     int r, e;
 
-    if (fdp_w_sock(sock, &s) < 0)
+    if (w32_sock(sock, &s) < 0)
         return -1;
     e = errno;
     for (i = 0; i < nfds; i++) {
         SOCKET t;
 
-        if ((h[i] = fdp_w_osf(fds[i])) < 0)
+        if ((h[i] = w32_osf(fds[i])) < 0)
             return -1;
-        kind[i] = fdp_w_sock(fds[i], &t) == 0 ? FDP_W_SOCKET : FDP_W_HANDLE;
+        kind[i] = w32_sock(fds[i], &t) == 0 ? W32_SOCKET : W32_HANDLE;
     }
     errno = e; /* asking left ENOTSOCK */
     if (len == 0) {
@@ -346,91 +346,91 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     }
     if (len > 0xffffffffu)
         return fdp_fail(EMSGSIZE);
-    fdp_w_header(hdr, FDP_W_OFFER, (unsigned long)nfds, (unsigned long)len);
-    if (fdp_w_sendall(s, hdr, sizeof(hdr), 0) < 0)
+    w32_header(hdr, W32_OFFER, (unsigned long)nfds, (unsigned long)len);
+    if (w32_sendall(s, hdr, sizeof(hdr), 0) < 0)
         return -1;
     for (;;) {
-        if (fdp_w_sendall(s, data, len, 1) < 0)
+        if (w32_sendall(s, data, len, 1) < 0)
             return -1;
         if (nfds == 0)
             return (ssize_t)len;
-        r = fdp_w_expect(s, FDP_W_WANT, &a, &b, 1);
+        r = w32_expect(s, W32_WANT, &a, &b, 1);
         if (r <= 0)
             return r == 0 ? fdp_fail(EPIPE) : -1;
-        if (b == FDP_W_REFUSE) /* the receiver fails with EMSGSIZE */
+        if (b == W32_REFUSE) /* the receiver fails with EMSGSIZE */
             return (ssize_t)len;
-        if (b != FDP_W_LATER)
+        if (b != W32_LATER)
             break;
         /* The receiver's table is full: offer again, and wait. */
-        if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+        if (w32_sendall(s, hdr, sizeof(hdr), 1) < 0)
             return -1;
     }
-    if (b != FDP_W_TAKE)
+    if (b != W32_TAKE)
         return fdp_fail(EBADMSG);
 
-    size = FDP_W_HDR + nfds * FDP_W_ENTRY;
+    size = W32_HDR + nfds * W32_ENTRY;
     for (i = 0; i < nfds; i++)
-        if (kind[i] == FDP_W_SOCKET)
+        if (kind[i] == W32_SOCKET)
             size += sizeof(WSAPROTOCOL_INFOW);
     frame = (unsigned char *)malloc(size);
     proc = OpenProcess(PROCESS_DUP_HANDLE, FALSE, (DWORD)a);
     e = frame == NULL ? ENOMEM : 0;
     if (e == 0 && proc == NULL) {
-        fdp_w_fail(GetLastError());
+        w32_fail(GetLastError());
         e = errno;
     }
     memset(pushed, 0, sizeof(pushed));
-    p = frame + FDP_W_HDR;
+    p = frame + W32_HDR;
     for (i = 0; i < nfds && e == 0; i++) {
         HANDLE dup = NULL;
 
-        fdp_w_put32(p, kind[i]);
-        if (kind[i] == FDP_W_SOCKET) {
+        w32_put32(p, kind[i]);
+        if (kind[i] == W32_SOCKET) {
             WSAPROTOCOL_INFOW info;
 
             if (WSADuplicateSocketW((SOCKET)h[i], (DWORD)a, &info) != 0) {
-                fdp_w_fail((DWORD)WSAGetLastError());
+                w32_fail((DWORD)WSAGetLastError());
                 e = errno;
                 break;
             }
-            fdp_w_put32(p + 4, sizeof(info));
+            w32_put32(p + 4, sizeof(info));
             memset(p + 8, 0, 8);
-            memcpy(p + FDP_W_ENTRY, &info, sizeof(info));
-            p += FDP_W_ENTRY + sizeof(info);
+            memcpy(p + W32_ENTRY, &info, sizeof(info));
+            p += W32_ENTRY + sizeof(info);
         } else {
             if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)h[i], proc,
                                  &dup, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
-                fdp_w_fail(GetLastError());
+                w32_fail(GetLastError());
                 e = errno;
                 break;
             }
             pushed[i] = (unsigned long long)(uintptr_t)dup;
-            fdp_w_put32(p + 4, 0);
-            fdp_w_put32(p + 8, (unsigned long)(pushed[i] & 0xffffffffu));
-            fdp_w_put32(p + 12, (unsigned long)(pushed[i] >> 32));
-            p += FDP_W_ENTRY;
+            w32_put32(p + 4, 0);
+            w32_put32(p + 8, (unsigned long)(pushed[i] & 0xffffffffu));
+            w32_put32(p + 12, (unsigned long)(pushed[i] >> 32));
+            p += W32_ENTRY;
         }
     }
     if (e != 0) {
         /* Tell the receiver, which is waiting, and take back what went. */
         if (proc != NULL)
-            fdp_w_revoke(proc, pushed, nfds);
-        fdp_w_header(hdr, FDP_W_HANDLES, FDP_W_FAILED, (unsigned long)e);
-        (void)fdp_w_sendall(s, hdr, sizeof(hdr), 1);
+            w32_revoke(proc, pushed, nfds);
+        w32_header(hdr, W32_HANDLES, W32_FAILED, (unsigned long)e);
+        (void)w32_sendall(s, hdr, sizeof(hdr), 1);
         if (proc != NULL)
             CloseHandle(proc);
         free(frame);
         return fdp_fail(e);
     }
-    fdp_w_header(frame, FDP_W_HANDLES, (unsigned long)nfds, 0);
-    r = fdp_w_sendall(s, frame, (size_t)(p - frame), 1);
+    w32_header(frame, W32_HANDLES, (unsigned long)nfds, 0);
+    r = w32_sendall(s, frame, (size_t)(p - frame), 1);
     free(frame);
     if (r > 0)
-        r = fdp_w_expect(s, FDP_W_ACK, &a, &b, 1);
+        r = w32_expect(s, W32_ACK, &a, &b, 1);
     if (r <= 0) {
         /* No ACK: the receiver is gone or closed the connection. */
         e = r == 0 ? EPIPE : errno;
-        fdp_w_revoke(proc, pushed, nfds);
+        w32_revoke(proc, pushed, nfds);
         CloseHandle(proc);
         return fdp_fail(e == EBADMSG ? EBADMSG : EPIPE);
     }
@@ -445,7 +445,7 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
  * inheritable (_O_NOINHERIT), and Windows has no fork, so no child sees
  * them. */
 static int
-fdp_w_room(size_t n)
+w32_room(size_t n)
 {
     int got[FDPASS_MAX];
     size_t i, k;
@@ -468,14 +468,14 @@ fdp_w_room(size_t n)
 /* A descriptor over the handle or socket h, inheritable or not; h is
  * closed when that fails. */
 static int
-fdp_w_fd(intptr_t h, int socket, int flags)
+w32_fd(intptr_t h, int socket, int flags)
 {
     int fd, e;
 
     if (!SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT,
                               (flags & FDPASS_CLOEXEC) ? 0
                                                        : HANDLE_FLAG_INHERIT)) {
-        (void)fdp_w_fail(GetLastError());
+        (void)w32_fail(GetLastError());
         fd = -1;
     } else {
         fd = _open_osfhandle(h, _O_BINARY);
@@ -494,25 +494,25 @@ fdp_w_fd(intptr_t h, int socket, int flags)
 /* Turn one entry of HANDLES into a descriptor; -1 with errno (the entry
  * is closed then). */
 static int
-fdp_w_adopt(unsigned long kind, unsigned long long value,
+w32_adopt(unsigned long kind, unsigned long long value,
             const WSAPROTOCOL_INFOW *info, int flags)
 {
     SOCKET t;
 
-    if (kind != FDP_W_SOCKET)
-        return fdp_w_fd((intptr_t)(uintptr_t)value, 0, flags);
+    if (kind != W32_SOCKET)
+        return w32_fd((intptr_t)(uintptr_t)value, 0, flags);
     t = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
                    (LPWSAPROTOCOL_INFOW)info, 0, WSA_FLAG_OVERLAPPED);
     if (t == INVALID_SOCKET)
-        return fdp_w_fail((DWORD)WSAGetLastError());
-    return fdp_w_fd((intptr_t)t, 1, flags);
+        return w32_fail((DWORD)WSAGetLastError());
+    return w32_fd((intptr_t)t, 1, flags);
 }
 
 static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         void *buf, size_t buflen, size_t *ret_len, int flags)
 {
-    unsigned char hdr[FDP_W_HDR], ent[FDP_W_ENTRY], kinds[FDPASS_MAX];
+    unsigned char hdr[W32_HDR], ent[W32_ENTRY], kinds[FDPASS_MAX];
     unsigned long long vals[FDPASS_MAX];
     int out[FDPASS_MAX];
     char scrap[512];
@@ -522,46 +522,46 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     SOCKET s;
     int r, e = 0;
 
-    if (fdp_w_sock(sock, &s) < 0)
+    if (w32_sock(sock, &s) < 0)
         return -1;
-    r = fdp_w_expect(s, FDP_W_OFFER, &nfds, &dlen, 0);
+    r = w32_expect(s, W32_OFFER, &nfds, &dlen, 0);
     if (r <= 0)
         return r; /* 0: end of stream */
     if (nfds > FDPASS_MAX)
         return fdp_fail(EBADMSG);
     got = dlen < buflen ? dlen : buflen;
-    if (fdp_w_recvall(s, buf, got, 1) < 0)
+    if (w32_recvall(s, buf, got, 1) < 0)
         return -1;
     /* Data beyond buflen belongs to this message: it is read and dropped. */
     for (left = dlen - got; left > 0; left -= got) {
         got = left < sizeof(scrap) ? left : sizeof(scrap);
-        if (fdp_w_recvall(s, scrap, got, 1) < 0)
+        if (w32_recvall(s, scrap, got, 1) < 0)
             return -1;
     }
     *ret_len = dlen < buflen ? dlen : buflen;
     if (nfds == 0)
         return 1;
     if (nfds > maxfds) {
-        fdp_w_header(hdr, FDP_W_WANT, 0, FDP_W_REFUSE);
-        if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+        w32_header(hdr, W32_WANT, 0, W32_REFUSE);
+        if (w32_sendall(s, hdr, sizeof(hdr), 1) < 0)
             return -1;
         return fdp_fail(EMSGSIZE);
     }
-    if (fdp_w_room(nfds) < 0) {
+    if (w32_room(nfds) < 0) {
         e = errno;
-        fdp_w_header(hdr, FDP_W_WANT, 0, FDP_W_LATER);
-        if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+        w32_header(hdr, W32_WANT, 0, W32_LATER);
+        if (w32_sendall(s, hdr, sizeof(hdr), 1) < 0)
             return -1;
         return fdp_fail(e); /* offered again; the next call gets it */
     }
-    fdp_w_header(hdr, FDP_W_WANT, (unsigned long)GetCurrentProcessId(),
-                 FDP_W_TAKE);
-    if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0)
+    w32_header(hdr, W32_WANT, (unsigned long)GetCurrentProcessId(),
+                 W32_TAKE);
+    if (w32_sendall(s, hdr, sizeof(hdr), 1) < 0)
         return -1;
-    r = fdp_w_expect(s, FDP_W_HANDLES, &a, &b, 1);
+    r = w32_expect(s, W32_HANDLES, &a, &b, 1);
     if (r <= 0)
         return r == 0 ? fdp_fail(EPIPE) : -1;
-    if (a == FDP_W_FAILED)
+    if (a == W32_FAILED)
         return fdp_fail(b > 0 && b < 0x10000 ? (int)b : EIO);
     if (a != nfds)
         return fdp_fail(EBADMSG);
@@ -574,20 +574,20 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     for (i = 0; i < nfds; i++) {
         out[i] = -1;
         vals[i] = 0;
-        if (fdp_w_recvall(s, ent, sizeof(ent), 1) <= 0)
+        if (w32_recvall(s, ent, sizeof(ent), 1) <= 0)
             break;
-        kinds[i] = (unsigned char)fdp_w_get32(ent);
-        elen = fdp_w_get32(ent + 4);
-        vals[i] = (unsigned long long)fdp_w_get32(ent + 8)
-                  | ((unsigned long long)fdp_w_get32(ent + 12) << 32);
-        if (kinds[i] == FDP_W_SOCKET && elen == sizeof(info)) {
-            if (fdp_w_recvall(s, &info, sizeof(info), 1) <= 0)
+        kinds[i] = (unsigned char)w32_get32(ent);
+        elen = w32_get32(ent + 4);
+        vals[i] = (unsigned long long)w32_get32(ent + 8)
+                  | ((unsigned long long)w32_get32(ent + 12) << 32);
+        if (kinds[i] == W32_SOCKET && elen == sizeof(info)) {
+            if (w32_recvall(s, &info, sizeof(info), 1) <= 0)
                 break;
-            out[i] = fdp_w_adopt(FDP_W_SOCKET, 0, &info,
+            out[i] = w32_adopt(W32_SOCKET, 0, &info,
                                  e == 0 ? flags : FDPASS_CLOEXEC);
             if (out[i] < 0 && e == 0)
                 e = errno;
-        } else if (kinds[i] != FDP_W_HANDLE || elen != 0) {
+        } else if (kinds[i] != W32_HANDLE || elen != 0) {
             errno = EBADMSG;
             break;
         }
@@ -600,18 +600,18 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         return fdp_fail(e);
     }
     for (i = 0; i < nfds; i++) {
-        if (kinds[i] != FDP_W_HANDLE)
+        if (kinds[i] != W32_HANDLE)
             continue;
         if (e != 0) { /* after a failure the rest are only closed */
             CloseHandle((HANDLE)(uintptr_t)vals[i]);
             continue;
         }
-        out[i] = fdp_w_adopt(FDP_W_HANDLE, vals[i], NULL, flags);
+        out[i] = w32_adopt(W32_HANDLE, vals[i], NULL, flags);
         if (out[i] < 0)
             e = errno;
     }
-    fdp_w_header(hdr, FDP_W_ACK, 0, 0);
-    if (fdp_w_sendall(s, hdr, sizeof(hdr), 1) < 0 && e == 0)
+    w32_header(hdr, W32_ACK, 0, 0);
+    if (w32_sendall(s, hdr, sizeof(hdr), 1) < 0 && e == 0)
         e = errno;
     if (e != 0) {
         fdpass_close_all(out, nfds);
@@ -623,7 +623,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
 }
 
 static SOCKET
-fdp_w_tcp(void)
+w32_tcp(void)
 {
     return WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
                       WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
@@ -637,11 +637,11 @@ be_socketpair(int ret_fds[2], int flags)
     int alen, tries, one = 1;
     DWORD e = 0;
 
-    if (fdp_w_startup() < 0)
+    if (w32_startup() < 0)
         return -1;
-    l = fdp_w_tcp();
+    l = w32_tcp();
     if (l == INVALID_SOCKET)
-        return fdp_w_fail((DWORD)WSAGetLastError());
+        return w32_fail((DWORD)WSAGetLastError());
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -651,7 +651,7 @@ be_socketpair(int ret_fds[2], int flags)
         || bind(l, (struct sockaddr *)&addr, sizeof(addr)) != 0
         || getsockname(l, (struct sockaddr *)&addr, &alen) != 0
         || listen(l, 1) != 0
-        || (c = fdp_w_tcp()) == INVALID_SOCKET
+        || (c = w32_tcp()) == INVALID_SOCKET
         || connect(c, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
         e = (DWORD)WSAGetLastError();
     } else {
@@ -679,16 +679,16 @@ be_socketpair(int ret_fds[2], int flags)
     if (e != 0) {
         if (c != INVALID_SOCKET)
             closesocket(c);
-        return fdp_w_fail(e);
+        return w32_fail(e);
     }
-    ret_fds[0] = fdp_w_fd((intptr_t)a, 1, flags);
+    ret_fds[0] = w32_fd((intptr_t)a, 1, flags);
     if (ret_fds[0] < 0) {
         int saved = errno;
 
         closesocket(c);
         return fdp_fail(saved);
     }
-    ret_fds[1] = fdp_w_fd((intptr_t)c, 1, flags);
+    ret_fds[1] = w32_fd((intptr_t)c, 1, flags);
     if (ret_fds[1] < 0)
         return fdp_close_fail(ret_fds[0]);
     return 0;

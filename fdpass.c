@@ -88,7 +88,7 @@
 #endif /* !CMSG_LEN */
 
 /* macOS and the older BSDs have no MSG_NOSIGNAL; SO_NOSIGPIPE is set on
- * the socket instead (fdp_nosigpipe below).  Where neither exists,
+ * the socket instead (scm_nosigpipe in fdpass-scm.c).  Where neither exists,
  * SIGPIPE is blocked around the send (fdp_sigpipe_hold below). */
 #ifndef MSG_NOSIGNAL
 # define MSG_NOSIGNAL 0
@@ -410,140 +410,6 @@ fdp_room(size_t need)
 #ifndef FDP_CLOSE
 # define FDP_CLOSE close
 #endif /* !FDP_CLOSE */
-
-#if !defined(_WIN32) && !defined(FDPASS_BACKEND_STREAMS)
-/* The receive side's control buffer: the descriptors asked for, plus
- * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
- * also gets. */
-#define FDP_CONTROL_SIZE (CMSG_SPACE(FDPASS_MAX * sizeof(int)) \
-                          + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
-
-/* What the walk found: a descriptor, and whether it came as SCM_RIGHTS. */
-struct fdp_found {
-    int fd;
-    int rights;
-};
-
-/*
- * Walk the control messages of a received message, a pure function: it
- * reads only inside msg_control/msg_controllen, touches nothing else, and
- * reports in found[] (room for cap entries) every descriptor the kernel
- * put there, in order: those of SCM_RIGHTS messages and those of
- * SCM_PIDFD.  Credentials and anything unknown are skipped.  Returns how
- * many were found; more than cap means found[] holds only the first cap.
- */
-static size_t
-fdp_walk(const struct msghdr *msg, struct fdp_found *found, size_t cap)
-{
-    /* Offsets rather than CMSG_NXTHDR: glibc's CMSG_NXTHDR adds the next
-     * header's length to a pointer before it checks it, which overflows
-     * on a hostile length (found by t/fuzz/cmsg_fuzz.c). */
-    const unsigned char *base = (const unsigned char *)msg->msg_control;
-    size_t len = base != NULL ? (size_t)msg->msg_controllen : 0;
-    size_t off = 0, n = 0, i, cnt, step;
-    struct cmsghdr h;
-    int fd;
-
-    while (len - off >= sizeof(struct cmsghdr)) {
-        memcpy(&h, base + off, sizeof(h));
-        if (h.cmsg_len < CMSG_LEN(0) || h.cmsg_len > len - off)
-            break; /* a length that runs past the buffer ends the walk */
-        if (h.cmsg_level == SOL_SOCKET
-            && (h.cmsg_type == SCM_RIGHTS
-#ifdef SCM_PIDFD
-                || h.cmsg_type == SCM_PIDFD
-#endif
-                )) {
-            cnt = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (i = 0; i < cnt; i++, n++) {
-                if (n >= cap)
-                    continue;
-                memcpy(&fd, base + off + CMSG_LEN(0) + i * sizeof(int),
-                       sizeof(int));
-                found[n].fd = fd;
-                found[n].rights = h.cmsg_type == SCM_RIGHTS;
-            }
-        }
-        step = CMSG_ALIGN(h.cmsg_len);
-        if (step > len - off)
-            break;
-        off += step;
-    }
-    return n;
-}
-
-/*
- * Keep up to maxfds SCM_RIGHTS descriptors of a received message in fds
- * and close every other descriptor that arrived.  More than maxfds, or
- * control data the kernel truncated (MSG_CTRUNC), closes them all and
- * fails: with EMSGSIZE when the message carried more than maxfds (more
- * than maxfds arrived, or maxfds and a truncation), else with EMFILE.
- * be_recv's buffer holds maxfds descriptors beside credentials and a
- * pidfd with room to spare, so a truncation with fewer than maxfds is not
- * the buffer's doing: the kernel could not install the rest, because the
- * table filled between the room check and the read (Linux then drops
- * them and sets MSG_CTRUNC).  That message is gone.
- */
-static int
-fdp_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
-{
-    /* Room for every int the control buffer can hold. */
-    struct fdp_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
-    size_t cap = sizeof(found) / sizeof(found[0]);
-    size_t n, i, kept = 0, rights = 0;
-    int saved = errno;
-
-    if (msg->msg_controllen > FDP_CONTROL_SIZE)
-        return fdp_fail(EINVAL); /* not a buffer of be_recv's */
-    /* The usual message, one SCM_RIGHTS header that fills the control
-     * data with no room for another, and no more descriptors than are
-     * wanted, needs no walk: its descriptors are copied as they are.  One
-     * descriptor, the commonest, is matched on constants first. */
-    if (msg->msg_controllen >= CMSG_LEN(sizeof(int))
-        && !(msg->msg_flags & MSG_CTRUNC)) {
-        struct cmsghdr h;
-        const unsigned char *data
-            = CMSG_DATA((struct cmsghdr *)msg->msg_control);
-
-        memcpy(&h, msg->msg_control, sizeof(h));
-        if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS) {
-            if (h.cmsg_len == CMSG_LEN(sizeof(int))
-                && msg->msg_controllen == CMSG_SPACE(sizeof(int))
-                && maxfds >= 1) {
-                memcpy(fds, data, sizeof(int));
-                *ret_nfds = 1;
-                return 0;
-            }
-            n = (h.cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            if (h.cmsg_len >= CMSG_LEN(sizeof(int))
-                && CMSG_ALIGN(h.cmsg_len) == msg->msg_controllen
-                && n <= maxfds) {
-                memcpy(fds, data, n * sizeof(int));
-                *ret_nfds = n;
-                return 0;
-            }
-        }
-    }
-    n = fdp_walk(msg, found, cap);
-    for (i = 0; i < n; i++)
-        rights += (size_t)found[i].rights;
-    if (rights > maxfds || (msg->msg_flags & MSG_CTRUNC)) {
-        for (i = 0; i < n; i++)
-            (void)FDP_CLOSE(found[i].fd);
-        *ret_nfds = 0;
-        return fdp_fail(rights >= maxfds ? EMSGSIZE : EMFILE);
-    }
-    for (i = 0; i < n; i++) {
-        if (found[i].rights)
-            fds[kept++] = found[i].fd;
-        else
-            (void)FDP_CLOSE(found[i].fd);
-    }
-    errno = saved;
-    *ret_nfds = kept;
-    return 0;
-}
-#endif /* !_WIN32 && !FDPASS_BACKEND_STREAMS */
 
 /* 4. The backend: exactly one of the sections below is compiled. */
 

@@ -138,7 +138,7 @@ top_taken(int sock)
 
 /* The message of three whose read finds one free slot (the table filled
  * after the check): Linux installs one, drops two and sets MSG_CTRUNC.
- * fdp_collect calls that EMFILE, not EMSGSIZE, and closes the one; with
+ * scm_collect calls that EMFILE, not EMSGSIZE, and closes the one; with
  * three free slots the next message, of three for a call that takes two,
  * is EMSGSIZE. */
 static int
@@ -169,7 +169,7 @@ truncated(int sock)
         return 1;
     if (!(msg.msg_flags & MSG_CTRUNC))
         fails |= 2;
-    if (fdp_collect(&msg, fds, 3, &n) != -1 || errno != EMFILE || n != 0)
+    if (scm_collect(&msg, fds, 3, &n) != -1 || errno != EMFILE || n != 0)
         fails |= 4;
     if (count_open() != before)
         fails |= 8;
@@ -182,7 +182,7 @@ truncated(int sock)
     msg.msg_flags = 0;
     if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
         return fails | 16;
-    if (fdp_collect(&msg, fds, 2, &n) != -1 || errno != EMSGSIZE)
+    if (scm_collect(&msg, fds, 2, &n) != -1 || errno != EMSGSIZE)
         fails |= 32;
     if (count_open() != before)
         fails |= 64;

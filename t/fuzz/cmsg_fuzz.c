@@ -1,6 +1,6 @@
 /*
  * cmsg_fuzz.c - libFuzzer harness for the receive side's control-message
- * walk (fdp_walk) and the decision made on it (fdp_collect).
+ * walk (scm_walk) and the decision made on it (scm_collect).
  *
  * Input: byte 0 selects MSG_CTRUNC (bit 0), byte 1 the call's maxfds
  * (0 .. FDPASS_MAX); the rest is the control buffer exactly as a kernel
@@ -81,7 +81,7 @@ cmp_int(const void *a, const void *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct fdp_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
+    static struct scm_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
     static int want[FDP_CONTROL_SIZE / sizeof(int) + 1];
     static int all[2 * (FDP_CONTROL_SIZE / sizeof(int) + 1)];
     int fds[FDPASS_MAX];
@@ -104,7 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msg.msg_controllen = len;
     msg.msg_flags = (data[0] & 1) ? MSG_CTRUNC : 0;
 
-    n = fdp_walk(&msg, found, sizeof(found) / sizeof(found[0]));
+    n = scm_walk(&msg, found, sizeof(found) / sizeof(found[0]));
     nwant = reference(buf, len, want, &rights);
     if (n != nwant)
         abort();
@@ -113,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
 
     n_closed = 0;
-    r = fdp_collect(&msg, fds, maxfds, &nfds);
+    r = scm_collect(&msg, fds, maxfds, &nfds);
     if (r == 0 && nfds > maxfds)
         abort();
     /* Failure exactly when too many came or the kernel truncated: too
