@@ -1,9 +1,8 @@
 /*
- * fdpass-spawn.c - fdpass_spawn: a program started with descriptors placed,
- * #included by fdpass.c (see its layout comment); not compiled alone.
+ * fdpass-spawn.c - be_spawn for the POSIX backends: a program started with
+ * descriptors placed.  #included by fdpass.c (see its layout comment);
+ * not compiled alone.
  */
-
-#ifndef _WIN32
 
 /* glibc 2.29 added posix_spawn_file_actions_addchdir_np and made
  * adddup2(fd, fd) clear close-on-exec: then posix_spawn can carry out the
@@ -615,10 +614,10 @@ fdp_spawn_posix(struct fdp_plan *pl, char *const argv[], char *const envp[],
 }
 #endif /* FDP_USE_POSIX_SPAWN */
 
-int
-fdpass_spawn(char *const argv[], char *const envp[],
-             const struct fdpass_inherit *fds, size_t nfds,
-             const char *dir, int dirfd, int flags, pid_t *ret_pid)
+static int
+be_spawn(char *const argv[], char *const envp[],
+         const struct fdpass_inherit *fds, size_t nfds,
+         const char *dir, int dirfd, int flags, pid_t *ret_pid)
 {
     struct fdp_plan pl;
     size_t i;
@@ -656,17 +655,3 @@ fdpass_spawn(char *const argv[], char *const envp[],
     fdp_plan_free(&pl);
     return r;
 }
-
-#else /* _WIN32 */
-
-int
-fdpass_spawn(char *const argv[], char *const envp[],
-             const struct fdpass_inherit *fds, size_t nfds,
-             const char *dir, int dirfd, int flags, pid_t *ret_pid)
-{
-    (void)argv; (void)envp; (void)fds; (void)nfds;
-    (void)dir; (void)dirfd; (void)flags; (void)ret_pid;
-    return fdp_fail(ENOSYS);
-}
-
-#endif /* _WIN32 */

@@ -255,8 +255,8 @@ w32_expect(SOCKET s, unsigned long type, unsigned long *a,
 }
 
 /* Is fd a socket?  1, 0, or -1 and EBADF. */
-int
-fdpass_is_socket(int fd)
+static int
+be_is_socket(int fd)
 {
     SOCKET s;
 
@@ -265,8 +265,8 @@ fdpass_is_socket(int fd)
     return errno == ENOTSOCK ? 0 : -1;
 }
 
-int
-fdpass_set_cloexec(int fd, int on)
+static int
+be_set_cloexec(int fd, int on)
 {
     intptr_t h = w32_osf(fd);
 
@@ -279,21 +279,12 @@ fdpass_set_cloexec(int fd, int on)
     return 0;
 }
 
-int
-fdpass_getfl(int fd)
+static int
+be_getfl(int fd)
 {
     if (w32_osf(fd) < 0)
         return -1;
     return _O_RDWR; /* a handle's access cannot be asked for */
-}
-
-int
-fdpass_fopen_mode(int fd, const char **ret_mode)
-{
-    if (fdpass_getfl(fd) < 0)
-        return -1;
-    *ret_mode = "w+";
-    return 0;
 }
 
 /* Take back what was pushed into proc for a receiver that never
@@ -720,5 +711,15 @@ static int
 be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 {
     (void)sock; (void)ret_pid; (void)ret_uid; (void)ret_gid;
+    return fdp_fail(ENOSYS);
+}
+
+static int
+be_spawn(char *const argv[], char *const envp[],
+         const struct fdpass_inherit *fds, size_t nfds,
+         const char *dir, int dirfd, int flags, pid_t *ret_pid)
+{
+    (void)argv; (void)envp; (void)fds; (void)nfds;
+    (void)dir; (void)dirfd; (void)flags; (void)ret_pid;
     return fdp_fail(ENOSYS);
 }

@@ -194,8 +194,10 @@ fdp_close_fail(int fd)
 }
 
 #ifndef _WIN32
-int
-fdpass_set_cloexec(int fd, int on)
+/* The descriptor calls of both POSIX backends (SCM_RIGHTS, STREAMS); the
+ * Windows backend has its own in fdpass-win32.c. */
+static int
+be_set_cloexec(int fd, int on)
 {
     int fl = fcntl(fd, F_GETFD);
 
@@ -206,41 +208,20 @@ fdpass_set_cloexec(int fd, int on)
     return fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
 }
 
-int
-fdpass_getfl(int fd)
+static int
+be_getfl(int fd)
 {
     return fcntl(fd, F_GETFL);
 }
 
-int
-fdpass_is_socket(int fd)
+static int
+be_is_socket(int fd)
 {
     struct stat st;
 
     if (fstat(fd, &st) < 0)
         return -1;
     return S_ISSOCK(st.st_mode) ? 1 : 0;
-}
-
-int
-fdpass_fopen_mode(int fd, const char **ret_mode)
-{
-    int fl = fcntl(fd, F_GETFL);
-
-    if (fl < 0)
-        return -1;
-    switch (fl & O_ACCMODE) {
-    case O_RDONLY:
-        *ret_mode = "r";
-        break;
-    case O_WRONLY:
-        *ret_mode = (fl & O_APPEND) ? "a" : "w";
-        break;
-    default:
-        *ret_mode = (fl & O_APPEND) ? "a+" : "w+";
-        break;
-    }
-    return 0;
 }
 
 #ifdef FDP_NEED_SIGPIPE_MASK
@@ -421,9 +402,11 @@ fdp_room(size_t need)
 # include "fdpass-scm.c"
 #endif /* backend */
 
-/* 4b. Starting a program with descriptors placed (POSIX systems). */
+/* 4b. Starting a program with descriptors placed (the POSIX backends). */
 
-#include "fdpass-spawn.c"
+#ifndef _WIN32
+# include "fdpass-spawn.c" /* be_spawn; Windows has its own */
+#endif /* !_WIN32 */
 
 /* 5. The public API: argument checks, then the backend. */
 
@@ -603,4 +586,52 @@ fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
     if (sock < 0)
         return fdp_fail(EBADF);
     return be_peer_cred(sock, ret_pid, ret_uid, ret_gid);
+}
+
+int
+fdpass_spawn(char *const argv[], char *const envp[],
+             const struct fdpass_inherit *fds, size_t nfds,
+             const char *dir, int dirfd, int flags, pid_t *ret_pid)
+{
+    return be_spawn(argv, envp, fds, nfds, dir, dirfd, flags, ret_pid);
+}
+
+int
+fdpass_set_cloexec(int fd, int on)
+{
+    return be_set_cloexec(fd, on);
+}
+
+int
+fdpass_getfl(int fd)
+{
+    return be_getfl(fd);
+}
+
+int
+fdpass_is_socket(int fd)
+{
+    return be_is_socket(fd);
+}
+
+int
+fdpass_fopen_mode(int fd, const char **ret_mode)
+{
+    int fl = be_getfl(fd);
+
+    if (fl < 0)
+        return -1;
+    /* Windows reports every descriptor as _O_RDWR: "w+". */
+    switch (fl & O_ACCMODE) {
+    case O_RDONLY:
+        *ret_mode = "r";
+        break;
+    case O_WRONLY:
+        *ret_mode = (fl & O_APPEND) ? "a" : "w";
+        break;
+    default:
+        *ret_mode = (fl & O_APPEND) ? "a+" : "w+";
+        break;
+    }
+    return 0;
 }
