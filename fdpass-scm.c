@@ -11,18 +11,6 @@
 #define BE_NAME "scm_rights"
 #define BE_SEQPACKET 1 /* where the system has none, socket() says so */
 
-/* The receive side's control buffer: the descriptors asked for, plus
- * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
- * also gets. */
-#define FDP_CONTROL_SIZE (CMSG_SPACE(FDPASS_MAX * sizeof(int)) \
-                          + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
-
-/* What the walk found: a descriptor, and whether it came as SCM_RIGHTS. */
-struct scm_found {
-    int fd;
-    int rights;
-};
-
 /*
  * Walk the control messages of a received message, a pure function: it
  * reads only inside msg_control/msg_controllen, touches nothing else, and
@@ -31,7 +19,7 @@ struct scm_found {
  * SCM_PIDFD.  Credentials and anything unknown are skipped.  Returns how
  * many were found; more than cap means found[] holds only the first cap.
  */
-static size_t
+FDP_PRIVATE size_t
 scm_walk(const struct msghdr *msg, struct scm_found *found, size_t cap)
 {
     /* Offsets rather than CMSG_NXTHDR: glibc's CMSG_NXTHDR adds the next
@@ -83,7 +71,7 @@ scm_walk(const struct msghdr *msg, struct scm_found *found, size_t cap)
  * table filled between the room check and the read (Linux then drops
  * them and sets MSG_CTRUNC).  That message is gone.
  */
-static int
+FDP_PRIVATE int
 scm_collect(struct msghdr *msg, int *fds, size_t maxfds, size_t *ret_nfds)
 {
     /* Room for every int the control buffer can hold. */

@@ -16,36 +16,6 @@
 
 extern char **environ;
 
-/* One step of the plan, carried out in the child in order. */
-enum fdp_opcode {
-    FDP_OP_DUP2,     /* a onto b */
-    FDP_OP_SAVE,     /* a onto the temporary number (plan.tmp) */
-    FDP_OP_FROM_TMP, /* the temporary number onto b */
-    FDP_OP_CLEAR,    /* clear close-on-exec on a (a target that is its source) */
-    FDP_OP_DROP_TMP  /* close the temporary number */
-};
-
-struct fdp_op {
-    int op, a, b;
-};
-
-struct fdp_plan {
-    struct fdp_op *ops;
-    size_t nops;
-    int *targets;   /* every target, ascending (fdp_plan_is_target) */
-    size_t ntargets;
-    int need_tmp;   /* 1 when a cycle is broken through the temporary */
-    int tmp;        /* the temporary's number (fdp_plan_tmp), or -1 */
-    int max_target; /* the highest target, -1 for an empty map */
-    int max_used;   /* the highest target or source, 2 at least */
-};
-
-/* The planner's unit of work, counted by the tests (t/c/spawn.c) to show
- * that the plan grows as n log n, not by a clock. */
-#ifndef FDP_PLAN_STEP
-# define FDP_PLAN_STEP() ((void)0)
-#endif /* !FDP_PLAN_STEP */
-
 /* One entry of the map while the plan is made. */
 struct fdp_plan_ent {
     int target, source;
@@ -87,7 +57,7 @@ fdp_plan_is_target(const struct fdp_plan *pl, int fd)
     return fdp_plan_find(pl->targets, pl->ntargets, fd) < pl->ntargets;
 }
 
-static void
+FDP_PRIVATE void
 fdp_plan_free(struct fdp_plan *pl)
 {
     free(pl->ops);
@@ -125,7 +95,7 @@ fdp_plan_op(struct fdp_plan *pl, int op, int a, int b)
  * O(n log n) for the searches and O(n) for the queue.  No arithmetic is
  * done on descriptor numbers, so INT_MAX is an ordinary value here.
  */
-static int
+FDP_PRIVATE int
 fdp_make_plan(struct fdp_plan *pl, const struct fdpass_inherit *fds,
               size_t n, int limit)
 {
@@ -261,7 +231,7 @@ fail:
  * look-up of targets; else the lowest such number.  EMFILE when there is
  * none.  Pure but for busy(), which the fuzzer simulates.
  */
-static int
+FDP_PRIVATE int
 fdp_plan_tmp(struct fdp_plan *pl, int limit, int (*busy)(int, void *),
              void *ctx)
 {

@@ -166,6 +166,10 @@
 # endif
 #endif /* renameat2 */
 
+/* The private declarations: what the backends share with this file, and
+ * what the C tests and fuzzers look at. */
+#include "fdpass-int.h"
+
 /* 3. Helpers shared by every backend. */
 
 #define fdp_fail(e) (errno = (e), -1)
@@ -276,15 +280,6 @@ fdp_nofile(void)
            ? INT_MAX : (int)rl.rlim_cur;
 }
 
-/* The most slots the room check looks at in one poll(); its pollfd array
- * is on the stack.  At least FDPASS_MAX, so one poll() answers for the
- * top slots of any message. */
-#define FDP_ROOM_CHUNK 256
-
-/* How many of the n slots from lo are free (n >= 1, 0 <= lo, lo + n at
- * most the limit), or -1 with errno. */
-typedef int (*fdp_count_free_fn)(void *ctx, int lo, int n);
-
 /*
  * The room check's decision, a pure function of the limit, the number of
  * descriptors wanted and what count_free says about the slots (the fuzz
@@ -300,7 +295,7 @@ typedef int (*fdp_count_free_fn)(void *ctx, int lo, int n);
  * until need free slots are found or too few slots are left below to make
  * up the difference.
  */
-static int
+FDP_PRIVATE int
 fdp_room_decide(int lim, size_t need, fdp_count_free_fn count_free,
                 void *ctx)
 {
@@ -368,7 +363,7 @@ fdp_count_free(void *ctx, int lo, int n)
  * not all fit, and drops the ones it could not install.  Two system
  * calls when the top slots are free (getrlimit, then fcntl or poll).
  */
-static int
+FDP_PRIVATE int
 fdp_room(size_t need)
 {
     int lim;
@@ -381,16 +376,6 @@ fdp_room(size_t need)
     return fdp_room_decide(lim, need, fdp_count_free, NULL);
 }
 #endif /* !_WIN32 */
-
-/* be_recv's flag from fdpass_recv_fd, above every public flag: one
- * descriptor and one byte are wanted, so bytes without a descriptor are
- * EBADMSG however many they are. */
-#define FDP_RECV_ONE 0x40000000
-
-/* A fuzzing build counts closes instead of making them. */
-#ifndef FDP_CLOSE
-# define FDP_CLOSE close
-#endif /* !FDP_CLOSE */
 
 /* 4. The backend: exactly one of the sections below is compiled. */
 

@@ -3,13 +3,21 @@
  * the tables that could fool it: a full table of more than 1024 slots,
  * the top slot taken with room below, and a kernel truncation (the table
  * filled between check and read) told apart from a message that carried
- * too many.  It includes fdpass.c itself, as the fuzz harness does.
- * Prints TAP; t/95-c-api.t builds and runs it.
+ * too many.  It calls the core's private functions through fdpass-int.h,
+ * built with -DFDP_TESTING as the fuzz harness is.  Prints TAP;
+ * xt/95-c-api.t builds and runs it.
  */
 #define _GNU_SOURCE 1
-#include "../../fdpass.c"
+#include "fdpass-int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "tap.h"

@@ -15,21 +15,31 @@
  * with EMSGSIZE when the message carried more than maxfds and EMFILE
  * when the truncation left fewer (the table filled before the read).
  *
+ * Built with fdpass.c and -DFDP_TESTING -DFDP_CLOSE=fuzz_close
+ * (fdpass-int.h), so that the core's closes come here:
+ *
  *   make fuzz FUZZ_SECONDS=60
  */
 #define _GNU_SOURCE 1 /* as fdpass.c wants, before any header */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fuzz_close(int fd);
-#define FDP_CLOSE fuzz_close
-#include "../../fdpass.c"
+#include "fdpass-int.h"
+
+/* The walk takes SCM_PIDFD descriptors too; where the headers predate
+ * Linux 6.5, fdpass.c's portability block gives the number, and so does
+ * this file for its reference reading. */
+#if defined(__linux__) && !defined(SCM_PIDFD)
+# define SCM_PIDFD 0x04
+#endif /* __linux__ && !SCM_PIDFD */
 
 static int closed_fds[FDP_CONTROL_SIZE];
 static size_t n_closed;
 
-static int
+/* The core's FDP_CLOSE: counted, not made. */
+int
 fuzz_close(int fd)
 {
     if (n_closed < sizeof(closed_fds) / sizeof(closed_fds[0]))
