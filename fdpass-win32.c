@@ -694,7 +694,7 @@ be_listen(const char *path, size_t len, int mode, int backlog, int flags)
 }
 
 static int
-be_accept(int lsock, uid_t *ret_uid, int flags)
+be_accept(int lsock, fdpass_uid_t *ret_uid, int flags)
 {
     (void)lsock; (void)ret_uid; (void)flags;
     return fdp_fail(ENOSYS);
@@ -708,7 +708,8 @@ be_connect(const char *path, size_t len, int flags)
 }
 
 static int
-be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+be_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
+             fdpass_gid_t *ret_gid)
 {
     (void)sock; (void)ret_pid; (void)ret_uid; (void)ret_gid;
     return fdp_fail(ENOSYS);

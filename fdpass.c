@@ -548,7 +548,7 @@ fdpass_listen(const char *path, size_t len, int mode, int backlog, int flags)
 }
 
 int
-fdpass_accept(int lsock, uid_t *ret_uid, int flags)
+fdpass_accept(int lsock, fdpass_uid_t *ret_uid, int flags)
 {
     if (lsock < 0)
         return fdp_fail(EBADF);
@@ -566,7 +566,8 @@ fdpass_connect(const char *path, size_t len, int flags)
 }
 
 int
-fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
+                 fdpass_gid_t *ret_gid)
 {
     if (sock < 0)
         return fdp_fail(EBADF);
