@@ -2,7 +2,8 @@
  * fdpass.h - pass open file descriptors between processes.
  *
  * The C core of File::FDpasser.  It needs no Perl: a C program may link
- * fdpass.c alone.  Every function that returns an int or ssize_t returns
+ * fdpass.c alone (it #includes fdpass-int.h and its fdpass-*.c files,
+ * which sit beside it).  Every function that returns an int or ssize_t returns
  * >= 0 on success and -1 with errno set on failure; results come back
  * through ret_* out-parameters.  Calls
  * that read a stream return 0 at end of stream, which is not an error.

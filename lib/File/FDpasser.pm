@@ -948,10 +948,12 @@ since perl 5.22; write C<if !@fd>.
 
 The C core needs no Perl, and a C program can use it on its own.
 Nothing of it is installed: C<make install> installs the Perl module
-only, not F<fdpass.h> or a library.  Copy F<fdpass.c> and F<fdpass.h>
-from the distribution into the program (F<fdpass.c> includes only
-F<fdpass.h> and system headers), include F<fdpass.h>, and compile
-F<fdpass.c> with the program:
+only, not F<fdpass.h> or a library.  Copy F<fdpass.h>, F<fdpass.c> and
+the files it includes, F<fdpass-int.h>, F<fdpass-scm.c>,
+F<fdpass-streams.c>, F<fdpass-win32.c> and F<fdpass-spawn.c>, from the
+distribution into the program's directory (they include nothing else
+but system headers), include F<fdpass.h>, and compile F<fdpass.c> alone
+with the program; the others are compiled as part of it:
 
     cc -O2 -o server server.c fdpass.c
 
