@@ -8,8 +8,6 @@
 #include "XSUB.h"
 #include "ppport.h"
 
-/* perl.h declares uid_t and gid_t everywhere, Windows included. */
-#define FDPASS_HAVE_UID_T 1
 #include "fdpass.h"
 
 typedef int fdpass_handle;
@@ -311,7 +309,7 @@ S_connect(pTHX_ SV *path, int flags)
 static int
 S_accept(pTHX_ int lsock, SV *uidsv)
 {
-    uid_t uid = (uid_t)-1;
+    fdpass_uid_t uid = (fdpass_uid_t)-1;
     int fd;
 
     do
@@ -320,7 +318,7 @@ S_accept(pTHX_ int lsock, SV *uidsv)
     if (fd < 0)
         return -1;
     if (uidsv != NULL && !SvREADONLY(uidsv)) {
-        if (uid == (uid_t)-1)
+        if (uid == (fdpass_uid_t)-1)
             sv_setsv_mg(uidsv, &PL_sv_undef);
         else
             sv_setuv_mg(uidsv, (UV)uid);
@@ -719,8 +717,8 @@ void
 peer_cred(fdpass_handle sock)
   PREINIT:
     pid_t pid;
-    uid_t uid;
-    gid_t gid;
+    fdpass_uid_t uid;
+    fdpass_gid_t gid;
   PPCODE:
     if (fdpass_peer_cred(sock, &pid, &uid, &gid) < 0)
         XSRETURN_EMPTY;

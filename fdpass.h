@@ -2,7 +2,8 @@
  * fdpass.h - pass open file descriptors between processes.
  *
  * The C core of File::FDpasser.  It needs no Perl: a C program may link
- * fdpass.c alone.  Every function that returns an int or ssize_t returns
+ * fdpass.c alone (it #includes fdpass-int.h and its fdpass-*.c files,
+ * which sit beside it).  Every function that returns an int or ssize_t returns
  * >= 0 on success and -1 with errno set on failure; results come back
  * through ret_* out-parameters.  Calls
  * that read a stream return 0 at end of stream, which is not an error.
@@ -21,15 +22,17 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The user and group ids fdpass_accept and fdpass_peer_cred report:
+ * uid_t and gid_t on POSIX systems.  Windows has neither, and this header
+ * declares no system type of its own, so there they are long, as Perl's
+ * win32.h declares uid_t and gid_t. */
 #ifdef _WIN32
-/* Windows has no uid_t or gid_t; they are declared as Perl's win32.h
- * declares them.  A program that has them already defines
- * FDPASS_HAVE_UID_T. */
-# ifndef FDPASS_HAVE_UID_T
-typedef long uid_t;
-typedef long gid_t;
-# endif
-#endif
+typedef long fdpass_uid_t;
+typedef long fdpass_gid_t;
+#else
+typedef uid_t fdpass_uid_t;
+typedef gid_t fdpass_gid_t;
+#endif /* _WIN32 */
 
 #if defined(_MSC_VER) && !defined(_SSIZE_T_DEFINED)
 /* MSVC has no ssize_t (mingw-w64's <sys/types.h> has). */
@@ -203,12 +206,12 @@ int fdpass_listen(const char *path, size_t len, int mode, int backlog,
 /*
  * Accept a connection on a listening endpoint.  When ret_uid is not NULL
  * it receives the effective user id the connecting process had when it
- * connected ((uid_t)-1 where the platform cannot tell or the connection
+ * connected ((fdpass_uid_t)-1 where the platform cannot tell or the connection
  * carries no credentials, e.g. TCP).  Returns the connected descriptor.
  * Errors: EAGAIN (non-blocking, nobody waiting), EINTR, EBADF, EINVAL,
  * EMFILE, and what accept(2) reports.
  */
-int fdpass_accept(int lsock, uid_t *ret_uid, int flags);
+int fdpass_accept(int lsock, fdpass_uid_t *ret_uid, int flags);
 
 /*
  * Connect to the endpoint at path (same path rules as fdpass_listen).
@@ -237,8 +240,8 @@ int fdpass_connect(const char *path, size_t len, int flags);
  * socket, one never connected); EOPNOTSUPP when the connection carries no
  * credentials (not AF_UNIX, e.g. TCP); ENOSYS (no way on this platform).
  */
-int fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid,
-                     gid_t *ret_gid);
+int fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
+                     fdpass_gid_t *ret_gid);
 
 /* Set (on != 0) or clear close-on-exec on fd.  Returns 0.  EBADF. */
 int fdpass_set_cloexec(int fd, int on);

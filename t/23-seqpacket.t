@@ -19,7 +19,7 @@ use File::FDpasser qw(:all);
 alarm 60;
 # A build with POLLRDHUP hidden (make fallback-test), as on systems other
 # than Linux, cannot tell a queued empty message from a peer that shut
-# down writing; see fdp_record_end and MESSAGE BOUNDARIES in the POD.
+# down writing; see scm_record_end and MESSAGE BOUNDARIES in the POD.
 my $rdhup = File::FDpasser::_features() !~ /\bfallbacks\b/;
 my @files = numbered_files('q', 3);
 

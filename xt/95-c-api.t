@@ -1,6 +1,6 @@
-# Proves the C core on its own, without Perl: t/c/core.c and t/c/spawn.c
-# are each built against fdpass.c, and t/c/room.c with fdpass.c included
-# in it (it looks inside), with the configured compiler (and again with
+# Proves the C core on its own, without Perl: t/c/core.c, t/c/spawn.c
+# and t/c/room.c are each built against fdpass.c (room.c and spawn.c look
+# inside, through fdpass-int.h), with the configured compiler (and again with
 # AddressSanitizer and UndefinedBehaviorSanitizer where the compiler has
 # them) and run; their TAP lines become tests here, skips as skips.
 use strict;
@@ -16,12 +16,15 @@ my @san = ('-fsanitize=address,undefined', qw(-fno-omit-frame-pointer
 my @runs;
 # Each program, and the fewest tests it runs to its end.
 my %least = (core => 30, spawn => 30, room => 4);
+# spawn.c counts the planner's steps (FDP_PLAN_STEP in fdpass-int.h).
+my %hooks = (spawn => ['-DFDP_PLAN_STEP=plan_step']);
 for my $test (qw(core spawn room)) {
     my $srcs = ["t/c/$test.c"];
-    my ($prog, $why) = build_c("$dir/$test", $srcs, @warn, qw(-g -O1));
+    my @hook = @{ $hooks{$test} || [] };
+    my ($prog, $why) = build_c("$dir/$test", $srcs, @warn, @hook, qw(-g -O1));
     plan skip_all => "cannot build the C tests: $why" unless $prog;
     push @runs, ["$test plain" => $prog, $least{$test}];
-    my ($asan) = build_c("$dir/$test-asan", $srcs, @warn, qw(-g -O1), @san);
+    my ($asan) = build_c("$dir/$test-asan", $srcs, @warn, @hook, qw(-g -O1), @san);
     if ($asan) { push @runs, ["$test sanitized" => $asan, $least{$test}] }
     else { diag("no -fsanitize=address here: $test runs once, unsanitized") }
 }

@@ -948,10 +948,12 @@ since perl 5.22; write C<if !@fd>.
 
 The C core needs no Perl, and a C program can use it on its own.
 Nothing of it is installed: C<make install> installs the Perl module
-only, not F<fdpass.h> or a library.  Copy F<fdpass.c> and F<fdpass.h>
-from the distribution into the program (F<fdpass.c> includes only
-F<fdpass.h> and system headers), include F<fdpass.h>, and compile
-F<fdpass.c> with the program:
+only, not F<fdpass.h> or a library.  Copy F<fdpass.h>, F<fdpass.c> and
+the files it includes, F<fdpass-int.h>, F<fdpass-scm.c>,
+F<fdpass-streams.c>, F<fdpass-win32.c> and F<fdpass-spawn.c>, from the
+distribution into the program's directory (they include nothing else
+but system headers), include F<fdpass.h>, and compile F<fdpass.c> alone
+with the program; the others are compiled as part of it:
 
     cc -O2 -o server server.c fdpass.c
 
@@ -983,10 +985,10 @@ The public functions, all of them, as F<fdpass.h> declares them:
     int fdpass_socketpair(int ret_fds[2], int flags);
     int fdpass_listen(const char *path, size_t len, int mode, int backlog,
                       int flags);
-    int fdpass_accept(int lsock, uid_t *ret_uid, int flags);
+    int fdpass_accept(int lsock, fdpass_uid_t *ret_uid, int flags);
     int fdpass_connect(const char *path, size_t len, int flags);
-    int fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid,
-                         gid_t *ret_gid);
+    int fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
+                         fdpass_gid_t *ret_gid);
     int fdpass_set_cloexec(int fd, int on);
     int fdpass_fopen_mode(int fd, const char **ret_mode);
     int fdpass_getfl(int fd);                    /* F_GETFL flags */
@@ -997,6 +999,10 @@ The public functions, all of them, as F<fdpass.h> declares them:
     int fdpass_spawn(char *const argv[], char *const envp[],
                      const struct fdpass_inherit *fds, size_t nfds,
                      const char *dir, int dirfd, int flags, pid_t *ret_pid);
+
+C<fdpass_uid_t> and C<fdpass_gid_t> are C<uid_t> and C<gid_t> on POSIX
+systems and C<long> on Windows, which has neither (F<fdpass.h> declares
+no system type).
 
 C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> for
 C<fdpass_spawn>, whose C<fds> are C<struct fdpass_inherit { int target,

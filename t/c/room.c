@@ -3,13 +3,21 @@
  * the tables that could fool it: a full table of more than 1024 slots,
  * the top slot taken with room below, and a kernel truncation (the table
  * filled between check and read) told apart from a message that carried
- * too many.  It includes fdpass.c itself, as the fuzz harness does.
- * Prints TAP; t/95-c-api.t builds and runs it.
+ * too many.  It calls the core's private functions through fdpass-int.h,
+ * built with -DFDP_TESTING as the fuzz harness is.  Prints TAP;
+ * xt/95-c-api.t builds and runs it.
  */
 #define _GNU_SOURCE 1
-#include "../../fdpass.c"
+#include "fdpass-int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "tap.h"
@@ -138,7 +146,7 @@ top_taken(int sock)
 
 /* The message of three whose read finds one free slot (the table filled
  * after the check): Linux installs one, drops two and sets MSG_CTRUNC.
- * fdp_collect calls that EMFILE, not EMSGSIZE, and closes the one; with
+ * scm_collect calls that EMFILE, not EMSGSIZE, and closes the one; with
  * three free slots the next message, of three for a call that takes two,
  * is EMSGSIZE. */
 static int
@@ -169,7 +177,7 @@ truncated(int sock)
         return 1;
     if (!(msg.msg_flags & MSG_CTRUNC))
         fails |= 2;
-    if (fdp_collect(&msg, fds, 3, &n) != -1 || errno != EMFILE || n != 0)
+    if (scm_collect(&msg, fds, 3, &n) != -1 || errno != EMFILE || n != 0)
         fails |= 4;
     if (count_open() != before)
         fails |= 8;
@@ -182,7 +190,7 @@ truncated(int sock)
     msg.msg_flags = 0;
     if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
         return fails | 16;
-    if (fdp_collect(&msg, fds, 2, &n) != -1 || errno != EMSGSIZE)
+    if (scm_collect(&msg, fds, 2, &n) != -1 || errno != EMSGSIZE)
         fails |= 32;
     if (count_open() != before)
         fails |= 64;

@@ -8,17 +8,25 @@
  * report pipe keeps clear of the targets when the top one is limit - 1,
  * and finds a free number between the targets when all above are open),
  * a chain of 4,000 entries, and the planner's work counted in steps: it
- * must grow as n log n.  It includes fdpass.c itself to count those
- * steps.  Prints TAP; t/95-c-api.t builds and runs it, plain and under
- * -fsanitize=address,undefined (without -fwrapv, so a signed overflow
- * is a report).
+ * must grow as n log n.  It is built with -DFDP_TESTING
+ * -DFDP_PLAN_STEP=plan_step (fdpass-int.h) to call the planner and count
+ * those steps.  Prints TAP; xt/95-c-api.t builds and runs it, plain and
+ * under -fsanitize=address,undefined (without -fwrapv, so a signed
+ * overflow is a report).
  */
 #define _GNU_SOURCE 1
 #include <stdio.h>
 
+#include "fdpass-int.h"
+
 static unsigned long plan_steps;
-#define FDP_PLAN_STEP() (plan_steps++)
-#include "../../fdpass.c"
+
+/* The planner's unit of work (FDP_PLAN_STEP). */
+void
+plan_step(void)
+{
+    plan_steps++;
+}
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /*
  * cmsg_fuzz.c - libFuzzer harness for the receive side's control-message
- * walk (fdp_walk) and the decision made on it (fdp_collect).
+ * walk (scm_walk) and the decision made on it (scm_collect).
  *
  * Input: byte 0 selects MSG_CTRUNC (bit 0), byte 1 the call's maxfds
  * (0 .. FDPASS_MAX); the rest is the control buffer exactly as a kernel
@@ -15,21 +15,31 @@
  * with EMSGSIZE when the message carried more than maxfds and EMFILE
  * when the truncation left fewer (the table filled before the read).
  *
+ * Built with fdpass.c and -DFDP_TESTING -DFDP_CLOSE=fuzz_close
+ * (fdpass-int.h), so that the core's closes come here:
+ *
  *   make fuzz FUZZ_SECONDS=60
  */
 #define _GNU_SOURCE 1 /* as fdpass.c wants, before any header */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fuzz_close(int fd);
-#define FDP_CLOSE fuzz_close
-#include "../../fdpass.c"
+#include "fdpass-int.h"
+
+/* The walk takes SCM_PIDFD descriptors too; where the headers predate
+ * Linux 6.5, fdpass.c's portability block gives the number, and so does
+ * this file for its reference reading. */
+#if defined(__linux__) && !defined(SCM_PIDFD)
+# define SCM_PIDFD 0x04
+#endif /* __linux__ && !SCM_PIDFD */
 
 static int closed_fds[FDP_CONTROL_SIZE];
 static size_t n_closed;
 
-static int
+/* The core's FDP_CLOSE: counted, not made. */
+int
 fuzz_close(int fd)
 {
     if (n_closed < sizeof(closed_fds) / sizeof(closed_fds[0]))
@@ -81,7 +91,7 @@ cmp_int(const void *a, const void *b)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct fdp_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
+    static struct scm_found found[FDP_CONTROL_SIZE / sizeof(int) + 1];
     static int want[FDP_CONTROL_SIZE / sizeof(int) + 1];
     static int all[2 * (FDP_CONTROL_SIZE / sizeof(int) + 1)];
     int fds[FDPASS_MAX];
@@ -104,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msg.msg_controllen = len;
     msg.msg_flags = (data[0] & 1) ? MSG_CTRUNC : 0;
 
-    n = fdp_walk(&msg, found, sizeof(found) / sizeof(found[0]));
+    n = scm_walk(&msg, found, sizeof(found) / sizeof(found[0]));
     nwant = reference(buf, len, want, &rights);
     if (n != nwant)
         abort();
@@ -113,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
 
     n_closed = 0;
-    r = fdp_collect(&msg, fds, maxfds, &nfds);
+    r = scm_collect(&msg, fds, maxfds, &nfds);
     if (r == 0 && nfds > maxfds)
         abort();
     /* Failure exactly when too many came or the kernel truncated: too

@@ -29,16 +29,28 @@
  * All of it under -fsanitize=address,undefined and without -fwrapv, so a
  * signed overflow anywhere (INT_MAX + 1) stops the run.
  *
+ * Built with fdpass.c and -DFDP_TESTING -DFDP_PLAN_STEP=plan_step
+ * (fdpass-int.h), so that the planner's steps are counted here:
+ *
  *   make fuzz FUZZ_SECONDS=60
  */
 #define _GNU_SOURCE 1 /* as fdpass.c wants, before any header */
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdpass-int.h"
+
 static unsigned long plan_steps;
-#define FDP_PLAN_STEP() (plan_steps++)
-#include "../../fdpass.c"
+
+/* The planner's unit of work (FDP_PLAN_STEP). */
+void
+plan_step(void)
+{
+    plan_steps++;
+}
 
 #define MAX_ENT 64
 #define MAX_EXTRA 16

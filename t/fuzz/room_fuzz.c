@@ -22,6 +22,8 @@
  * slots are free, never more than the limit's chunks); a failure to count
  * is passed on with its errno.
  *
+ * Built with fdpass.c and -DFDP_TESTING (fdpass-int.h):
+ *
  *   make fuzz FUZZ_SECONDS=60
  */
 #define _GNU_SOURCE 1 /* as fdpass.c wants, before any header */
@@ -29,7 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fdpass.c"
+#include "fdpass-int.h"
+
+#include <errno.h>
+#include <limits.h>
 
 #define WINDOW_MAX 4096 /* slots the bitmap can describe */
 

@@ -141,21 +141,13 @@ sub numbered_files {
     return @files;
 }
 
-# Whether the C source $file includes fdpass.c itself.
-sub includes_core {
-    my ($file) = @_;
-    open(my $fh, '<', $file) or return 0;
-    return scalar grep { /^#include "(?:\.\.\/)*fdpass\.c"/ } <$fh>;
-}
-
 # Compile C sources (relative to the distribution) against fdpass.c with
 # the compiler perl was built with.  Returns the program's path, or undef
-# and the reason.
+# and the reason.  -DFDP_TESTING lets a test call the core's private
+# functions through fdpass-int.h (t/c/room.c, t/c/spawn.c); test hooks
+# such as -DFDP_PLAN_STEP=plan_step come in @flags.
 sub build_c {
     my ($out, $srcs, @flags) = @_;
-    # A source that includes fdpass.c itself (t/c/room.c) is not linked
-    # with it again.
-    my $alone = grep { includes_core($_) } @$srcs;
     require Config;
     my $cc = $ENV{FDPASS_TEST_CC} || $Config::Config{cc} or return (undef, 'no compiler');
     my $log = "$out.log";
@@ -165,8 +157,8 @@ sub build_c {
         if File::FDpasser::_features() =~ /\bfallbacks\b/;
     # Only the compiler, never perl's ccflags: those hold -fwrapv, which
     # would hide a signed overflow from -fsanitize=undefined.
-    my @cmd = ((grep { $_ ne '-fwrapv' } split(' ', $cc)), '-I.', @flags, '-o', $out, @$srcs,
-               $alone ? () : 'fdpass.c');
+    my @cmd = ((grep { $_ ne '-fwrapv' } split(' ', $cc)), '-I.', '-DFDP_TESTING',
+               @flags, '-o', $out, @$srcs, 'fdpass.c');
     my $pid = fork;
     return (undef, "fork: $!") unless defined $pid;
     if (!$pid) {
