@@ -1718,13 +1718,20 @@ fdp_record_end(int sock, const struct msghdr *msg, int *fds,
         return r != 0 || *ret_nfds != 0;
     /* No control buffer: a peek must not install descriptors. */
     p = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (p > 0 || (p < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+    if (p > 0)
         return 1;
-    if (p < 0)
+    if (p < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
         return 0; /* the connection is gone */
     pf.fd = sock;
     pf.events = POLLIN | POLLRDHUP;
     pf.revents = 0;
+    if (p < 0) {
+        /* Nothing queued: ours was a message, unless this end was shut
+         * down for reading (a Linux datagram socket, which says EAGAIN
+         * then; POLLRDHUP), where nothing can come any more. */
+        return !(POLLRDHUP != 0 && poll(&pf, 1, 0) == 1
+                 && (pf.revents & (POLLHUP | POLLRDHUP)));
+    }
     if (POLLRDHUP != 0 && poll(&pf, 1, 0) == 1
         && !(pf.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)))
         return 1;
@@ -1783,48 +1790,31 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 }
 
 /*
- * The receive timeout of a blocking socket in milliseconds for poll()
- * (-1: none), or -2 when the socket is non-blocking, -3 with errno on
- * failure.
- */
-static int
-fdp_wait_timeout(int sock)
-{
-    struct timeval tv;
-    socklen_t len = sizeof(tv);
-    long long ms;
-    int fl = fcntl(sock, F_GETFL);
-
-    if (fl < 0)
-        return -3;
-    if (fl & O_NONBLOCK)
-        return -2;
-    if (getsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0
-        || (tv.tv_sec == 0 && tv.tv_usec == 0))
-        return -1;
-    ms = (long long)tv.tv_sec * 1000 + ((long long)tv.tv_usec + 999) / 1000;
-    return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-/*
  * recvmsg() once a message is there and the table has room for need more
  * descriptors.  Room is judged right before each read, never before a
  * wait: the table may fill, or RLIMIT_NOFILE be lowered from outside
  * (prlimit), while the call waits.  So the read never waits (MSG_DONTWAIT);
- * when nothing is queued a blocking socket waits in poll() for POLLIN
- * (bounded by its SO_RCVTIMEO, as recvmsg would be, and started afresh
- * when another reader took the message first), then room is judged again.
- * A non-blocking socket fails with EAGAIN, a signal with EINTR, so the
- * caller runs its handlers and calls again.  The common case, a message
- * already queued, costs the check and one recvmsg.
+ * when nothing is queued the call waits in a peek of one byte with no
+ * control buffer, which takes nothing from the queue and installs no
+ * descriptor (as in fdp_record_end), then judges room again.  The peek
+ * waits as the socket's own recvmsg would: not at all on a non-blocking
+ * socket (EAGAIN), at most SO_RCVTIMEO (EAGAIN), until a signal (EINTR;
+ * a handler installed with SA_RESTART restarts it, as it would recvmsg),
+ * and it ends where recvmsg would, with what recvmsg would say.  A peek
+ * of 0 is an empty message or an end; when the read after it finds
+ * nothing, it was an end that only a waiting read reports (a Linux
+ * datagram socket shut down for reading says EAGAIN when told not to
+ * wait, 0 otherwise, while poll() calls it readable: a wait in poll()
+ * spun there for ever), and the call returns 0 as recvmsg would have.
+ * The common case, a message already queued, costs the check and one
+ * recvmsg.
  */
 static ssize_t
 fdp_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
 {
     size_t controllen = msg->msg_controllen;
-    struct pollfd pf;
-    ssize_t r;
-    int timeout = -4; /* not asked yet */
+    ssize_t r, peeked = 1;
+    char c;
 
     for (;;) {
         if (fdp_room(need) < 0)
@@ -1834,20 +1824,13 @@ fdp_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
         r = recvmsg(sock, msg, rflags | MSG_DONTWAIT);
         if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
             return r;
-        if (timeout == -4)
-            timeout = fdp_wait_timeout(sock);
-        if (timeout == -3)
+        if (peeked == 0) {
+            msg->msg_controllen = 0;
+            return 0;
+        }
+        peeked = recv(sock, &c, 1, MSG_PEEK);
+        if (peeked < 0)
             return -1;
-        if (timeout == -2)
-            return fdp_fail(EAGAIN);
-        pf.fd = sock;
-        pf.events = POLLIN;
-        pf.revents = 0;
-        r = poll(&pf, 1, timeout);
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            return fdp_fail(EAGAIN); /* SO_RCVTIMEO ran out */
     }
 }
 

@@ -667,10 +667,13 @@ receive makes sure there is room first, and it does so when the message
 is there, not before waiting for one: the table may fill while a call
 waits (another thread opens files, or C<prlimit> lowers
 C<RLIMIT_NOFILE> from outside).  The read itself never waits
-(C<MSG_DONTWAIT>); when nothing is queued, a blocking endpoint waits in
-C<poll> until something is (for at most its C<SO_RCVTIMEO>, after which
-the call fails with C<EAGAIN> as a plain C<recvmsg> would), then checks
-again and reads.  Without room the call fails with C<EMFILE> and the
+(C<MSG_DONTWAIT>); when nothing is queued, a blocking endpoint waits
+until something is in a C<MSG_PEEK> that takes nothing and installs no
+descriptor, then checks again and reads.  That wait is the socket's
+own, as a plain C<recvmsg> would wait: for at most its C<SO_RCVTIMEO>
+(then the call fails with C<EAGAIN>), until a signal, and no longer
+than the end of stream or a C<shutdown> of the reading side, after which
+the call reports the end of stream (a datagram socket too).  Without room the call fails with C<EMFILE> and the
 message stays queued, however long the call waited; once the process has
 closed enough descriptors the next receive gets all of it.
 
@@ -696,10 +699,10 @@ nearly full table.
 
 System calls per receive: with a message queued, as before, the check
 (C<getrlimit>, then C<fcntl> or C<poll>) and one C<recvmsg>; a call that
-has to wait adds a C<recvmsg> that finds nothing, C<fcntl(F_GETFL)> and
-C<getsockopt(SO_RCVTIMEO)> to learn how to wait, the C<poll> that waits,
+has to wait adds a C<recvmsg> that finds nothing, the peek that waits,
 and the check again.  A non-blocking endpoint with nothing queued fails
-with C<EAGAIN> after the check, one C<recvmsg> and C<fcntl(F_GETFL)>.
+with C<EAGAIN> after the check, one C<recvmsg> and the peek, which does
+not wait there either.
 On a STREAMS build a zero-timeout C<poll> comes first, one call more per
 message (C<I_RECVFD> cannot be told not to wait).  F<bench/README.md> has
 the figures.
