@@ -2014,7 +2014,8 @@ fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
  *
  * A client's getpeername() and the listener's getsockname() name the
  * private path the socket was bound under (or /proc/self/fd/N/s on Linux,
- * when that path does not fit in sun_path), not the public name.
+ * when that path does not fit in sun_path or another user could redirect
+ * it: scm_dir_shared), not the public name.
  */
 
 /* How the two directories are opened: for their *at calls only, so with
@@ -2039,6 +2040,7 @@ struct scm_place {
     int dfd;          /* the target's directory */
     int pfd;          /* the private directory in it, or -1 */
     struct stat pst;  /* what pfd is */
+    int via_proc;     /* reach pfd through /proc/self/fd, not its name */
 };
 
 /* Append s at offset n of a sun_path, keeping a NUL at the end; returns
@@ -2077,8 +2079,9 @@ scm_proc_path(char *buf, int dfd, const char *leaf)
 #endif /* __linux__ */
 
 /* The address of leaf in the private directory: its path when that fits
- * in sun_path, else (Linux) the same through /proc/self/fd, which no
- * other user can redirect either. */
+ * in sun_path and nobody else can redirect it, else (Linux) the same
+ * through /proc/self/fd, which leads to the directory we hold whatever
+ * is done to its name. */
 static int
 scm_priv_addr(const struct scm_place *pl, const char *leaf,
               struct sockaddr_un *sun, socklen_t *ret_len)
@@ -2094,7 +2097,7 @@ scm_priv_addr(const struct scm_place *pl, const char *leaf,
     n = scm_cat(sun->sun_path, n, "/");
     n = scm_cat(sun->sun_path, n, leaf);
 #ifdef __linux__
-    if (n >= sizeof(sun->sun_path))
+    if (n >= sizeof(sun->sun_path) || pl->via_proc)
         n = scm_proc_path(sun->sun_path, pl->pfd, leaf);
 #endif
     if (n >= sizeof(sun->sun_path))
@@ -2125,6 +2128,40 @@ scm_priv_name(struct scm_place *pl, unsigned int attempt)
         pl->priv[n + i] = digits[x & 31];
     }
     pl->priv[n + 8] = '\0';
+}
+
+/*
+ * Whether the private directory must be reached through /proc/self/fd:
+ * when another user may rename it, and /proc shows it.  bind() and the
+ * probe take a path, and in a directory without the sticky bit that
+ * others can write (or one another user owns, or a sticky one another
+ * user owns), another user can rename the private directory away and put
+ * a symlink at its name between mkdirat and bind: the node would be made
+ * wherever the symlink leads.  /proc/self/fd/N leads to the directory we
+ * hold; it is used only when it leads there (a chroot may have no
+ * /proc: the name is used then, and a redirected bind is still caught
+ * after the fact, its node left where it was made).  Elsewhere the name
+ * is kept, so getsockname shows a path that says where the endpoint is.
+ * Permissions granted by ACLs are not looked at.
+ */
+static int
+scm_dir_shared(const struct scm_place *pl)
+{
+#ifdef __linux__
+    char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct stat st;
+    uid_t me = geteuid();
+
+    if (fstat(pl->dfd, &st) == 0 && (st.st_uid == me || st.st_uid == 0)
+        && ((st.st_mode & S_ISVTX) || !(st.st_mode & 022)))
+        return 0;
+    (void)scm_proc_path(p, pl->pfd, "");
+    return stat(p, &st) == 0 && st.st_dev == pl->pst.st_dev
+           && st.st_ino == pl->pst.st_ino;
+#else
+    (void)pl;
+    return 0;
+#endif
 }
 
 /* Make the private directory and open it: a fresh directory that is ours
@@ -2171,6 +2208,7 @@ scm_priv_make(struct scm_place *pl)
             return -1;
 #endif
     }
+    pl->via_proc = scm_dir_shared(pl);
     return 0;
 }
 
@@ -2297,6 +2335,7 @@ scm_place_listener(int fd, const struct sockaddr_un *sun, socklen_t slen,
 
     memcpy(pl.dir, sun->sun_path, sizeof(pl.dir));
     pl.dfd = pl.pfd = -1;
+    pl.via_proc = 0;
     slash = strrchr(pl.dir, '/');
     if (slash == NULL) {
         pl.base = sun->sun_path;
