@@ -2164,6 +2164,41 @@ scm_dir_shared(const struct scm_place *pl)
 #endif
 }
 
+#if defined(__linux__) && defined(O_PATH)
+/* chmod 0700 the private directory a umask left without some of the
+ * owner's bits, when pfd (O_PATH) cannot be given to fchmod: through
+ * /proc/self/fd, or where there is no /proc (a chroot) through a
+ * descriptor of it opened for reading without following a symlink and
+ * checked to be the directory we made (which a user other than root
+ * cannot open when the umask took the owner's read bit too: EACCES). */
+static int
+scm_priv_chmod(const struct scm_place *pl)
+{
+    char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct stat st;
+    int fd;
+
+    (void)scm_proc_path(p, pl->pfd, "");
+    if (stat(p, &st) == 0 && st.st_dev == pl->pst.st_dev
+        && st.st_ino == pl->pst.st_ino)
+        return chmod(p, 0700);
+    fd = openat(pl->dfd, pl->priv,
+                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0)
+        return fdp_close_fail(fd);
+    if (st.st_dev != pl->pst.st_dev || st.st_ino != pl->pst.st_ino) {
+        errno = EEXIST; /* another directory swapped in */
+        return fdp_close_fail(fd);
+    }
+    if (fchmod(fd, 0700) < 0)
+        return fdp_close_fail(fd);
+    (void)close(fd);
+    return 0;
+}
+#endif /* __linux__ && O_PATH */
+
 /* Make the private directory and open it: a fresh directory that is ours
  * and open to nobody else, or the call fails. */
 static int
@@ -2198,10 +2233,7 @@ scm_priv_make(struct scm_place *pl)
         /* The umask took some of the owner's bits; put them back on the
          * directory we hold, never through its name. */
 #if defined(__linux__) && defined(O_PATH)
-        char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
-
-        (void)scm_proc_path(p, pl->pfd, "");
-        if (chmod(p, 0700) < 0)
+        if (scm_priv_chmod(pl) < 0)
             return -1;
 #else
         if (fchmod(pl->pfd, 0700) < 0)
