@@ -551,8 +551,11 @@ wherever either end is sent; use it to check who made the pair
 What has no peer fails with C<ENOTCONN>: a listening endpoint (from
 C<endp_create>, or any listening socket; on Linux the kernel would report
 the listener's own credentials), and a socket that was never connected.
-A connected socket that carries no credentials, one that is not a Unix
-domain socket (TCP), fails with C<EOPNOTSUPP>.  The kernel's placeholder
+A connected socket for which nothing was recorded fails with
+C<EOPNOTSUPP>: one that is not a Unix domain socket (TCP, UDP), and a
+Unix datagram socket C<connect>ed to a bound name (Linux records the
+maker for socket pairs of every type, stream, SEQPACKET and datagram,
+but nothing for such a C<connect>).  The kernel's placeholder
 for "nothing recorded" (Linux's uid and gid 4294967295) is never returned
 as an id.  A peer in another user namespace whose ids have no mapping in
 the caller's shows as the overflow ids (usually 65534, see
@@ -784,7 +787,7 @@ without C<SO_PEERCRED> or C<getpeereid>).
 
 =item C<ENOTCONN>, C<EOPNOTSUPP> - C<peer_cred>: the endpoint has no peer
 (a listener, a socket never connected), or its connection carries no
-credentials (TCP).
+credentials (TCP, a datagram socket connected to a name).
 
 =item 0 - end of stream: the receiving calls return undef (or the empty
 list, or -1 for C<recv>) with C<$!> equal to 0.
