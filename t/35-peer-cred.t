@@ -8,9 +8,9 @@
 # peer (a listener, a socket never connected) fails with ENOTCONN, a TCP
 # socket (no credentials) and a datagram socket connected to a name with
 # EOPNOTSUPP, socket pairs of every type their maker, a non-socket with
-# ENOTSOCK, and
-# none of them leaks a descriptor.  The cases with two uids need root (a
-# child drops to 65534); as an ordinary user they skip, the rest run.
+# ENOTSOCK, and none of them leaks a descriptor.  The cases with two uids
+# need root (a child drops to 65534); as an ordinary user they skip, the
+# rest run.
 use strict;
 use warnings;
 use Test::More;
