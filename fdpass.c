@@ -425,11 +425,12 @@ fdp_room(size_t need)
 #endif /* !FDP_CLOSE */
 
 #if !defined(_WIN32) && !defined(FDPASS_BACKEND_STREAMS)
-/* The receive side's control buffer: the descriptors asked for, plus
- * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
- * also gets. */
-#define FDP_CONTROL_SIZE (CMSG_SPACE(FDPASS_MAX * sizeof(int)) \
-                          + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
+/* The receive side's control buffer for n descriptors: the descriptors
+ * asked for, plus credentials and a pidfd that a socket with SO_PASSCRED
+ * or SO_PASSPIDFD also gets; FDP_CONTROL_SIZE for the most. */
+#define FDP_CONTROL_LEN(n) (CMSG_SPACE((n) * sizeof(int)) \
+                            + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
+#define FDP_CONTROL_SIZE FDP_CONTROL_LEN(FDPASS_MAX)
 
 /* What the walk found: a descriptor, and whether it came as SCM_RIGHTS. */
 struct fdp_found {
@@ -1852,8 +1853,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = cb.buf;
-    msg.msg_controllen = CMSG_SPACE(maxfds * sizeof(int)) + CMSG_SPACE(64)
-                         + CMSG_SPACE(sizeof(int));
+    msg.msg_controllen = FDP_CONTROL_LEN(maxfds);
     r = fdp_recvmsg_room(sock, &msg,
                          (flags & FDPASS_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0,
                          maxfds);
