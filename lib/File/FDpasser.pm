@@ -220,9 +220,13 @@ C<$!> set.
 =item * C<mode> gives the node exactly those permissions (a number, e.g.
 C<0600>), whatever the umask; the node appears at C<$path> only once it
 has them and the endpoint listens, so no client ever finds it with other
-permissions.  Without it, the umask decides.  C<mode> on a Linux abstract
-name (which has no node to carry permissions) fails with C<EINVAL> rather
-than leaving the endpoint open to every user.
+permissions.  Without it, the umask decides.  C<mode> on a Linux
+abstract name (which has no node to carry permissions) fails with
+C<EINVAL> rather than leaving the endpoint open to every user.  Any
+umask works, with one exception: where Linux has no F</proc> (a
+C<chroot>), a user other than root whose umask takes the owner's read
+bit (0777, 0477) gets C<EACCES>, since the private directory below must
+then be opened to be given mode 0700.
 
 =item * C<backlog> is the listen backlog (default 128).
 
