@@ -1806,8 +1806,10 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
  * nothing, it was an end that only a waiting read reports (a Linux
  * datagram socket shut down for reading says EAGAIN when told not to
  * wait, 0 otherwise, while poll() calls it readable: a wait in poll()
- * spun there for ever), and the call returns 0 as recvmsg would have.
- * The common case, a message already queued, costs the check and one
+ * spun there for ever), and the call returns 0 as recvmsg would have
+ * (fdp_record_end then tells an end from an empty message; an empty
+ * message that another reader of the socket took between the peek and
+ * the read is reported to both).  The common case, a message already queued, costs the check and one
  * recvmsg.
  */
 static ssize_t

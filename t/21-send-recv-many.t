@@ -230,8 +230,11 @@ SKIP: {
 # EAGAIN to a read told not to wait, while poll() calls it readable: a
 # wait in poll() spun there without end, and a spinning call never lets
 # an alarm handler run, so each receive runs in a child that is killed
-# after 10 s.
+# after 10 s.  A fallback build (make fallback-test) has no POLLRDHUP to
+# tell that the datagram socket was shut down, and reports an empty
+# message there instead, at once too.
 {
+    my $fallbacks = File::FDpasser::_features() =~ /\bfallbacks\b/;
     my @cases = (['datagram', Socket::SOCK_DGRAM()],
                  ['stream', Socket::SOCK_STREAM()],
                  ['seqpacket', Socket::SOCK_SEQPACKET()]);
@@ -244,7 +247,9 @@ SKIP: {
             $! = 0;
             my @r = recv_fds($y, 2);
             my $e = $! + 0;
-            return !@r && $e == 0;
+            return 1 if !@r && $e == 0;
+            return $name eq 'datagram' && $fallbacks
+                   && @r == 1 && $r[0] eq '';
         };
         my $st;
         for (1 .. 100) {
