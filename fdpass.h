@@ -233,7 +233,8 @@ int fdpass_connect(const char *path, size_t len, int flags);
  * may be NULL.  Returns 0.
  * Errors: EBADF, ENOTSOCK; ENOTCONN when sock has no peer (a listening
  * socket, one never connected); EOPNOTSUPP when the connection carries no
- * credentials (not AF_UNIX, e.g. TCP); ENOSYS (no way on this platform).
+ * credentials (not AF_UNIX, e.g. TCP; an AF_UNIX datagram socket
+ * connect()ed to a bound name); ENOSYS (no way on this platform).
  */
 int fdpass_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid,
                      gid_t *ret_gid);
