@@ -2015,9 +2015,8 @@ fdp_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
  * behind.
  *
  * A client's getpeername() and the listener's getsockname() name the
- * private path the socket was bound under (or /proc/self/fd/N/s on Linux,
- * when that path does not fit in sun_path or another user could redirect
- * it: scm_dir_shared), not the public name.
+ * address the socket was bound under, /proc/self/fd/N/s on Linux (the
+ * private path where there is no /proc), not the public name.
  */
 
 /* How the two directories are opened: for their *at calls only, so with
@@ -2080,10 +2079,10 @@ scm_proc_path(char *buf, int dfd, const char *leaf)
 }
 #endif /* __linux__ */
 
-/* The address of leaf in the private directory: its path when that fits
- * in sun_path and nobody else can redirect it, else (Linux) the same
- * through /proc/self/fd, which leads to the directory we hold whatever
- * is done to its name. */
+/* The address of leaf in the private directory: on Linux through
+ * /proc/self/fd, which leads to the directory we hold whatever is done to
+ * any name (scm_dir_via_proc), else its path, when that fits in
+ * sun_path. */
 static int
 scm_priv_addr(const struct scm_place *pl, const char *leaf,
               struct sockaddr_un *sun, socklen_t *ret_len)
@@ -2133,30 +2132,23 @@ scm_priv_name(struct scm_place *pl, unsigned int attempt)
 }
 
 /*
- * Whether the private directory must be reached through /proc/self/fd:
- * when another user may rename it, and /proc shows it.  bind() and the
- * probe take a path, and in a directory without the sticky bit that
- * others can write (or one another user owns, or a sticky one another
- * user owns), another user can rename the private directory away and put
- * a symlink at its name between mkdirat and bind: the node would be made
- * wherever the symlink leads.  /proc/self/fd/N leads to the directory we
- * hold; it is used only when it leads there (a chroot may have no
- * /proc: the name is used then, and a redirected bind is still caught
- * after the fact, its node left where it was made).  Elsewhere the name
- * is kept, so getsockname shows a path that says where the endpoint is.
- * Permissions granted by ACLs are not looked at.
+ * Whether the private directory is reached through /proc/self/fd (Linux,
+ * where /proc shows it) rather than by its path.  bind() and the probe
+ * take a path, and another user who can rename the private directory,
+ * or any directory on the path to it (one they may write without the
+ * sticky bit, or one they own), can put a symlink in its place between
+ * mkdirat and bind: the node would be made wherever the symlink leads.
+ * /proc/self/fd/N leads to the directory we hold, whatever is done to
+ * any name.  Without /proc (a chroot) the path is used, and a redirected
+ * bind is caught after the fact (its node left where it was made).
  */
 static int
-scm_dir_shared(const struct scm_place *pl)
+scm_dir_via_proc(const struct scm_place *pl)
 {
 #ifdef __linux__
     char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
     struct stat st;
-    uid_t me = geteuid();
 
-    if (fstat(pl->dfd, &st) == 0 && (st.st_uid == me || st.st_uid == 0)
-        && ((st.st_mode & S_ISVTX) || !(st.st_mode & 022)))
-        return 0;
     (void)scm_proc_path(p, pl->pfd, "");
     return stat(p, &st) == 0 && st.st_dev == pl->pst.st_dev
            && st.st_ino == pl->pst.st_ino;
@@ -2169,7 +2161,7 @@ scm_dir_shared(const struct scm_place *pl)
 #if defined(__linux__) && defined(O_PATH)
 /* chmod 0700 the private directory a umask left without some of the
  * owner's bits, when pfd (O_PATH) cannot be given to fchmod: through
- * /proc/self/fd, or where there is no /proc (a chroot) through a
+ * /proc/self/fd (via_proc), or where there is no /proc (a chroot) through a
  * descriptor of it opened for reading without following a symlink and
  * checked to be the directory we made (which a user other than root
  * cannot open when the umask took the owner's read bit too: EACCES). */
@@ -2180,10 +2172,10 @@ scm_priv_chmod(const struct scm_place *pl)
     struct stat st;
     int fd;
 
-    (void)scm_proc_path(p, pl->pfd, "");
-    if (stat(p, &st) == 0 && st.st_dev == pl->pst.st_dev
-        && st.st_ino == pl->pst.st_ino)
+    if (pl->via_proc) {
+        (void)scm_proc_path(p, pl->pfd, "");
         return chmod(p, 0700);
+    }
     fd = openat(pl->dfd, pl->priv,
                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -2231,6 +2223,7 @@ scm_priv_make(struct scm_place *pl)
         pl->pfd = -1; /* someone else's, swapped in: not ours to remove */
         return fdp_fail(EEXIST);
     }
+    pl->via_proc = scm_dir_via_proc(pl);
     if ((pl->pst.st_mode & 0700) != 0700) {
         /* The umask took some of the owner's bits; put them back on the
          * directory we hold, never through its name. */
@@ -2242,7 +2235,6 @@ scm_priv_make(struct scm_place *pl)
             return -1;
 #endif
     }
-    pl->via_proc = scm_dir_shared(pl);
     return 0;
 }
 

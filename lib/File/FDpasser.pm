@@ -277,18 +277,18 @@ to make a node there);
 
 =item - the listener's own address (C<getsockname>, C<hostpath> of an
 IO::Socket::UNIX view of it) and a client's C<getpeername> name the
-private path the socket was bound under, which no longer exists, not
-C<$path>; on Linux it is F</proc/self/fd/>I<N>F</s> when that private
-path does not fit in C<sun_path>, and when other users could rename
-the private directory and put a symlink at its name before the
-C<bind> (a directory they may write without the sticky bit, or one
-another user owns), since that route leads to the directory the call
-holds whatever is done to its name.  Elsewhere a path that does not fit
-(a short name at the end of a directory path near the length limit)
-fails with C<ENAMETOOLONG>, and in such a directory (on Linux too
-without F</proc>, as in a C<chroot>) a private directory redirected
-that way makes the call fail, with a socket node named F<s> left where
-the symlink led;
+address the socket was bound under, not C<$path>: on Linux
+F</proc/self/fd/>I<N>F</s>, since that route leads to the private
+directory the call holds whatever another user does to any name on
+the way (one who may rename the private directory, or a directory
+above it, could otherwise put a symlink in its place before the
+C<bind>); elsewhere, and on Linux without F</proc> (a C<chroot>), the
+private path, which no longer exists.  There a path that does not fit
+in C<sun_path> (a short name at the end of a directory path near the
+length limit) fails with C<ENAMETOOLONG>, and a private directory
+redirected that way by a user who may rename it or a directory above
+it makes the call fail, with a socket node named F<s> left where the
+symlink led;
 
 =item - a process killed during the call can leave the empty private
 directory behind, which C<rmdir> removes.  Something another user
