@@ -7,8 +7,8 @@
 # the server checks it (neither may ever lose a name); and two servers
 # start on one path at the same moment, round after round (exactly one
 # wins, the other gets EADDRINUSE, and a client reaches the winner); and
-# the attacker replaces the server's private directory by a symlink
-# (no node may ever appear where the symlink leads).
+# the attacker replaces the server's private directory, or a directory
+# above it, by a symlink (no node may ever appear where it leads).
 # Every loop is bounded in count and in time.
 use strict;
 use warnings;
@@ -161,55 +161,71 @@ sub stop_attacker {
 }
 
 # 4. The private directory redirected.  The attacker (xt/c/privswap.c)
-#    sees each private directory appear in the shared directory, renames
-#    it away and puts a symlink to a directory of the server's at its
-#    name.  A bind that reached the private directory by name then made
-#    its node in that directory; the server must never make a node
-#    anywhere but in its own private directory.
+#    sees each private directory appear and puts a symlink to a directory
+#    of the server's in its place: in the shared directory itself it
+#    renames the private directory away and puts the symlink at its name;
+#    in a directory of the server's within the shared one ("up") it puts
+#    the symlink in a directory of its own and exchanges that with the
+#    server's directory.  A bind that reached the private directory by
+#    its path then made its node in the symlink's target; the server must
+#    never make a node anywhere but in its own private directory.
 SKIP: {
     my $bdir = tmpdir();
     my ($prog, $why) = build_c("$bdir/privswap", ['xt/c/privswap.c']);
-    skip("privswap: $why", 2) unless $prog;
+    skip("privswap: $why", 4) unless $prog;
     chmod 0755, $bdir, $prog;
-    my $target = "$base/target";
-    mkdir $target, 0755 or die "mkdir $target: $!";
-    my $sub = "$shared/redir";
-    mkdir $sub or die "mkdir: $!";
-    chmod 0777, $sub or die "chmod: $!";
-    pipe(my $r, my $w) or die "pipe: $!";
-    my $apid = fork;
-    die "fork: $!" unless defined $apid;
-    if (!$apid) {
-        close $r;
-        open(STDOUT, '>&', $w) or POSIX::_exit(2);
-        if ($root) {
-            POSIX::setgid($nobody) or POSIX::_exit(2);
-            POSIX::setuid($nobody) or POSIX::_exit(2);
+    for my $how ('name', 'up') {
+        my $target = "$base/target-$how";
+        mkdir $target, 0755 or die "mkdir $target: $!";
+        my $sub = "$shared/redir-$how";
+        mkdir $sub or die "mkdir: $!";
+        chmod($how eq 'up' ? 0755 : 0777, $sub) or die "chmod: $!";
+        my $ino = (lstat $sub)[1];
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $apid = fork;
+        die "fork: $!" unless defined $apid;
+        if (!$apid) {
+            close $r;
+            open(STDOUT, '>&', $w) or POSIX::_exit(2);
+            if ($root) {
+                POSIX::setgid($nobody) or POSIX::_exit(2);
+                POSIX::setuid($nobody) or POSIX::_exit(2);
+            }
+            { exec $prog, $sub, $target, 120, ($how eq 'up' ? 'up' : ()) }
+            POSIX::_exit(127);
         }
-        { exec $prog, $sub, $target, 120 }
-        POSIX::_exit(127);
-    }
-    close $w;
-    my $ready = <$r>;
-    my ($made, $tries, $hit) = (0, 0, 0);
-    my $deadline = time + 40;
-    for ($tries = 0; $tries < 20_000 && time < $deadline; $tries++) {
-        my $e = endp_create("$sub/ep", mode => 0600);
-        $made++ if $e;
-        unlink "$sub/ep";
-        if (my @in = glob("$target/* $target/.[!.]*")) {
-            $hit = "@in";
-            last;
+        close $w;
+        my $ready = <$r>;
+        my ($made, $tries, $hit) = (0, 0, 0);
+        my $deadline = time + 40;
+        for ($tries = 0; $tries < 20_000 && time < $deadline; $tries++) {
+            my $e = endp_create("$sub/ep", mode => 0600);
+            $made++ if $e;
+            unlink "$sub/ep";
+            if (my @in = glob("$target/* $target/.[!.]*")) {
+                $hit = "@in";
+                last;
+            }
+            # Exchanged: the server's own directory back at its name.
+            if ($how eq 'up' && (lstat $sub)[1] != $ino) {
+                my ($own) = grep { (lstat $_)[1] == $ino } glob("$sub.e*");
+                last unless $own;
+                rename($sub, "$shared/spent$tries") or die "rename: $!";
+                rename($own, $sub) or die "rename: $!";
+            }
         }
+        kill 'TERM', $apid;
+        my $report = do { local $/; <$r> };
+        waitpid($apid, 0);
+        $report = ($ready // '') . ($report // '');
+        $report =~ s/\n/ /g;
+        diag("private directory redirected ($how): $tries tries, $made made, "
+             . "attacker $report");
+        like($report, qr/^ready seen=\d+ swaps=[1-9]/,
+             "$how: the attacker ran and swapped");
+        ok(!$hit, "$how: no node was ever made outside the private directory")
+            or diag("made: $hit");
     }
-    kill 'TERM', $apid;
-    my $report = do { local $/; <$r> };
-    waitpid($apid, 0);
-    $report = ($ready // '') . ($report // '');
-    diag("private directory redirected: $tries tries, $made made, attacker $report");
-    like($report, qr/^ready\nseen=\d+ swaps=[1-9]/, 'the attacker ran and swapped');
-    ok(!$hit, 'no node was ever made outside the private directory')
-        or diag("made: $hit");
 }
 
 # 3. Two servers on one path at the same moment, many rounds.  Both wait
