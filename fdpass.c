@@ -2290,11 +2290,44 @@ static int
 scm_judge_name(struct scm_place *pl, const struct sockaddr_un *sun,
                socklen_t slen, int flags, struct stat *st)
 {
+    int r;
+#if defined(__linux__) && defined(O_PATH)
+    /* The probe connects to the node just looked at, through
+     * /proc/self/fd: connect() follows a symlink at the name, which
+     * another user could put there after the look, making root connect
+     * to any socket (one of root's own, 0600, that acts on a connection)
+     * while judging a name in a shared directory. */
+    struct sockaddr_un nsun;
+    struct stat pst;
+    int nfd = openat(pl->dfd, pl->base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+    if (nfd < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (fstat(nfd, st) < 0)
+        return fdp_close_fail(nfd);
+    if (!S_ISSOCK(st->st_mode)) {
+        errno = EEXIST;
+        return fdp_close_fail(nfd);
+    }
+    memset(&nsun, 0, sizeof(nsun));
+    nsun.sun_family = AF_UNIX;
+    (void)scm_proc_path(nsun.sun_path, nfd, "");
+    nsun.sun_path[strlen(nsun.sun_path) - 1] = '\0'; /* no trailing "/" */
+    if (stat(nsun.sun_path, &pst) == 0 && pst.st_dev == st->st_dev
+        && pst.st_ino == st->st_ino)
+        r = fdp_probe_live(&nsun, (socklen_t)(offsetof(struct sockaddr_un,
+                           sun_path) + strlen(nsun.sun_path) + 1), flags);
+    else
+        r = fdp_probe_live(sun, slen, flags); /* no /proc: a chroot */
+    (void)close(nfd);
+#else
     if (fstatat(pl->dfd, pl->base, st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -1;
     if (!S_ISSOCK(st->st_mode))
         return fdp_fail(EEXIST);
-    switch (fdp_probe_live(sun, slen, flags)) {
+    r = fdp_probe_live(sun, slen, flags);
+#endif
+    switch (r) {
     case 0:
         return 1;
     case -1:

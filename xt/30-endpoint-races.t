@@ -8,7 +8,8 @@
 # start on one path at the same moment, round after round (exactly one
 # wins, the other gets EADDRINUSE, and a client reaches the winner); and
 # the attacker replaces the server's private directory, or a directory
-# above it, by a symlink (no node may ever appear where it leads).
+# above it, by a symlink (no node may ever appear where it leads), or
+# the stale node being probed (no probe may reach where it leads).
 # Every loop is bounded in count and in time.
 use strict;
 use warnings;
@@ -158,6 +159,55 @@ sub stop_attacker {
     ok($lf > 0 && $lp > 0, 'files and fifos were swapped in');
     is((lstat "$shared/file")[3], 1 + $lf, 'the regular file lost no name');
     is((lstat "$shared/fifo")[3], 1 + $lp, 'the fifo lost no name');
+}
+
+# 5. The probe redirected.  The attacker puts a dead socket node at the
+#    name and then a symlink to a live socket of the server's (0600, in a
+#    directory only the server can enter) over it; a probe that connects
+#    by name after the server looked at the node follows the symlink, and
+#    a root server connects to any socket it names.  The server's socket
+#    must never be connected to.
+{
+    my $secret = "$base/private/secret.sock";
+    socket(my $ss, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+    bind($ss, pack_sockaddr_un($secret)) or die "bind: $!";
+    chmod 0600, $secret or die "chmod: $!";
+    listen($ss, 128) or die "listen: $!";
+    $ss->blocking(0);
+    my ($apid, $ar) = attacker(sub {
+        my ($stop) = @_;
+        my $swaps = 0;
+        for (my $i = 0; !$$stop && $i < 10_000_000; $i++) {
+            my $s0 = "$shared/st$i";
+            socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+            bind($s, pack_sockaddr_un($s0)) or next;
+            close $s;    # a dead node
+            rename($s0, $ep) or next;
+            my $l = "$shared/ln$i";
+            symlink($secret, $l) or next;
+            $swaps++ if rename($l, $ep);
+            unlink $l;
+        }
+        "swaps=$swaps";
+    });
+    my ($tries, $accepted) = (0, 0);
+    my $deadline = time + 40;
+    for ($tries = 0; $tries < 40_000 && time < $deadline; $tries++) {
+        my $e = endp_create($ep);
+        undef $e;
+        while (accept(my $c, $ss)) {
+            $accepted++;
+        }
+    }
+    my $report = stop_attacker($apid, $ar);
+    while (accept(my $c, $ss)) {
+        $accepted++;
+    }
+    diag("probe redirected: $tries tries, attacker $report, "
+         . "$accepted connections to the server's socket");
+    like($report, qr/^swaps=[1-9]/, 'the attacker ran and swapped');
+    is($accepted, 0, 'the server never connected to a socket a symlink named');
+    unlink $ep;
 }
 
 # 4. The private directory redirected.  The attacker (xt/c/privswap.c)

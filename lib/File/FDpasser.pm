@@ -247,7 +247,10 @@ undef with C<EINVAL>.
 =item * A socket node left behind by a server that has gone (nobody
 accepts on it) is replaced.  A live one, where a server still accepts,
 fails with C<EADDRINUSE>; to tell, C<endp_create> connects to it once,
-so that server accepts a connection that is closed at once.  Anything at
+so that server accepts a connection that is closed at once.  On Linux
+that connection goes to the node looked at, through F</proc/self/fd>,
+never to a socket named by a symlink another user put at C<$path>
+meanwhile (without F</proc> it goes by C<$path>).  Anything at
 the path that is not a socket (a symlink too, whatever it points to) is
 left untouched and the call fails with C<EEXIST>.
 
