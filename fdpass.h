@@ -137,9 +137,12 @@ int fdpass_send_fd(int sock, int fd);
  * Once a message is queued, and right before it reads it, the call makes
  * sure the descriptor table has room for maxfds more descriptors, so a
  * message is never consumed and lost for want of a slot, however long
- * the call waited.  A blocking sock waits in poll() (at most its
- * SO_RCVTIMEO, then EAGAIN); a signal during that wait gives EINTR even
- * under SA_RESTART.  The check makes no descriptor.
+ * the call waited.  While nothing is queued a blocking sock waits in a
+ * peek that takes nothing (MSG_PEEK, no control buffer), which waits and
+ * ends as recvmsg itself would: at most its SO_RCVTIMEO (then EAGAIN),
+ * EINTR on a signal (a handler with SA_RESTART restarts it), 0 at the
+ * end of stream or once sock is shut down for reading.  The check makes
+ * no descriptor.
  * On a stream socket the kernel keeps no boundaries for bytes: bytes
  * sent without descriptors just before a message with descriptors may
  * arrive with it, and a long message may come in parts.  A SEQPACKET
@@ -238,7 +241,8 @@ int fdpass_connect(const char *path, size_t len, int flags);
  * may be NULL.  Returns 0.
  * Errors: EBADF, ENOTSOCK; ENOTCONN when sock has no peer (a listening
  * socket, one never connected); EOPNOTSUPP when the connection carries no
- * credentials (not AF_UNIX, e.g. TCP); ENOSYS (no way on this platform).
+ * credentials (not AF_UNIX, e.g. TCP; an AF_UNIX datagram socket
+ * connect()ed to a bound name); ENOSYS (no way on this platform).
  */
 int fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
                      fdpass_gid_t *ret_gid);

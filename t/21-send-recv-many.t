@@ -7,7 +7,7 @@
 # and refuses a handle before closing anything.  On a stream, bytes sent
 # alone just before a descriptor message arrive together with it, as the
 # POD says (t/23 shows a SEQPACKET endpoint keeping them apart).  A
-# receive waits for its message in poll() and judges room when it is
+# receive waits for its message in a peek and judges room when it is
 # there: a receive timeout (SO_RCVTIMEO) still bounds that wait (EAGAIN),
 # and a message that arrives during it is received whole.
 # A tied element whose FETCH frees $data never sends freed memory, nor
@@ -17,6 +17,7 @@ use warnings;
 use Test::More;
 use Errno qw(EMSGSIZE EINVAL EBADF);
 use Socket qw(SOL_SOCKET);
+use POSIX ();
 use lib 't/lib';
 use FDPassTest;
 use File::FDpasser qw(:all);
@@ -222,6 +223,51 @@ SKIP: {
     ok(!@r && ($err == Errno::EAGAIN() || $err == Errno::EWOULDBLOCK()),
        'nothing comes: recv_fds gives up after the timeout with EAGAIN')
         or diag("got @r, errno $err");
+}
+
+# A socket shut down for reading ends the wait: nothing can come any
+# more, so the receive reports the end of stream (errno 0), as a waiting
+# recvmsg does.  A Linux datagram socket (a caller may pass one) says
+# EAGAIN to a read told not to wait, while poll() calls it readable: a
+# wait in poll() spun there without end, and a spinning call never lets
+# an alarm handler run, so each receive runs in a child that is killed
+# after 10 s.  A fallback build (make fallback-test) has no POLLRDHUP to
+# tell that the datagram socket was shut down, and reports an empty
+# message there instead, at once too.
+{
+    my $fallbacks = File::FDpasser::_features() =~ /\bfallbacks\b/;
+    my @cases = (['datagram', Socket::SOCK_DGRAM()],
+                 ['stream', Socket::SOCK_STREAM()],
+                 ['seqpacket', Socket::SOCK_SEQPACKET()]);
+    for my $case (@cases) {
+        my ($name, $type) = @$case;
+        socketpair(my $x, my $y, Socket::AF_UNIX(), $type, 0)
+            or do { fail("socketpair $name: $!"); next };
+        shutdown($y, 0) or do { fail("shutdown $name: $!"); next };
+        my $pid = run_child {
+            $! = 0;
+            my @r = recv_fds($y, 2);
+            my $e = $! + 0;
+            return 1 if !@r && $e == 0;
+            return $name eq 'datagram' && $fallbacks
+                   && @r == 1 && $r[0] eq '';
+        };
+        my $st;
+        for (1 .. 100) {
+            if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+                $st = $?;
+                last;
+            }
+            select(undef, undef, undef, 0.1);
+        }
+        if (!defined $st) {
+            kill 'KILL', $pid;
+            waitpid($pid, 0);
+        }
+        ok(defined $st && $st == 0,
+           "$name end shut down for reading: recv_fds returns at once, end of stream")
+            or diag(defined $st ? "status $st" : 'still waiting after 10 s, killed');
+    }
 }
 
 # Magic in send_fds's arguments: an element's FETCH that frees $data and

@@ -129,6 +129,31 @@ for my $case ([0600, 0], [0660, 077], [0666, 022], [0700, 0777]) {
     is((stat $p)[2] & 07777, $mode, sprintf('... node has mode %04o', $mode));
 }
 ok(endp_create("$dir/bl", backlog => 1), 'backlog option');
+# The same where there is no /proc, as in a chroot: the private directory
+# that a umask of 0277 or 0777 left without the owner's bits gets them
+# back through a descriptor of it (the call failed with ENOENT before).
+SKIP: {
+    skip('needs root: chroot', 2) unless $> == 0;
+    for my $umask (0277, 0777) {
+        my $croot = sprintf('%s/chroot%o', $dir, $umask);
+        mkdir $croot or die "mkdir: $!";
+        my $pid = run_child {
+            chroot($croot) or die "chroot: $!\n";
+            chdir '/' or die "chdir: $!\n";
+            die "/proc is there\n" if -e '/proc';
+            umask $umask;
+            my $e = endp_create('/ep', mode => 0600) or die "endp_create: $!\n";
+            my $m = (stat '/ep')[2] & 07777;
+            die sprintf("mode %04o\n", $m) if $m != 0600;
+            opendir(my $d, '/') or die "opendir: $!\n";
+            my @left = grep { /^\.fdpass-/ } readdir $d;
+            die "left behind: @left\n" if @left;
+            1;
+        };
+        reap_ok($pid, sprintf('in a chroot without /proc, umask %03o: endp_create '
+                              . 'mode 0600 works, nothing left behind', $umask));
+    }
+}
 eval { endp_create("$dir/x", colour => 'red') };
 like($@, qr/^File::FDpasser::endp_create: unknown option 'colour'/,
      'unknown option croaks');

@@ -6,9 +6,11 @@
 # uid that accepts; spipe ends give whoever made the pair; serv_accept_fh's
 # $uid is the connecting process's uid at connect().  An endpoint with no
 # peer (a listener, a socket never connected) fails with ENOTCONN, a TCP
-# socket (no credentials) with EOPNOTSUPP, a non-socket with ENOTSOCK, and
-# none of them leaks a descriptor.  The cases with two uids need root (a
-# child drops to 65534); as an ordinary user they skip, the rest run.
+# socket (no credentials) and a datagram socket connected to a name with
+# EOPNOTSUPP, socket pairs of every type their maker, a non-socket with
+# ENOTSOCK, and none of them leaks a descriptor.  The cases with two uids
+# need root (a child drops to 65534); as an ordinary user they skip, the
+# rest run.
 use strict;
 use warnings;
 use Test::More;
@@ -127,6 +129,27 @@ SKIP: {
     ok($ta, 'serv_accept_fh on a TCP listener') or diag("accept: $!");
     is($uid, undef, '... sets $uid to undef');
     refused($ta, EOPNOTSUPP, 'an accepted TCP connection: EOPNOTSUPP');
+}
+
+# Datagram sockets: a socket pair of any type records its maker on both
+# ends; a datagram socket connect()ed to a name has a peer but Linux
+# records no credentials for it (EOPNOTSUPP, never uid 4294967295); one
+# only bound has no peer.
+for my $t (['SOCK_DGRAM', Socket::SOCK_DGRAM()],
+           ['SOCK_SEQPACKET', Socket::SOCK_SEQPACKET()]) {
+    socketpair(my $x, my $y, PF_UNIX, $t->[1], 0) or die "socketpair: $!";
+    is(cred_str($y), want($$, $me_uid, $me_gid),
+       "an AF_UNIX $t->[0] socket pair: the process that made it");
+}
+{
+    my $name = "$dir/dgram";
+    socket(my $ds, PF_UNIX, Socket::SOCK_DGRAM(), 0) or die "socket: $!";
+    bind($ds, Socket::pack_sockaddr_un($name)) or die "bind: $!";
+    socket(my $dc, PF_UNIX, Socket::SOCK_DGRAM(), 0) or die "socket: $!";
+    connect($dc, Socket::pack_sockaddr_un($name)) or die "connect: $!";
+    refused($dc, $creds ? EOPNOTSUPP : ENOSYS,
+            'a datagram socket connected to a name: EOPNOTSUPP (nothing recorded)');
+    refused($ds, ENOTCONN, 'a datagram socket only bound: ENOTCONN');
 }
 
 open(my $file, '<', $0) or die;

@@ -6,7 +6,10 @@
 # change); swaps a regular file or a fifo in for a stale socket node while
 # the server checks it (neither may ever lose a name); and two servers
 # start on one path at the same moment, round after round (exactly one
-# wins, the other gets EADDRINUSE, and a client reaches the winner).
+# wins, the other gets EADDRINUSE, and a client reaches the winner); and
+# the attacker replaces the server's private directory, or a directory
+# above it, by a symlink (no node may ever appear where it leads), or
+# the stale node being probed (no probe may reach where it leads).
 # Every loop is bounded in count and in time.
 use strict;
 use warnings;
@@ -156,6 +159,123 @@ sub stop_attacker {
     ok($lf > 0 && $lp > 0, 'files and fifos were swapped in');
     is((lstat "$shared/file")[3], 1 + $lf, 'the regular file lost no name');
     is((lstat "$shared/fifo")[3], 1 + $lp, 'the fifo lost no name');
+}
+
+# 5. The probe redirected.  The attacker puts a dead socket node at the
+#    name and then a symlink to a live socket of the server's (0600, in a
+#    directory only the server can enter) over it; a probe that connects
+#    by name after the server looked at the node follows the symlink, and
+#    a root server connects to any socket it names.  The server's socket
+#    must never be connected to.
+{
+    my $secret = "$base/private/secret.sock";
+    socket(my $ss, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+    bind($ss, pack_sockaddr_un($secret)) or die "bind: $!";
+    chmod 0600, $secret or die "chmod: $!";
+    listen($ss, 128) or die "listen: $!";
+    $ss->blocking(0);
+    my ($apid, $ar) = attacker(sub {
+        my ($stop) = @_;
+        my $swaps = 0;
+        for (my $i = 0; !$$stop && $i < 10_000_000; $i++) {
+            my $s0 = "$shared/st$i";
+            socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+            bind($s, pack_sockaddr_un($s0)) or next;
+            close $s;    # a dead node
+            rename($s0, $ep) or next;
+            my $l = "$shared/ln$i";
+            symlink($secret, $l) or next;
+            $swaps++ if rename($l, $ep);
+            unlink $l;
+        }
+        "swaps=$swaps";
+    });
+    my ($tries, $accepted) = (0, 0);
+    my $deadline = time + 40;
+    for ($tries = 0; $tries < 40_000 && time < $deadline; $tries++) {
+        my $e = endp_create($ep);
+        undef $e;
+        while (accept(my $c, $ss)) {
+            $accepted++;
+        }
+    }
+    my $report = stop_attacker($apid, $ar);
+    while (accept(my $c, $ss)) {
+        $accepted++;
+    }
+    diag("probe redirected: $tries tries, attacker $report, "
+         . "$accepted connections to the server's socket");
+    like($report, qr/^swaps=[1-9]/, 'the attacker ran and swapped');
+    is($accepted, 0, 'the server never connected to a socket a symlink named');
+    unlink $ep;
+}
+
+# 4. The private directory redirected.  The attacker (xt/c/privswap.c)
+#    sees each private directory appear and puts a symlink to a directory
+#    of the server's in its place: in the shared directory itself it
+#    renames the private directory away and puts the symlink at its name;
+#    in a directory of the server's within the shared one ("up") it puts
+#    the symlink in a directory of its own and exchanges that with the
+#    server's directory.  A bind that reached the private directory by
+#    its path then made its node in the symlink's target; the server must
+#    never make a node anywhere but in its own private directory.
+SKIP: {
+    my $bdir = tmpdir();
+    my ($prog, $why) = build_c("$bdir/privswap", ['xt/c/privswap.c']);
+    skip("privswap: $why", 4) unless $prog;
+    chmod 0755, $bdir, $prog;
+    for my $how ('name', 'up') {
+        my $target = "$base/target-$how";
+        mkdir $target, 0755 or die "mkdir $target: $!";
+        my $sub = "$shared/redir-$how";
+        mkdir $sub or die "mkdir: $!";
+        chmod($how eq 'up' ? 0755 : 0777, $sub) or die "chmod: $!";
+        my $ino = (lstat $sub)[1];
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $apid = fork;
+        die "fork: $!" unless defined $apid;
+        if (!$apid) {
+            close $r;
+            open(STDOUT, '>&', $w) or POSIX::_exit(2);
+            if ($root) {
+                POSIX::setgid($nobody) or POSIX::_exit(2);
+                POSIX::setuid($nobody) or POSIX::_exit(2);
+            }
+            { exec $prog, $sub, $target, 120, ($how eq 'up' ? 'up' : ()) }
+            POSIX::_exit(127);
+        }
+        close $w;
+        my $ready = <$r>;
+        my ($made, $tries, $hit) = (0, 0, 0);
+        my $deadline = time + 40;
+        for ($tries = 0; $tries < 20_000 && time < $deadline; $tries++) {
+            my $e = endp_create("$sub/ep", mode => 0600);
+            $made++ if $e;
+            unlink "$sub/ep";
+            if (my @in = glob("$target/* $target/.[!.]*")) {
+                $hit = "@in";
+                last;
+            }
+            # Exchanged: the server's own directory back at its name.
+            if ($how eq 'up' && (lstat $sub)[1] != $ino) {
+                my ($own) = grep { (lstat $_)[1] == $ino } glob("$sub.e*");
+                last unless $own;
+                rename($sub, "$shared/spent$tries") or die "rename: $!";
+                rename($own, $sub) or die "rename: $!";
+            }
+        }
+        kill 'TERM', $apid;
+        my $report = do { local $/; <$r> };
+        waitpid($apid, 0);
+        $report = ($ready // '') . ($report // '');
+        $report =~ s/\n/ /g;
+        diag("private directory redirected ($how): $tries tries, $made made, "
+             . "attacker $report");
+        like($report, qr/^ready seen=\d+ swaps=[1-9]/,
+             "$how: the attacker ran and swapped");
+        ok(!$hit, "$how: no node was ever made outside the private directory")
+            or diag("made: $hit");
+    }
 }
 
 # 3. Two servers on one path at the same moment, many rounds.  Both wait

@@ -269,9 +269,13 @@ C<$!> set.
 =item * C<mode> gives the node exactly those permissions (a number, e.g.
 C<0600>), whatever the umask; the node appears at C<$path> only once it
 has them and the endpoint listens, so no client ever finds it with other
-permissions.  Without it, the umask decides.  C<mode> on a Linux abstract
-name (which has no node to carry permissions) fails with C<EINVAL> rather
-than leaving the endpoint open to every user.
+permissions.  Without it, the umask decides.  C<mode> on a Linux
+abstract name (which has no node to carry permissions) fails with
+C<EINVAL> rather than leaving the endpoint open to every user.  Any
+umask works, with one exception: where Linux has no F</proc> (a
+C<chroot>), a user other than root whose umask takes the owner's read
+bit (0777, 0477) gets C<EACCES>, since the private directory below must
+then be opened to be given mode 0700.
 
 =item * C<backlog> is the listen backlog (default 128).
 
@@ -292,7 +296,10 @@ undef with C<EINVAL>.
 =item * A socket node left behind by a server that has gone (nobody
 accepts on it) is replaced.  A live one, where a server still accepts,
 fails with C<EADDRINUSE>; to tell, C<endp_create> connects to it once,
-so that server accepts a connection that is closed at once.  Anything at
+so that server accepts a connection that is closed at once.  On Linux
+that connection goes to the node looked at, through F</proc/self/fd>,
+never to a socket named by a symlink another user put at C<$path>
+meanwhile (without F</proc> it goes by C<$path>).  Anything at
 the path that is not a socket (a symlink too, whatever it points to) is
 left untouched and the call fails with C<EEXIST>.
 
@@ -319,11 +326,18 @@ to make a node there);
 
 =item - the listener's own address (C<getsockname>, C<hostpath> of an
 IO::Socket::UNIX view of it) and a client's C<getpeername> name the
-private path the socket was bound under, which no longer exists, not
-C<$path>; on Linux, when that private path does not fit in
-C<sun_path>, it is F</proc/self/fd/>I<N>F</s>.  Elsewhere such a path
-(a short name at the end of a directory path near the length limit)
-fails with C<ENAMETOOLONG>;
+address the socket was bound under, not C<$path>: on Linux
+F</proc/self/fd/>I<N>F</s>, since that route leads to the private
+directory the call holds whatever another user does to any name on
+the way (one who may rename the private directory, or a directory
+above it, could otherwise put a symlink in its place before the
+C<bind>); elsewhere, and on Linux without F</proc> (a C<chroot>), the
+private path, which no longer exists.  There a path that does not fit
+in C<sun_path> (a short name at the end of a directory path near the
+length limit) fails with C<ENAMETOOLONG>, and a private directory
+redirected that way by a user who may rename it or a directory above
+it makes the call fail, with a socket node named F<s> left where the
+symlink led;
 
 =item - a process killed during the call can leave the empty private
 directory behind, which C<rmdir> removes.  Something another user
@@ -605,8 +619,11 @@ wherever either end is sent; use it to check who made the pair
 What has no peer fails with C<ENOTCONN>: a listening endpoint (from
 C<endp_create>, or any listening socket; on Linux the kernel would report
 the listener's own credentials), and a socket that was never connected.
-A connected socket that carries no credentials, one that is not a Unix
-domain socket (TCP), fails with C<EOPNOTSUPP>.  The kernel's placeholder
+A connected socket for which nothing was recorded fails with
+C<EOPNOTSUPP>: one that is not a Unix domain socket (TCP, UDP), and a
+Unix datagram socket C<connect>ed to a bound name (Linux records the
+maker for socket pairs of every type, stream, SEQPACKET and datagram,
+but nothing for such a C<connect>).  The kernel's placeholder
 for "nothing recorded" (Linux's uid and gid 4294967295) is never returned
 as an id.  A peer in another user namespace whose ids have no mapping in
 the caller's shows as the overflow ids (usually 65534, see
@@ -731,7 +748,10 @@ message is there, not before the call waits for one, so this holds
 however long the call waited, even when the table filled or
 C<RLIMIT_NOFILE> was lowered (C<prlimit>) meanwhile.  A blocking
 endpoint with a receive timeout (C<SO_RCVTIMEO>) waits at most that
-long and then fails with C<EAGAIN>, as a plain C<recvmsg> would.
+long and then fails with C<EAGAIN>, as a plain C<recvmsg> would; the
+end of stream or a C<shutdown> of the reading side ends the wait with
+the end of stream (a datagram socket too), and a signal ends it as
+L</Signals> says.
 
 One case remains: another thread of the same process that opens
 descriptors in the instant between the room check and the read can take
@@ -840,7 +860,7 @@ without C<SO_PEERCRED> or C<getpeereid>).
 
 =item C<ENOTCONN>, C<EOPNOTSUPP> - C<peer_cred>: the endpoint has no peer
 (a listener, a socket never connected), or its connection carries no
-credentials (TCP).
+credentials (TCP, a datagram socket connected to a name).
 
 =item 0 - end of stream: the receiving calls return undef (or the empty
 list, or -1 for C<recv>) with C<$!> equal to 0.

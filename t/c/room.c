@@ -171,8 +171,7 @@ truncated(int sock)
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = cb.buf;
-    msg.msg_controllen = CMSG_SPACE(3 * sizeof(int)) + CMSG_SPACE(64)
-                         + CMSG_SPACE(sizeof(int));
+    msg.msg_controllen = FDP_CONTROL_LEN(3);
     if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
         return 1;
     if (!(msg.msg_flags & MSG_CTRUNC))
@@ -185,8 +184,7 @@ truncated(int sock)
     close(302);
     close(303);
     before = count_open();
-    msg.msg_controllen = CMSG_SPACE(2 * sizeof(int)) + CMSG_SPACE(64)
-                         + CMSG_SPACE(sizeof(int));
+    msg.msg_controllen = FDP_CONTROL_LEN(2);
     msg.msg_flags = 0;
     if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
         return fails | 16;
