@@ -107,11 +107,12 @@ FDP_PRIVATE int fdp_plan_tmp(struct fdp_plan *pl, int limit,
 
 /* The SCM_RIGHTS receive side (fdpass-scm.c). */
 
-/* The receive side's control buffer: the descriptors asked for, plus
- * credentials and a pidfd that a socket with SO_PASSCRED or SO_PASSPIDFD
- * also gets. */
-#define FDP_CONTROL_SIZE (CMSG_SPACE(FDPASS_MAX * sizeof(int)) \
-                          + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
+/* The receive side's control buffer for n descriptors: the descriptors
+ * asked for, plus credentials and a pidfd that a socket with SO_PASSCRED
+ * or SO_PASSPIDFD also gets; FDP_CONTROL_SIZE for the most. */
+#define FDP_CONTROL_LEN(n) (CMSG_SPACE((n) * sizeof(int)) \
+                            + CMSG_SPACE(64) + CMSG_SPACE(sizeof(int)))
+#define FDP_CONTROL_SIZE FDP_CONTROL_LEN(FDPASS_MAX)
 
 /* What the walk found: a descriptor, and whether it came as SCM_RIGHTS. */
 struct scm_found {

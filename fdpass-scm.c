@@ -214,13 +214,20 @@ scm_record_end(int sock, const struct msghdr *msg, int *fds,
         return r != 0 || *ret_nfds != 0;
     /* No control buffer: a peek must not install descriptors. */
     p = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (p > 0 || (p < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+    if (p > 0)
         return 1;
-    if (p < 0)
+    if (p < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
         return 0; /* the connection is gone */
     pf.fd = sock;
     pf.events = POLLIN | POLLRDHUP;
     pf.revents = 0;
+    if (p < 0) {
+        /* Nothing queued: ours was a message, unless this end was shut
+         * down for reading (a Linux datagram socket, which says EAGAIN
+         * then; POLLRDHUP), where nothing can come any more. */
+        return !(POLLRDHUP != 0 && poll(&pf, 1, 0) == 1
+                 && (pf.revents & (POLLHUP | POLLRDHUP)));
+    }
     if (POLLRDHUP != 0 && poll(&pf, 1, 0) == 1
         && !(pf.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)))
         return 1;
@@ -279,48 +286,33 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 }
 
 /*
- * The receive timeout of a blocking socket in milliseconds for poll()
- * (-1: none), or -2 when the socket is non-blocking, -3 with errno on
- * failure.
- */
-static int
-scm_wait_timeout(int sock)
-{
-    struct timeval tv;
-    socklen_t len = sizeof(tv);
-    long long ms;
-    int fl = fcntl(sock, F_GETFL);
-
-    if (fl < 0)
-        return -3;
-    if (fl & O_NONBLOCK)
-        return -2;
-    if (getsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, &len) < 0
-        || (tv.tv_sec == 0 && tv.tv_usec == 0))
-        return -1;
-    ms = (long long)tv.tv_sec * 1000 + ((long long)tv.tv_usec + 999) / 1000;
-    return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-/*
  * recvmsg() once a message is there and the table has room for need more
  * descriptors.  Room is judged right before each read, never before a
  * wait: the table may fill, or RLIMIT_NOFILE be lowered from outside
  * (prlimit), while the call waits.  So the read never waits (MSG_DONTWAIT);
- * when nothing is queued a blocking socket waits in poll() for POLLIN
- * (bounded by its SO_RCVTIMEO, as recvmsg would be, and started afresh
- * when another reader took the message first), then room is judged again.
- * A non-blocking socket fails with EAGAIN, a signal with EINTR, so the
- * caller runs its handlers and calls again.  The common case, a message
- * already queued, costs the check and one recvmsg.
+ * when nothing is queued the call waits in a peek of one byte with no
+ * control buffer, which takes nothing from the queue and installs no
+ * descriptor (as in scm_record_end), then judges room again.  The peek
+ * waits as the socket's own recvmsg would: not at all on a non-blocking
+ * socket (EAGAIN), at most SO_RCVTIMEO (EAGAIN), until a signal (EINTR;
+ * a handler installed with SA_RESTART restarts it, as it would recvmsg),
+ * and it ends where recvmsg would, with what recvmsg would say.  A peek
+ * of 0 is an empty message or an end; when the read after it finds
+ * nothing, it was an end that only a waiting read reports (a Linux
+ * datagram socket shut down for reading says EAGAIN when told not to
+ * wait, 0 otherwise, while poll() calls it readable: a wait in poll()
+ * spun there for ever), and the call returns 0 as recvmsg would have
+ * (scm_record_end then tells an end from an empty message; an empty
+ * message that another reader of the socket took between the peek and
+ * the read is reported to both).  The common case, a message already queued, costs the check and one
+ * recvmsg.
  */
 static ssize_t
 scm_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
 {
     size_t controllen = msg->msg_controllen;
-    struct pollfd pf;
-    ssize_t r;
-    int timeout = -4; /* not asked yet */
+    ssize_t r, peeked = 1;
+    char c;
 
     for (;;) {
         if (fdp_room(need) < 0)
@@ -330,20 +322,13 @@ scm_recvmsg_room(int sock, struct msghdr *msg, int rflags, size_t need)
         r = recvmsg(sock, msg, rflags | MSG_DONTWAIT);
         if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
             return r;
-        if (timeout == -4)
-            timeout = scm_wait_timeout(sock);
-        if (timeout == -3)
+        if (peeked == 0) {
+            msg->msg_controllen = 0;
+            return 0;
+        }
+        peeked = recv(sock, &c, 1, MSG_PEEK);
+        if (peeked < 0)
             return -1;
-        if (timeout == -2)
-            return fdp_fail(EAGAIN);
-        pf.fd = sock;
-        pf.events = POLLIN;
-        pf.revents = 0;
-        r = poll(&pf, 1, timeout);
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            return fdp_fail(EAGAIN); /* SO_RCVTIMEO ran out */
     }
 }
 
@@ -365,8 +350,7 @@ be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = cb.buf;
-    msg.msg_controllen = CMSG_SPACE(maxfds * sizeof(int)) + CMSG_SPACE(64)
-                         + CMSG_SPACE(sizeof(int));
+    msg.msg_controllen = FDP_CONTROL_LEN(maxfds);
     r = scm_recvmsg_room(sock, &msg,
                          (flags & FDPASS_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0,
                          maxfds);
@@ -526,8 +510,8 @@ scm_probe_live(const struct sockaddr_un *sun, socklen_t slen, int flags)
  * behind.
  *
  * A client's getpeername() and the listener's getsockname() name the
- * private path the socket was bound under (or /proc/self/fd/N/s on Linux,
- * when that path does not fit in sun_path), not the public name.
+ * address the socket was bound under, /proc/self/fd/N/s on Linux (the
+ * private path where there is no /proc), not the public name.
  */
 
 /* How the two directories are opened: for their *at calls only, so with
@@ -552,6 +536,7 @@ struct scm_place {
     int dfd;          /* the target's directory */
     int pfd;          /* the private directory in it, or -1 */
     struct stat pst;  /* what pfd is */
+    int via_proc;     /* reach pfd through /proc/self/fd, not its name */
 };
 
 /* Append s at offset n of a sun_path, keeping a NUL at the end; returns
@@ -589,9 +574,10 @@ scm_proc_path(char *buf, int dfd, const char *leaf)
 }
 #endif /* __linux__ */
 
-/* The address of leaf in the private directory: its path when that fits
- * in sun_path, else (Linux) the same through /proc/self/fd, which no
- * other user can redirect either. */
+/* The address of leaf in the private directory: on Linux through
+ * /proc/self/fd, which leads to the directory we hold whatever is done to
+ * any name (scm_dir_via_proc), else its path, when that fits in
+ * sun_path. */
 static int
 scm_priv_addr(const struct scm_place *pl, const char *leaf,
               struct sockaddr_un *sun, socklen_t *ret_len)
@@ -607,7 +593,7 @@ scm_priv_addr(const struct scm_place *pl, const char *leaf,
     n = scm_cat(sun->sun_path, n, "/");
     n = scm_cat(sun->sun_path, n, leaf);
 #ifdef __linux__
-    if (n >= sizeof(sun->sun_path))
+    if (n >= sizeof(sun->sun_path) || pl->via_proc)
         n = scm_proc_path(sun->sun_path, pl->pfd, leaf);
 #endif
     if (n >= sizeof(sun->sun_path))
@@ -640,6 +626,68 @@ scm_priv_name(struct scm_place *pl, unsigned int attempt)
     pl->priv[n + 8] = '\0';
 }
 
+/*
+ * Whether the private directory is reached through /proc/self/fd (Linux,
+ * where /proc shows it) rather than by its path.  bind() and the probe
+ * take a path, and another user who can rename the private directory,
+ * or any directory on the path to it (one they may write without the
+ * sticky bit, or one they own), can put a symlink in its place between
+ * mkdirat and bind: the node would be made wherever the symlink leads.
+ * /proc/self/fd/N leads to the directory we hold, whatever is done to
+ * any name.  Without /proc (a chroot) the path is used, and a redirected
+ * bind is caught after the fact (its node left where it was made).
+ */
+static int
+scm_dir_via_proc(const struct scm_place *pl)
+{
+#ifdef __linux__
+    char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct stat st;
+
+    (void)scm_proc_path(p, pl->pfd, "");
+    return stat(p, &st) == 0 && st.st_dev == pl->pst.st_dev
+           && st.st_ino == pl->pst.st_ino;
+#else
+    (void)pl;
+    return 0;
+#endif
+}
+
+#if defined(__linux__) && defined(O_PATH)
+/* chmod 0700 the private directory a umask left without some of the
+ * owner's bits, when pfd (O_PATH) cannot be given to fchmod: through
+ * /proc/self/fd (via_proc), or where there is no /proc (a chroot) through a
+ * descriptor of it opened for reading without following a symlink and
+ * checked to be the directory we made (which a user other than root
+ * cannot open when the umask took the owner's read bit too: EACCES). */
+static int
+scm_priv_chmod(const struct scm_place *pl)
+{
+    char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct stat st;
+    int fd;
+
+    if (pl->via_proc) {
+        (void)scm_proc_path(p, pl->pfd, "");
+        return chmod(p, 0700);
+    }
+    fd = openat(pl->dfd, pl->priv,
+                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0)
+        return fdp_close_fail(fd);
+    if (st.st_dev != pl->pst.st_dev || st.st_ino != pl->pst.st_ino) {
+        errno = EEXIST; /* another directory swapped in */
+        return fdp_close_fail(fd);
+    }
+    if (fchmod(fd, 0700) < 0)
+        return fdp_close_fail(fd);
+    (void)close(fd);
+    return 0;
+}
+#endif /* __linux__ && O_PATH */
+
 /* Make the private directory and open it: a fresh directory that is ours
  * and open to nobody else, or the call fails. */
 static int
@@ -670,14 +718,12 @@ scm_priv_make(struct scm_place *pl)
         pl->pfd = -1; /* someone else's, swapped in: not ours to remove */
         return fdp_fail(EEXIST);
     }
+    pl->via_proc = scm_dir_via_proc(pl);
     if ((pl->pst.st_mode & 0700) != 0700) {
         /* The umask took some of the owner's bits; put them back on the
          * directory we hold, never through its name. */
 #if defined(__linux__) && defined(O_PATH)
-        char p[sizeof(((struct sockaddr_un *)0)->sun_path)];
-
-        (void)scm_proc_path(p, pl->pfd, "");
-        if (chmod(p, 0700) < 0)
+        if (scm_priv_chmod(pl) < 0)
             return -1;
 #else
         if (fchmod(pl->pfd, 0700) < 0)
@@ -739,11 +785,44 @@ static int
 scm_judge_name(struct scm_place *pl, const struct sockaddr_un *sun,
                socklen_t slen, int flags, struct stat *st)
 {
+    int r;
+#if defined(__linux__) && defined(O_PATH)
+    /* The probe connects to the node just looked at, through
+     * /proc/self/fd: connect() follows a symlink at the name, which
+     * another user could put there after the look, making root connect
+     * to any socket (one of root's own, 0600, that acts on a connection)
+     * while judging a name in a shared directory. */
+    struct sockaddr_un nsun;
+    struct stat pst;
+    int nfd = openat(pl->dfd, pl->base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+    if (nfd < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (fstat(nfd, st) < 0)
+        return fdp_close_fail(nfd);
+    if (!S_ISSOCK(st->st_mode)) {
+        errno = EEXIST;
+        return fdp_close_fail(nfd);
+    }
+    memset(&nsun, 0, sizeof(nsun));
+    nsun.sun_family = AF_UNIX;
+    (void)scm_proc_path(nsun.sun_path, nfd, "");
+    nsun.sun_path[strlen(nsun.sun_path) - 1] = '\0'; /* no trailing "/" */
+    if (stat(nsun.sun_path, &pst) == 0 && pst.st_dev == st->st_dev
+        && pst.st_ino == st->st_ino)
+        r = scm_probe_live(&nsun, (socklen_t)(offsetof(struct sockaddr_un,
+                           sun_path) + strlen(nsun.sun_path) + 1), flags);
+    else
+        r = scm_probe_live(sun, slen, flags); /* no /proc: a chroot */
+    (void)close(nfd);
+#else
     if (fstatat(pl->dfd, pl->base, st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -1;
     if (!S_ISSOCK(st->st_mode))
         return fdp_fail(EEXIST);
-    switch (scm_probe_live(sun, slen, flags)) {
+    r = scm_probe_live(sun, slen, flags);
+#endif
+    switch (r) {
     case 0:
         return 1;
     case -1:
@@ -810,6 +889,7 @@ scm_place_listener(int fd, const struct sockaddr_un *sun, socklen_t slen,
 
     memcpy(pl.dir, sun->sun_path, sizeof(pl.dir));
     pl.dfd = pl.pfd = -1;
+    pl.via_proc = 0;
     slash = strrchr(pl.dir, '/');
     if (slash == NULL) {
         pl.base = sun->sun_path;
