@@ -38,23 +38,7 @@ my %least = (fill => 5, fork => 3, hostile => 9);
 alarm 300;
 for my $run (@runs) {
     my ($kind, $bin) = @$run;
-    for my $part (qw(fill fork hostile)) {
-        my $name = "$part ($kind)";
-        local $ENV{ASAN_OPTIONS} = 'detect_leaks=1:abort_on_error=0:exitcode=23';
-        my @out = `$bin $part 2>&1`;
-        my $status = $? >> 8;
-        my $plan;
-        for (@out) {
-            chomp;
-            if (/^(not )?ok \d+ - (.*)/) { ok(!$1, "$name: $2") }
-            elsif (/^ok \d+ # skip (.*)/) { SKIP: { skip "$name: $1", 1 } }
-            elsif (/^1\.\.(\d+)/) { $plan = $1 }
-            else { diag("$name: $_") }
-        }
-        ok($plan && $plan >= $least{$part},
-           "$name: ran to the end (" . ($plan || 0) . ")");
-        is($status, 0, "$name: exit status 0 (23 would be a sanitizer report)");
-    }
+    run_c_tap("$_ ($kind)", $least{$_}, $bin, $_) for qw(fill fork hostile);
 }
 
 done_testing;

@@ -12,7 +12,7 @@ use Test::More ();
 our @EXPORT = qw(run_child reap_ok exec_with
                  open_fds survives_exec slurp_fd move_test_output_high
                  tmpdir installed_copy numbered_files
-                 build_c);
+                 build_c run_c_tap);
 
 # Run the block in a forked child; the child exits 0 when the block
 # returns true, 1 otherwise (or when it dies, with the message on STDERR).
@@ -171,6 +171,36 @@ sub build_c {
     return $out if $? == 0 && -x $out;
     my $why = do { local (@ARGV, $/) = ($log); <> } || '';
     return (undef, "@cmd failed: $why");
+}
+
+# Run a C test program (@cmd) and make its TAP lines tests here, its skips
+# skips, under $name; then check that it ran at least $least checks to
+# its end and exited 0 (23 is a sanitizer report: ASAN_OPTIONS below).
+sub run_c_tap {
+    my ($name, $least, @cmd) = @_;
+    local $ENV{ASAN_OPTIONS} = 'detect_leaks=1:abort_on_error=0:exitcode=23';
+    my $out = '';
+    if (open(my $fh, '-|') // die "fork: $!") {
+        local $/;
+        $out = <$fh>;
+        close $fh;
+    } else {
+        open(STDERR, '>&', \*STDOUT);
+        { exec @cmd }
+        POSIX::_exit(127);
+    }
+    my $status = $? >> 8;
+    my $plan;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    for (split /\n/, $out) {
+        if (/^(not )?ok \d+ - (.*)/) { Test::More::ok(!$1, "$name: $2") }
+        elsif (/^ok \d+ # skip (.*)/) { Test::More->builder->skip("$name: $1") }
+        elsif (/^1\.\.(\d+)/) { $plan = $1 }
+        else { Test::More::diag("$name: $_") }
+    }
+    Test::More::ok($plan && $plan >= $least,
+                   "$name: ran to the end (" . ($plan || 0) . " checks)");
+    Test::More::is($status, 0, "$name: exit status 0 (23 would be a sanitizer report)");
 }
 
 1;
