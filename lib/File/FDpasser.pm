@@ -1064,7 +1064,7 @@ texts are.
 use strict;
 use warnings;
 
-our $VERSION = '1.00';
+our $VERSION = '1.01';
 
 use Exporter 'import';
 use Carp ();
