@@ -58,8 +58,9 @@ credentials, close-on-exec by Perl's rules, retrying after signals, and a
 guarantee that no descriptor is leaked or lost, even when the receiver's
 descriptor table is full.  The work is done in a small C library
 (F<fdpass.c>, L</C API>) that C programs can use on their own, and that
-speaks to Python's C<socket.send_fds>, IO::FDPass, plan9port's C<sendfd>
-and Ruby's C<send_io> on the same connection.
+speaks to Python's C<socket.send_fds>, IO::FDPass, plan9port's C<sendfd>,
+libancillary, Ruby's C<send_io> and Python's multiprocessing on the same
+connection (L</Other peers>).
 
 =head1 QUICK START
 
@@ -221,6 +222,51 @@ STREAMS backend and Windows have none (L</PORTABILITY>).  The wire
 format is the one streams carry, so Python's C<socket.send_fds> and
 C<socket.recv_fds> and C programs on F<fdpass.h> work on a SEQPACKET
 endpoint as on a stream (t/90-interop.t).
+
+=head2 Other peers
+
+Every send puts one message on the wire: the data bytes (the single byte
+0 when there is no data) with one C<SCM_RIGHTS> control message holding
+the descriptors; every receive takes any data byte.  So the peers below
+talk to this module as they are, in both directions (t/92-interop-peers.t
+runs each against a real process).  Each has limits of its own:
+
+=over
+
+=item * Ruby: C<UNIXSocket#send_io> sends one descriptor with the byte 0;
+C<recv_fh>, C<recv_fd> or C<recv_fds> take it.  C<#recv_io> takes one
+message of exactly one descriptor and reads one byte: send to it with
+C<send_file> or C<send>, never C<send_fds> of two or more (C<recv_io>
+raises C<SocketError> and closes them) nor with longer C<$data> (the
+rest stays queued as bytes).  For several descriptors and data use
+C<#sendmsg> with C<Socket::AncillaryData.unix_rights(@ios)> and
+C<#recvmsg(maxlen, 0, nil, scm_rights: true)> with C<send_fds> and
+C<recv_fds>.
+
+=item * plan9port's C<sendfd>/C<recvfd> (and programs that pass
+descriptors the same way): one descriptor and one byte per message.
+C<recv_fd>/C<recv_fh> take what C<sendfd> sends; C<recvfd> takes what
+C<send_file>, C<send> or a C<send_fds> of one descriptor sends.  Send it
+no more than one descriptor per message.
+
+=item * libancillary: its sender puts the byte C<"!"> beside the
+descriptors (C<recv_fds> returns C<"!"> as the data); its receiver takes
+any one byte, so the 0 of C<send_file> does; send it no more
+descriptors in one message than it asks for.
+
+=item * Python's C<multiprocessing.reduction>: C<sendfds(sock, fds)>
+(and C<send_handle>, one descriptor) sends C<chr(@fds % 256)>, the
+count, as the data byte; take them with C<recv_fds($c, $n)> and ignore
+the byte.  Its C<recvfds(sock, size)> (and C<recv_handle>, size 1)
+insists that the byte be the count and fails otherwise (C<send_file>'s
+0 makes it raise C<AssertionError>), so send to it with
+C<send_fds($c, \@files, chr(@files % 256))>, at most C<size>
+descriptors in the message.  On macOS multiprocessing also acknowledges
+each message: its sender waits for one byte C<"A"> after each message
+(C<syswrite($c, "A")> after C<recv_fds>) and its receiver sends one
+(C<sysread> it after C<send_fds>); elsewhere there is no acknowledgement.
+
+=back
 
 =head1 FUNCTIONS
 
