@@ -522,6 +522,19 @@ send_file(fdpass_handle sock, fdpass_file fd)
     XSRETURN_YES;
 
 void
+send_file_v009(fdpass_handle sock, fdpass_file fd)
+  PREINIT:
+    int r;
+  PPCODE:
+    /* 0.09's two-byte form, for a 0.09 receiver (fdpass.h). */
+    do
+        r = fdpass_send_fd_flags(sock, fd, FDPASS_WIRE_009);
+    while (interrupted(r));
+    if (r < 0)
+        XSRETURN_NO;
+    XSRETURN_YES;
+
+void
 recv_fd(fdpass_handle sock)
   ALIAS:
     recv = 1

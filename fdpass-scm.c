@@ -9,6 +9,9 @@
  */
 
 #define BE_NAME "scm_rights"
+/* recv_fd reads up to two bytes (0.09's form too: a stream read stops
+ * after a message with descriptors), and FDPASS_WIRE_009 sends it. */
+#define BE_FD_BYTES 2
 #define BE_SEQPACKET 1 /* where the system has none, socket() says so */
 
 /*

@@ -16,6 +16,8 @@
  */
 
 #define BE_NAME "streams"
+/* One byte: a read() here may run on into the next message's data. */
+#define BE_FD_BYTES 1
 #define BE_SEQPACKET 0 /* a STREAMS pipe has no SEQPACKET kind */
 
 /* Wait on a non-blocking stream for the rest of a message that has

@@ -33,6 +33,8 @@
  */
 
 #define BE_NAME "win32"
+/* One byte: 0.09 never ran here; the exchange has its own framing. */
+#define BE_FD_BYTES 1
 #define BE_SEQPACKET 0 /* no SOCK_SEQPACKET for a connected pair here */
 
 #define W32_HDR      16

@@ -487,6 +487,29 @@ fdpass_send_fd(int sock, int fd)
 }
 
 int
+fdpass_send_fd_flags(int sock, int fd, int flags)
+{
+    static const char v009[2] = { 0, 0 }; /* the 0, then status 0: OK */
+    ssize_t r;
+
+    if (sock < 0 || fd < 0)
+        return fdp_fail(EBADF);
+    if (flags & ~FDPASS_WIRE_009)
+        return fdp_fail(EINVAL);
+    if (!(flags & FDPASS_WIRE_009))
+        return fdpass_send_fd(sock, fd);
+    if (BE_FD_BYTES < 2)
+        return fdp_fail(ENOSYS);
+    /* An AF_UNIX socket takes two bytes whole or not at all; a short
+     * count would leave 0.09's receiver half a message, so it is an
+     * error, never a success. */
+    r = be_send(sock, &fd, 1, v009, 2);
+    if (r < 0)
+        return -1;
+    return r == 2 ? 0 : fdp_fail(EIO);
+}
+
+int
 fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
             void *buf, size_t buflen, size_t *ret_len, int flags)
 {
@@ -503,7 +526,7 @@ fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
 int
 fdpass_recv_fd(int sock, int *ret_fd, int flags)
 {
-    char byte;
+    char bytes[BE_FD_BYTES];
     size_t n = 0, len = 0;
     int r;
 
@@ -512,7 +535,12 @@ fdpass_recv_fd(int sock, int *ret_fd, int flags)
         return fdp_fail(EBADF);
     if (ret_fd == NULL)
         return fdp_fail(EINVAL);
-    r = be_recv(sock, ret_fd, 1, &n, &byte, 1, &len, flags | FDP_RECV_ONE);
+    /* Up to two bytes where the backend allows (BE_FD_BYTES): 0.09's
+     * form, a 0 and a status byte, is taken whole.  A stream read stops
+     * right after the message that carried the descriptor, so it never
+     * takes a byte of the next one; SEQPACKET keeps messages whole. */
+    r = be_recv(sock, ret_fd, 1, &n, bytes, sizeof(bytes), &len,
+                flags | FDP_RECV_ONE);
     if (r <= 0)
         return r;
     if (n != 1)

@@ -58,6 +58,10 @@ extern "C" {
  * SOCK_SEQPACKET endpoint, which keeps every message whole.  Backends
  * without one (STREAMS, Windows) fail with EPROTONOSUPPORT. */
 #define FDPASS_SEQPACKET 0x2
+/* For fdpass_send_fd_flags: File::FDpasser 0.09's form of the message,
+ * two bytes (a 0, then the status 0) with the descriptor, which 0.09's
+ * receiver insists on. */
+#define FDPASS_WIRE_009 0x4
 
 /* Default listen backlog of fdpass_listen() when backlog < 1. */
 #define FDPASS_BACKLOG 128
@@ -130,6 +134,21 @@ ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
 int fdpass_send_fd(int sock, int fd);
 
 /*
+ * fdpass_send_fd() with flags: 0 sends the single byte 0 as
+ * fdpass_send_fd() does; FDPASS_WIRE_009 sends File::FDpasser 0.09's
+ * form, the two bytes 0 and 0 (a status byte, 0 meaning a descriptor
+ * follows) with the descriptor in one message, for a 0.09 receiver, which
+ * exits on a one-byte message.  Every fdpass_recv_fd() takes both forms.
+ * Returns 0.
+ * Errors: as fdpass_send_fd(); EINVAL (an unknown flag); ENOSYS
+ * (FDPASS_WIRE_009 on the STREAMS and Windows backends, which 0.09's
+ * form does not reach: 0.09 wrote its STREAMS messages otherwise and
+ * never ran on Windows); EIO (only part of the two bytes went, which an
+ * AF_UNIX socket does not do).
+ */
+int fdpass_send_fd_flags(int sock, int fd, int flags);
+
+/*
  * Receive one message from sock: up to maxfds descriptors (1 <= maxfds
  * <= FDPASS_MAX) into fds and up to buflen bytes of data into buf.
  * *ret_nfds and *ret_len tell how many of each arrived; a message may
@@ -164,11 +183,18 @@ int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
                 void *buf, size_t buflen, size_t *ret_len, int flags);
 
 /*
- * Receive exactly one descriptor into *ret_fd, reading one data byte of
- * any value.  Returns 1, or 0 at end of stream.
- * Errors: as fdpass_recv() with maxfds 1 and buflen 1 (so EMSGSIZE on
- * SEQPACKET for a message of more than one byte), and EBADMSG when bytes
- * came without a descriptor.
+ * Receive exactly one descriptor into *ret_fd with its data: one byte of
+ * any value (IO::FDPass, plan9port, fdpass_send_fd()) or, on the
+ * SCM_RIGHTS backend, two (File::FDpasser 0.09's 0 and status byte,
+ * FDPASS_WIRE_009), so a 0.09 sender's messages are read one by one with
+ * nothing left behind.  A stream read ends with the message that carried
+ * the descriptor, so no byte of the message after it is taken; bytes sent
+ * without descriptors right before it may be, as fdpass_recv() says.
+ * Returns 1, or 0 at end of stream.
+ * Errors: as fdpass_recv() with maxfds 1 and buflen 2 (1 on STREAMS and
+ * Windows), so EMSGSIZE on SEQPACKET for a message of more bytes; and
+ * EBADMSG when bytes came without a descriptor (0.09's error form, a 0
+ * and a non-zero status, is such a message).
  */
 int fdpass_recv_fd(int sock, int *ret_fd, int flags);
 

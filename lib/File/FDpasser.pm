@@ -138,6 +138,7 @@ measures (F<bench/prefork.sh>), is a larger program with Linux tuning.
     ($data, @fds) = recv_fds($c [, $max_fds [, $max_bytes]])
     close_fds(@fds)                             close numbers, without POSIX
     ($pid, $uid, $gid) = peer_cred($c)
+    $ok  = send_file_v009($c, $fh)              send_file in 0.09's form
     $pid = spawn([$prog, @args], fds => { 3 => $sock }, chdir => $dir,
                  env => \%env)                   start a program, fds placed
     FDPASS_MAX                                  253
@@ -184,7 +185,8 @@ descriptors, never a part of it and never two.  Then:
 =over
 
 =item * A message longer than the receive call takes (C<$max_bytes> for
-C<recv_fds>; one byte for C<recv_fh>, C<recv_fd> and C<recv>) fails with
+C<recv_fds>; two bytes for C<recv_fh>, C<recv_fd> and C<recv>, see
+L</THE WIRE>) fails with
 C<EMSGSIZE>; every descriptor it carried is closed and the message is
 gone (the kernel cannot return the rest of a datagram).  It is never cut
 silently.  A message of bytes without a descriptor to C<recv_fh>,
@@ -267,6 +269,50 @@ each message: its sender waits for one byte C<"A"> after each message
 (C<sysread> it after C<send_fds>); elsewhere there is no acknowledgement.
 
 =back
+
+=head1 THE WIRE
+
+Each descriptor that C<send_file> and C<File::FDpasser::send> pass goes
+in one message with the single byte 0, as IO::FDPass and plan9port's
+C<sendfd> send it, and as they expect it.  File::FDpasser 0.09 sent two
+bytes with each descriptor, a 0 and a status byte (0 when a descriptor
+comes with it; non-zero, with no descriptor, for an error), and its
+receiver insists on them: a one-byte message makes a 0.09 process print
+"message format error" and exit with status 2.  So, with a 0.09 process
+at the other end (a program that still loads 0.09, not a script run with
+this module):
+
+=over
+
+=item * Every receive takes both forms.  C<recv_fh>, C<recv_fd> and
+C<File::FDpasser::recv> read up to two bytes with the descriptor, so a
+0.09 sender's messages are read one per call, the right file each time,
+with nothing left over to fail the next call.  A stream read ends with
+the message that carried the descriptor: it never takes a byte of the
+message after it, with or without descriptors (bytes sent I<without> a
+descriptor just I<before> it may come with it, as L</MESSAGE
+BOUNDARIES> says; a one-byte receive would then have failed with
+C<EBADMSG> and left the descriptor for the next call, a two-byte one
+returns the descriptor).  On a SEQPACKET endpoint a message of one or two
+bytes with its descriptor is taken; three or more are C<EMSGSIZE>.
+C<recv_fds> returns 0.09's two bytes as its data, C<"\0\0">.  0.09's
+error form, a 0 and a non-zero status without a descriptor, is
+C<EBADMSG> to C<recv_fh>, C<recv_fd> and C<recv>.
+
+=item * Sends keep the one byte by default: IO::FDPass and this
+module's own receivers before this version read exactly one byte, and a
+second would be left for their next receive.  C<send_file_v009> sends
+0.09's form (a 0, then the status 0) for a 0.09 receiver.  The choice
+is made per call: the endpoint keeps no setting, so one endpoint can
+serve both kinds of peer if the program knows which one it talks to.
+
+=back
+
+Both hold on the C<SCM_RIGHTS> backend, where 0.09 ran.  On the STREAMS
+backend (0.09's C<sysv> code wrote its messages otherwise) and on
+Windows (0.09 never ran there; the exchange has its own framing) a
+receive still reads one byte, and C<send_file_v009> fails with
+C<ENOSYS>.
 
 =head1 FUNCTIONS
 
@@ -484,7 +530,7 @@ at end of stream (the peer closed the connection):
 Errors: C<EBADMSG> (bytes arrived without a descriptor; on a SEQPACKET
 endpoint also an empty message), C<EMSGSIZE> (the message carried more
 than one descriptor, or, on a SEQPACKET endpoint, a descriptor with more
-than one byte; all were closed), C<EMFILE> (no
+than two bytes (L</THE WIRE>); all were closed), C<EMFILE> (no
 free slot in the descriptor table; the message stays queued), C<EAGAIN>
 (non-blocking, nothing waiting), C<EBADF>, C<ENOTSOCK>.
 
@@ -769,6 +815,18 @@ activation does:
     my $l = IO::Socket::INET->new_from_fd(3, 'r') or die;
     while (my $c = $l->accept) { ... }
 
+=head3 $ok = send_file_v009($endpoint, $file)
+
+C<send_file> in File::FDpasser 0.09's form: the descriptor goes with the
+two bytes 0 and 0 (a status byte, 0 meaning a descriptor follows), which
+a 0.09 receiver insists on (L</THE WIRE>).  Use it only when the peer is
+a 0.09 process: a receiver that reads one byte, as IO::FDPass does,
+would find the second byte at its next receive.  Every receive of this
+module takes either form.  Returns and fails as C<send_file>; also
+C<ENOSYS> on the STREAMS and Windows backends.
+
+    send_file_v009($conn_to_old_server, $fh) or die "send_file_v009: $!";
+
 =head3 FDPASS_MAX
 
 The most descriptors one message may carry: 253, Linux's limit, on every
@@ -1045,6 +1103,7 @@ The public functions, all of them, as F<fdpass.h> declares them:
     ssize_t fdpass_send(int sock, const int *fds, size_t nfds,
                         const void *data, size_t len);  /* bytes sent */
     int fdpass_send_fd(int sock, int fd);
+    int fdpass_send_fd_flags(int sock, int fd, int flags); /* FDPASS_WIRE_009 */
     int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
                     void *buf, size_t buflen, size_t *ret_len, int flags);
     int fdpass_recv_fd(int sock, int *ret_fd, int flags); /* 1, or 0 at EOF */
@@ -1076,7 +1135,10 @@ source, blocking; }> with C<FDPASS_PRESERVE>, C<FDPASS_BLOCKING> or
 C<FDPASS_NONBLOCKING>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
 endpoint; C<EPROTONOSUPPORT> on the STREAMS and Windows backends), and
-C<fdpass_connect> without it takes the listener's type.  C<fdpass_send>
+C<fdpass_connect> without it takes the listener's type.
+C<fdpass_send_fd_flags> takes 0 (C<fdpass_send_fd>'s one byte) or
+C<FDPASS_WIRE_009> (0.09's two bytes, L</THE WIRE>; C<ENOSYS> on the
+STREAMS and Windows backends); C<fdpass_recv_fd> takes either form.  C<fdpass_send>
 returns the exact number of bytes sent; below C<len> when it stopped
 after the descriptors and a first part (a signal during a blocking
 send, a full non-blocking endpoint, the kernel's limit per call), and
@@ -1128,7 +1190,8 @@ our @EXPORT = qw(
     spipe endp_create endp_connect serv_accept_fh serv_accept_fd
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
-our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
+our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
+                      send_file_v009);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # The type option of spipe, endp_create and endp_connect, as core flags.

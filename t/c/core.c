@@ -144,6 +144,12 @@ test_pair(void)
     errno = 0;
     ok(fdpass_send_fd(0, -1) == -1 && errno == EBADF, "send of -1: EBADF");
     errno = 0;
+    ok(fdpass_send_fd_flags(0, -1, FDPASS_WIRE_009) == -1 && errno == EBADF,
+       "0.09's form of -1: EBADF");
+    errno = 0;
+    ok(fdpass_send_fd_flags(0, 0, 0x100) == -1 && errno == EINVAL,
+       "an unknown send flag: EINVAL");
+    errno = 0;
     ok(fdpass_send(0, f, FDPASS_MAX + 1, NULL, 0) == -1 && errno == EMSGSIZE,
        "more than FDPASS_MAX: EMSGSIZE");
     errno = 0;

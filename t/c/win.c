@@ -441,6 +441,9 @@ test_errors(void)
     ok(fdpass_listen("x", 1, -1, 0, 0) < 0 && errno == ENOSYS,
        "named endpoints: ENOSYS");
     errno = 0;
+    ok(fdpass_send_fd_flags(sv[0], f, FDPASS_WIRE_009) < 0 && errno == ENOSYS,
+       "0.09's two-byte form: ENOSYS");
+    errno = 0;
     ok(fdpass_socketpair(sv, FDPASS_SEQPACKET) < 0 && errno == EPROTONOSUPPORT,
        "SEQPACKET pair: EPROTONOSUPPORT");
     errno = 0;
