@@ -1085,6 +1085,29 @@ our @EXPORT = qw(
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
+# 0.09's other names, fully qualified (never exported, as in 0.09), with
+# its C-style results: my_send_fd 0 or -1, my_recv_fd and my_serv_accept
+# the descriptor or -1.  $OS as 0.09 set it, from the backend built.
+our $OS = { scm_rights => 'bsd', streams => 'sysv' }->{ _backend() } || _backend();
+
+sub my_send_fd {
+    _croak('Usage: File::FDpasser::my_send_fd($clifd, $fd)') unless @_ == 2;
+    return File::FDpasser::send($_[0], $_[1]) ? 0 : -1;
+}
+
+sub my_recv_fd {
+    _croak('Usage: File::FDpasser::my_recv_fd($servfd)') unless @_ == 1;
+    my $fd = recv_fd($_[0]);
+    return defined $fd ? $fd : -1;
+}
+
+sub my_serv_accept {
+    _croak('Usage: File::FDpasser::my_serv_accept($listenfd [, $uid])')
+        unless @_ == 1 || @_ == 2;
+    my $fd = @_ == 2 ? serv_accept_fd($_[0], $_[1]) : serv_accept_fd($_[0]);
+    return defined $fd ? $fd : -1;
+}
+
 # The type option of spipe, endp_create and endp_connect, as core flags.
 my %type = (stream => 0, seqpacket => _SEQPACKET());
 
