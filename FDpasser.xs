@@ -354,6 +354,22 @@ S_send_one(pTHX_ int sock, int fd)
     return r;
 }
 
+/* 0.09's death on a bad send_file argument, its message to the byte
+ * ("$_[0], $_[1]" as Perl interpolates them, undef as ""). */
+static void
+S_invalid_args(pTHX_ SV *a, SV *b)
+{
+    SV *msg = sv_2mortal(newSVpvs("Invalid args to send_file: "));
+
+    if (SvOK(a))
+        sv_catsv_nomg(msg, a);
+    sv_catpvs(msg, ", ");
+    if (SvOK(b))
+        sv_catsv_nomg(msg, b);
+    sv_catpvs(msg, "\n");
+    croak_sv(msg);
+}
+
 /*
  * Element i of av as a mortal string of our own: av_fetch (never the
  * array's storage), get-magic and stringification run once, here, and
@@ -516,9 +532,16 @@ send_file(fdpass_handle sock, fdpass_file fd)
   ALIAS:
     send = 1
   PPCODE:
-    PERL_UNUSED_VAR(ix);
-    if (S_send_one(aTHX_ sock, fd) < 0)
+    /* send_file dies as 0.09 did on an argument that is neither a handle
+     * with a descriptor nor a descriptor number; 0.09's users test for
+     * the message.  send keeps IO::FDPass's quiet EBADF. */
+    if (ix == 0 && (sock < 0 || fd < 0))
+        S_invalid_args(aTHX_ ST(0), ST(1));
+    if (S_send_one(aTHX_ sock, fd) < 0) {
+        if (ix == 0)
+            XSRETURN_UNDEF;     /* 0.09's failure value */
         XSRETURN_NO;
+    }
     XSRETURN_YES;
 
 void
@@ -546,6 +569,9 @@ recv_fd(fdpass_handle sock)
     if (S_recv_one(aTHX_ sock, &fd) <= 0) {
         if (ix == 0)
             XSRETURN_UNDEF;
+        /* Bytes without a descriptor: IO::FDPass 1.3 says EDOM. */
+        if (errno == EBADMSG)
+            errno = EDOM;
         fd = -1;
     }
     /* The number goes back in the sub's own target, no new scalar. */
@@ -757,8 +783,10 @@ my_getfl(fdpass_handle fd)
   PREINIT:
     int fl;
   PPCODE:
+    /* -1 on failure, as 0.09 returned fcntl's result: its callers test
+     * "< 0". */
     if ((fl = fdpass_getfl(fd)) < 0)
-        XSRETURN_UNDEF;
+        fl = -1;
     XSRETURN_IV(fl);
 
 void

@@ -99,16 +99,21 @@ my ($c, $d) = spipe();
 for my $name (sort keys %bad) {
     my $arg = $bad{$name};
     $! = 0;
+    # send_file dies as 0.09 did (t/40-compat-0.09.t); send fails quietly.
     my $r = eval { send_file($arg, \*STDIN) };
+    like($@, qr/^Invalid args to send_file: /, "$name as endpoint: 0.09's death");
+    $r = eval { File::FDpasser::send($arg, \*STDIN) };
     my $err = $! + 0;
-    is($@, '', "$name as endpoint: no croak");
-    ok(!$r, "$name as endpoint: false");
-    is($err, EBADF, "$name as endpoint: EBADF");
+    is($@, '', "$name as endpoint to send: no croak");
+    ok(!$r, "$name as endpoint to send: false");
+    is($err, EBADF, "$name as endpoint to send: EBADF");
 
-    $! = 0;
     $r = eval { send_file($c, $arg) };
+    like($@, qr/^Invalid args to send_file: /, "$name as file: 0.09's death");
+    $! = 0;
+    $r = eval { File::FDpasser::send($c, $arg) };
     $err = $! + 0;
-    ok(!$r && $err == EBADF && $@ eq '', "$name as file: false, EBADF")
+    ok(!$r && $err == EBADF && $@ eq '', "$name as file to send: false, EBADF")
         or diag("r=$r err=$err at=$@");
 
     $! = 0;

@@ -6,7 +6,7 @@
 use strict;
 use warnings;
 use Test::More;
-use Errno qw(EBADF);
+use Errno qw(EBADF EBADMSG EDOM);
 use lib 't/lib';
 use FDPassTest;
 use File::FDpasser ();
@@ -67,6 +67,34 @@ for my $bad (-1, 9999) {
     $! = 0;
     ok(!File::FDpasser::send($bad, 0) && !IO::FDPass::send($bad, 0),
        "send($bad): false for both");
+}
+
+# Bytes without a descriptor, written by another process: recv fails with
+# EDOM as IO::FDPass 1.3 does; recv_fd keeps EBADMSG.  A SEQPACKET pair
+# keeps each write a message of its own, so each call meets one.
+SKIP: {
+    my ($x, $y) = File::FDpasser::spipe(type => 'seqpacket');
+    skip "no SEQPACKET pair here: $!", 4 unless $x;
+    my $pid = run_child {
+        close $x;
+        syswrite($y, "z") == 1 or die "write: $!" for 1 .. 3;
+        1;
+    };
+    close $y;
+    reap_ok($pid, 'the process that wrote bytes only');
+    $! = 0;
+    my $theirs = IO::FDPass::recv(fileno $x);
+    my $their_err = $! + 0;
+    $! = 0;
+    my $ours = File::FDpasser::recv(fileno $x);
+    my $our_err = $! + 0;
+    is($ours, -1, 'recv on bytes without a descriptor: -1');
+    is($our_err, EDOM, '... with EDOM');
+    is($our_err, $their_err, '... the errno IO::FDPass::recv gives')
+        or diag("IO::FDPass: $theirs, $their_err");
+    $! = 0;
+    ok(!defined File::FDpasser::recv_fd($x) && $! == EBADMSG,
+       'recv_fd on the same keeps EBADMSG');
 }
 
 done_testing;

@@ -150,7 +150,8 @@ glob (C<*FH>), a glob reference (C<\*FH>, C<my $fh>), an IO object
 (C<*FH{IO}>), an object built on a glob such as IO::Handle and
 IO::Socket objects, or a plain descriptor number (C<3> or C<"3">).
 
-Anything else fails with C<$!> set to C<EBADF>: undef, a string that is
+Anything else fails with C<$!> set to C<EBADF> (except in C<send_file>,
+which dies as 0.09 did; see there): undef, a string that is
 not a number, a negative or fractional number, an unopened or closed
 handle, a tied handle with no descriptor behind it, a reference to
 anything but a glob or IO object.  The wrong number of arguments croaks
@@ -497,10 +498,22 @@ does.
 =head3 $ok = send_file($endpoint, $file)
 
 Sends the descriptor of C<$file> (see L</HANDLE ARGUMENTS>).  True on
-success; false on failure with C<$!>: C<EBADF>, C<EPIPE> (the peer has
-gone; C<SIGPIPE> is never raised), C<EAGAIN> (a non-blocking endpoint is
+success; undef on failure with C<$!>, as 0.09 returned: C<EBADF> (a
+descriptor number that is not open), C<EPIPE> (the peer has gone;
+C<SIGPIPE> is never raised), C<EAGAIN> (a non-blocking endpoint is
 full), C<ENOTSOCK>.  The sender keeps its own descriptor; close it when
 it is no longer needed.
+
+An argument that is neither a handle with a descriptor nor a descriptor
+number (undef, C<"abc">, C<"">, C<-1>, C<"3.5">, a closed or unopened
+handle, a hash reference) dies, as in 0.09, with 0.09's message to the
+byte, both arguments interpolated as Perl does (undef as the empty
+string):
+
+    Invalid args to send_file: IO::Handle=GLOB(0x...), abc
+
+Programs written for 0.09 test for that message.  C<File::FDpasser::send>
+fails quietly with C<EBADF> instead, as IO::FDPass does.
 
     send_file($conn, $client_socket) or die "send_file: $!";
     close $client_socket;               # the receiver has its own now
@@ -547,7 +560,9 @@ Takes a handle too.
 
 =head3 $flags = my_getfl($fd)
 
-The descriptor's C<F_GETFL> flags; undef with C<EBADF>.
+The descriptor's C<F_GETFL> flags; C<-1> with C<$!> (C<EBADF>) for one
+that is not open, as 0.09 returned C<fcntl>'s result (its callers test
+C<< < 0 >>).
 
 =head3 $fd = cli_conn($path)
 
@@ -564,8 +579,11 @@ Handles are accepted too.
 =head3 $fd = File::FDpasser::recv($socket_fd)
 
 Receives one descriptor, as C<IO::FDPass::recv>: the descriptor, or -1
-with C<$!> set (0 at end of stream).  Unlike IO::FDPass, the descriptor is
-close-on-exec when above C<$^F> (L</CLOSE-ON-EXEC>).
+with C<$!> set (0 at end of stream).  Bytes that arrive without a
+descriptor fail with C<EDOM>, as in IO::FDPass 1.3 (C<recv_fd> and
+C<recv_fh> say C<EBADMSG>).  Unlike IO::FDPass, the descriptor is
+close-on-exec when above C<$^F> (L</CLOSE-ON-EXEC>); L</COMPATIBILITY>
+lists every difference.
 
 Same arguments, results and wire format as IO::FDPass 1.x: a program
 switches by renaming the package, and either end may keep IO::FDPass.
@@ -978,6 +996,131 @@ C<endp_connect> or C<spawn>, a C<spawn> TARGET that is not a number or
 an unknown blocking mode, C<recv_fds> or C<spipe> called outside list
 context.
 
+=head1 COMPATIBILITY
+
+=head2 With File::FDpasser 0.09
+
+Scripts written for 0.09 run unchanged.  The same as 0.09:
+
+=over
+
+=item * The default exports: C<spipe>, C<endp_create>, C<endp_connect>,
+C<serv_accept_fh>, C<serv_accept_fd>, C<send_file>, C<recv_fh>,
+C<recv_fd>, C<get_fopen_mode>, C<my_getfl>, C<cli_conn>.
+
+=item * C<send_file> returns 1 on success and undef on failure, and dies
+with C<"Invalid args to send_file: $_[0], $_[1]\n"> on an argument that
+is not a descriptor (L</$ok = send_file($endpoint, $file)>).  The other
+calls fail quietly, as they did.
+
+=item * C<recv_fh> returns an C<IO::Handle>, opened in the mode
+C<get_fopen_mode> gives, as 0.09 did; C<get_fopen_mode> returns the same
+five modes.
+
+=item * C<my_getfl> returns the C<F_GETFL> flags, or -1 with C<$!>.
+
+=item * The fully qualified names 0.09 defined: C<File::FDpasser::my_send_fd($clifd, $fd)>
+(0, or -1 with C<$!>), C<File::FDpasser::my_recv_fd($fd)> (the
+descriptor, or -1), C<File::FDpasser::my_serv_accept($listenfd [, $uid])>
+(the descriptor, or -1), and C<$File::FDpasser::OS>: C<'bsd'> on
+C<SCM_RIGHTS> builds, C<'sysv'> on STREAMS builds (C<'win32'> on
+Windows, which 0.09 did not run on).
+
+=item * Endpoints are stream sockets (STREAMS pipes on SysV) made the same
+way, and C<select>/C<poll> on a listener reports a waiting client.
+
+=back
+
+What differs, and why:
+
+=over
+
+=item * B<Handle classes.>  0.09's C<spipe>, C<endp_create>,
+C<endp_connect> and C<serv_accept_fh> returned Perl's bare IO objects
+(C<*FH{IO}>), which C<ref> calls C<IO::File>; this module returns glob
+references blessed into C<IO::Handle>, like C<recv_fh>'s.  What 0.09's
+own code tested still holds (C<ref> matches C</^IO::/>, C<isa('IO::Handle')>),
+and every C<IO::Handle> method and builtin works; only C<isa('IO::File')>
+and the C<IO::File>/C<IO::Seekable> methods (C<seek>, C<tell>, C<open>
+as methods) are gone, which mean nothing on a socket.  Loading IO::File
+with the module would cost every program its load time.
+
+=item * B<More arguments accepted.>  0.09 took only C<IO::> objects and
+numbers (a glob or glob reference made C<send_file> die, C<serv_accept_fd>
+return undef); every call here takes the handles of L</HANDLE ARGUMENTS>.
+
+=item * B<Failures are reported, never fatal.>  0.09's C<spipe> died on
+failure; here it returns the empty list with C<$!>.  0.09's receiver
+wrote stray bytes to STDERR and a malformed message made it exit;
+here such a message fails with C<EBADMSG>, end of stream is undef with
+C<$!> 0, and a peer that has gone is C<EPIPE>, never C<SIGPIPE>.
+
+=item * B<The wire.>  0.09 sent two bytes with each descriptor (a 0 and a
+status byte); this module sends one, as IO::FDPass and the other peers
+do.  Every receive accepts 0.09's two-byte form too, so a process still
+running 0.09 can send here; C<send_file_v009> sends that form to a 0.09
+receiver, which exits on the one-byte form (L</THE WIRE>).
+
+=item * B<Endpoints in the file system.>  0.09's C<endp_create> unlinked
+whatever was at the path; here only a socket node no server accepts on is
+replaced, anything else fails with C<EEXIST> (see C<endp_create>).  On
+C<SCM_RIGHTS> systems 0.09's C<serv_accept_fh> never set C<$uid>, and its
+C<cli_conn> and C<my_serv_accept> did nothing (they returned 0); here
+they work everywhere.
+
+=item * B<Close-on-exec.>  A received or created descriptor above C<$^F>
+is close-on-exec, by Perl's rule for its own handles (L</CLOSE-ON-EXEC>);
+0.09 left every descriptor inherited across C<exec>.
+
+=item * B<Names not kept.>  C<serv_listen>, C<bind_to_fs> and
+C<my_isastream> were 0.09's STREAMS helpers, and did nothing on socket
+systems; C<endp_create> and C<endp_connect> do their work.  0.09 refused
+to load on a C<$^O> it did not list; this module builds wherever one of
+its backends works (L</PORTABILITY>).
+
+=back
+
+=head2 With IO::FDPass
+
+C<File::FDpasser::send> and C<File::FDpasser::recv> take the same
+arguments, return the same results (true or false; the descriptor or -1)
+and use the same wire format (one data byte, 0) as IO::FDPass 1.x, so a
+program switches by renaming the package and either end may keep
+IO::FDPass (F<t/41-compat-iofdpass.t>).  Bytes that arrive without a
+descriptor make C<recv> fail with C<EDOM>, as IO::FDPass 1.3.  What
+differs, and why:
+
+=over
+
+=item * B<Close-on-exec.>  The descriptor C<recv> returns is close-on-exec
+when above C<$^F> (atomically, where the system can), as Perl's own
+handles are; IO::FDPass leaves it inherited by every program C<exec>ed
+later.  Clear the flag with C<fcntl> before an C<exec> that needs it, or
+use C<spawn>.
+
+=item * B<Arguments.>  IO::FDPass takes C integers, so C<"3.5"> is
+descriptor 3 and C<"abc"> descriptor 0; here a fractional, negative or
+non-numeric argument fails with C<EBADF>, and handles are accepted as
+well as numbers (L</HANDLE ARGUMENTS>).
+
+=item * B<No SIGPIPE.>  C<send> to a peer that has gone fails with
+C<EPIPE>; IO::FDPass's C<sendmsg> raises C<SIGPIPE>, which kills a
+program that does not ignore it.
+
+=item * B<Signals.>  A call interrupted by a signal runs Perl's handler
+and is retried (L</Signals>); it does not fail with C<EINTR>.
+
+=item * B<End of stream> is -1 with C<$!> set to 0, so it can be told
+from an error.
+
+=item * B<Malformed messages.>  A message with more than one descriptor
+fails with C<EMSGSIZE> and every descriptor in it is closed, never
+leaked; when the receiver's descriptor table is full, C<recv> fails with
+C<EMFILE> and the message stays queued (L</No descriptor is lost when
+the table is full>).
+
+=back
+
 =head1 PORTABILITY
 
 The backend is chosen when the C core is compiled, by what compiles
@@ -1193,6 +1336,29 @@ our @EXPORT = qw(
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
+
+# 0.09's other names, fully qualified (never exported, as in 0.09), with
+# its C-style results: my_send_fd 0 or -1, my_recv_fd and my_serv_accept
+# the descriptor or -1.  $OS as 0.09 set it, from the backend built.
+our $OS = { scm_rights => 'bsd', streams => 'sysv' }->{ _backend() } || _backend();
+
+sub my_send_fd {
+    _croak('Usage: File::FDpasser::my_send_fd($clifd, $fd)') unless @_ == 2;
+    return File::FDpasser::send($_[0], $_[1]) ? 0 : -1;
+}
+
+sub my_recv_fd {
+    _croak('Usage: File::FDpasser::my_recv_fd($servfd)') unless @_ == 1;
+    my $fd = recv_fd($_[0]);
+    return defined $fd ? $fd : -1;
+}
+
+sub my_serv_accept {
+    _croak('Usage: File::FDpasser::my_serv_accept($listenfd [, $uid])')
+        unless @_ == 1 || @_ == 2;
+    my $fd = @_ == 2 ? serv_accept_fd($_[0], $_[1]) : serv_accept_fd($_[0]);
+    return defined $fd ? $fd : -1;
+}
 
 # The type option of spipe, endp_create and endp_connect, as core flags.
 my %type = (stream => 0, seqpacket => _SEQPACKET());
