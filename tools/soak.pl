@@ -33,7 +33,8 @@ for my $i (1 .. $n) {
     $bad++ unless my @r = recv_fds($b, 2);    # EMSGSIZE
     syswrite($a, 'x');
     $bad++ unless recv_fh($b);                 # EBADMSG
-    $bad++ unless send_file('junk', 0);        # EBADF
+    $bad++ unless File::FDpasser::send('junk', 0);      # EBADF
+    $bad++ unless eval { send_file('junk', 0); 1 };     # 0.09's death
     $bad++ unless endp_create("$dir/plain");   # EEXIST
     $bad++ unless endp_connect("$dir/none");   # ENOENT
     $bad++ unless spawn(["$dir/none"], @how);  # ENOENT
@@ -54,4 +55,4 @@ my $after = $count->();
 unlink "$dir/plain", "$dir/ep";
 rmdir $dir;
 print "soak: $n rounds, $ok passes, $bad failures as expected, descriptors $before -> $after\n";
-exit($ok == 2 * $n && $bad == 9 * $n && $before == $after ? 0 : 1);
+exit($ok == 2 * $n && $bad == 10 * $n && $before == $after ? 0 : 1);
