@@ -143,6 +143,14 @@ measures (F<bench/prefork.sh>), is a larger program with Linux tuning.
                  env => \%env)                   start a program, fds placed
     FDPASS_MAX                                  253
 
+    # supervisors (systemd's protocols), on request, or with :all
+    @l  = listen_fds()                          (name => handle, ...) passed in
+    $pid = spawn([...], listen => [http => $ls]) be the supervisor
+    $ok = notify("READY=1" [, fds => \@fhs])    tell $NOTIFY_SOCKET
+    $ok = fdstore($name, \@fhs [, poll => 0])   keep descriptors in the store
+    $ok = fdstore_remove($name)
+    $pidfd = peer_pidfd($c)                     the peer as a pidfd
+
 =head1 HANDLE ARGUMENTS
 
 Wherever a function takes an endpoint or a file to pass, it accepts a
@@ -849,6 +857,108 @@ C<ENOSYS> on the STREAMS and Windows backends.
 
 The most descriptors one message may carry: 253, Linux's limit, on every
 platform.
+
+=head2 Supervisors: systemd and others (exported on request; C<:all> exports everything)
+
+Calls for a server run by systemd (or by anything that speaks its
+protocols: C<systemd-socket-activate>, or this module's own C<spawn>), on
+both sides.  None links libsystemd; each speaks the documented protocol
+(L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Outside Linux and the
+SCM_RIGHTS backend they fail with C<ENOSYS> except where said.
+
+=head3 @listeners = listen_fds([unset_env => 0])
+
+Takes the listeners a supervisor passed to this process (socket
+activation): C<$ENV{LISTEN_FDS}> descriptors from number 3 on, named by
+C<$ENV{LISTEN_FDNAMES}>, and only when C<$ENV{LISTEN_PID}> is this
+process's pid.  Returns (NAME, HANDLE) pairs in descriptor order (3, 4,
+...), so C<my %l = listen_fds()> gives them by name when the names are
+distinct (systemd lets two listeners share a name; keep the list then).
+A listener without a name (no C<LISTEN_FDNAMES>) is named C<unknown>, as
+systemd names it.
+
+Each descriptor keeps its number and is set close-on-exec; its handle is
+of the class its kind calls for: C<IO::Socket::INET> (C<AF_INET>),
+C<IO::Socket::IP> (C<AF_INET6>; the maintained class for IPv6, where
+C<IO::Socket::INET6> is not), C<IO::Socket::UNIX> (C<AF_UNIX>, any socket
+type), C<IO::Socket> (other families), C<IO::Handle> (fifos, character
+devices and other files, opened with the descriptor's own access mode).
+The handle owns the descriptor: closing it closes the listener.
+
+The three variables are removed from C<%ENV> on every path, as
+C<sd_listen_fds(unset_environment=1)> does, unless C<< unset_env => 0 >>.
+A process takes its listeners once: a later call returns the empty list,
+even with C<< unset_env => 0 >>, so no descriptor gets two handles.
+
+Nothing passed (no C<LISTEN_PID> or C<LISTEN_FDS>, another process's
+pid, C<LISTEN_FDS=0>, or taken already): the empty list with C<$!> set to
+0.  Bad values give the empty list with C<$!> set and take nothing (no
+descriptor is changed or closed): C<EINVAL> for a C<LISTEN_PID> or
+C<LISTEN_FDS> that is not a plain decimal number, or a C<LISTEN_FDNAMES>
+whose count of names differs from C<LISTEN_FDS> or with a name systemd
+would refuse (more than 255 bytes, a byte outside printable ASCII, a
+C<:>); C<EBADF> when a descriptor the count names is not open (a count
+past the table among them).  Croaks outside list context.
+
+=head3 spawn(..., listen => [NAME => SOURCE, ...])
+
+Makes C<spawn> a socket-activating supervisor: the SOURCEs (any
+L</HANDLE ARGUMENTS> form) are placed at 3, 4, ... in the order given,
+and the child's environment (C<env> or C<%ENV>) gets C<LISTEN_FDS> (their
+count), C<LISTEN_FDNAMES> (the NAMEs joined by C<:>; an undef NAME is
+C<unknown>) and C<LISTEN_PID>, the child's own pid; any such variables
+already there are replaced.  A NAME systemd would refuse (see
+C<listen_fds>) or a C<fds> TARGET among 3, 4, ... croaks.  The child's
+pid is not known before the child exists, so with C<listen> the child is
+always started with C<fork> and C<exec>: the child writes its pid, with
+no allocation, into room made for it before the fork.  C<posix_spawn>
+cannot run code between the two.
+
+=head3 $ok = notify($state [, fds => \@files] [, unset_env => 1])
+
+Sends C<$state> (one or more C<VARIABLE=value> lines: C<READY=1>,
+C<STATUS=...>, C<RELOADING=1>, C<STOPPING=1>, C<WATCHDOG=1>, any field
+systemd knows) to the service manager named by C<$ENV{NOTIFY_SOCKET}>,
+an absolute path or an abstract name written C<@name>, as one datagram,
+with the descriptors of C<@files> in the same message.  Returns 1 when
+sent; C<"0E0"> (true, numerically 0) without sending when
+C<NOTIFY_SOCKET> is unset or empty, so C<notify(...) or die> works
+outside systemd too; undef with C<$!> on failure: C<EAFNOSUPPORT> (a
+C<NOTIFY_SOCKET> that is neither C<@...> nor an absolute path), C<EINVAL>
+(an address too long, an empty C<$state> or one with a NUL byte),
+C<EBADF> (an element of C<@files> not open), C<ECONNREFUSED>/C<ENOENT>
+(no manager there), C<EAGAIN>.  C<$state> is sent as bytes (wide
+characters croak).  The kernel attaches this process's credentials, which
+the manager checks, as for C<sd_notify>.  C<< unset_env => 1 >> deletes
+C<NOTIFY_SOCKET> from C<%ENV> afterwards (C<sd_notify>'s
+C<unset_environment>).
+
+=head3 $ok = fdstore($name, \@files [, poll => 0])
+
+Hands descriptors to the manager's file descriptor store (C<FDSTORE=1>
+with C<FDNAME=$name>; C<< poll => 0 >> adds C<FDPOLL=0>, so the manager
+does not drop them on C<POLLHUP>/C<POLLERR>).  On the service's next
+start they come back through C<listen_fds> under C<$name>.  Results as
+C<notify>; a C<$name> systemd would refuse (empty, over 255 bytes,
+outside printable ASCII, a C<:>) is C<EINVAL>.  The unit needs
+C<FileDescriptorStoreMax=> above 0, or systemd drops them.
+
+=head3 $ok = fdstore_remove($name)
+
+Asks the manager to close and forget every stored descriptor named
+C<$name> (C<FDSTOREREMOVE=1>).  Results as C<fdstore>.
+
+=head3 $pidfd = peer_pidfd($endpoint)
+
+The process at the other end of a connected C<AF_UNIX> endpoint, as a
+pidfd (a read-only, close-on-exec C<IO::Handle>): unlike a pid it cannot
+come to name another process, it can be polled (readable once that
+process has exited), and it works with C<pidfd_send_signal>.  It names
+the same process as C<peer_cred>'s pid, case by case.  Undef with C<$!>:
+C<ENOPROTOOPT> (a kernel without C<SO_PEERPIDFD>, before Linux 6.5;
+asked at run time, whatever the build's headers said), C<ENOSYS> (not
+Linux), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
+C<peer_cred>, C<ESRCH> (the peer has exited and been reaped).
 
 =head1 BEHAVIOUR EVERY CALL KEEPS
 
