@@ -104,6 +104,17 @@ a server on a named endpoint that answers requests with open
 descriptors (a file, its log, a socket to an echo service), and an
 unrelated client that uses them; F<eg/demo.sh> runs the two together.
 
+=item F<eg/systemd/hello.pl> [C<--listen> I<ADDR:PORT>]...
+
+an HTTP server for systemd, with its unit files beside it
+(F<fdpass-hello.socket>, F<fdpass-hello-local.socket>,
+F<fdpass-hello.service>): socket-activated, it takes its listeners by name
+with C<listen_fds>; started alone, it opens its own and keeps them in
+systemd's descriptor store with C<fdstore>, so a restart of the service
+keeps them; it reports C<READY=1> with C<notify>.  Outside systemd it
+runs as a plain server.  F<xt/42-systemd-hello.t> runs it under
+C<systemd-socket-activate> and through a restart.
+
 =item F<eg/anyevent-collector.pl>, F<eg/io-async-collector.pl>
 
 collectors that receive pipes from several producer processes on a
