@@ -32,6 +32,11 @@ File::FDpasser - pass open files, sockets and pipes between processes
     # Message boundaries kept (see MESSAGE BOUNDARIES)
     my ($p, $q) = spipe(type => 'seqpacket') or die "spipe: $!";
 
+    # Under systemd: activated listeners by name, readiness, the fd store
+    my %listener = listen_fds();        # (http => IO::Socket::INET, ...)
+    notify("READY=1") or die "notify: $!";
+    fdstore('conn-42', [$client]) or die "fdstore: $!";
+
     # Drop-in for IO::FDPass
     File::FDpasser::send(fileno $socket, fileno $fh) or die $!;
     my $fd = File::FDpasser::recv(fileno $socket);
@@ -61,6 +66,10 @@ descriptor table is full.  The work is done in a small C library
 speaks to Python's C<socket.send_fds>, IO::FDPass, plan9port's C<sendfd>,
 libancillary, Ruby's C<send_io> and Python's multiprocessing on the same
 connection (L</Other peers>).
+
+Under systemd it is both sides of socket activation, the notification
+socket and the descriptor store (L</Supervisors: systemd and others>),
+with no library of systemd's linked in.
 
 =head1 QUICK START
 
