@@ -878,9 +878,9 @@ C<ENOSYS> on the STREAMS and Windows backends.
 The most descriptors one message may carry: 253, Linux's limit, on every
 platform.
 
-=head2 Supervisors: systemd and others (exported on request; C<:all> exports everything)
+=head2 Supervisors: systemd and others
 
-Calls for a server run by systemd (or by anything that speaks its
+Exported on request; C<:all> exports everything.  Calls for a server run by systemd (or by anything that speaks its
 protocols: C<systemd-socket-activate>, or this module's own C<spawn>), on
 both sides.  None links libsystemd; each speaks the documented protocol
 (L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Outside Linux and the
