@@ -960,6 +960,110 @@ asked at run time, whatever the build's headers said), C<ENOSYS> (not
 Linux), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
 C<peer_cred>, C<ESRCH> (the peer has exited and been reaped).
 
+=head3 @listeners = haproxy_getsocks($path [, timeout => $s])
+
+Takes every listener of a running haproxy, as C<haproxy -x $path> does
+on a reload: connects to its stats socket at C<$path>, which needs
+C<expose-fd listeners> in haproxy's configuration (C<stats socket $path
+mode 600 level admin expose-fd listeners>), sends C<_getsocks> and
+receives the sockets.  C<$path> may also be an endpoint already
+connected to such a socket (a handle; a plain number is taken as a
+path here), which is left open.  haproxy keeps serving on them until it
+is told to stop; both processes then accept on the very same sockets.
+
+Returns one hash reference per listener, in the order haproxy sent them:
+
+    {
+        handle    => $fh,         # owns the descriptor, close-on-exec
+        address   => '127.0.0.1:8080',
+        family    => AF_INET,     # Socket's constants
+        type      => SOCK_STREAM,
+        namespace => '',          # haproxy's "namespace" of the bind line
+        interface => '',          # its "interface"
+        options   => 0,
+    }
+
+C<handle> is of the class its family calls for, as C<listen_fds> makes
+them: C<IO::Socket::INET>, C<IO::Socket::IP> (C<AF_INET6>),
+C<IO::Socket::UNIX>, C<IO::Socket> for others.  C<address> is
+C<ip:port>, C<[ip6]:port>, a path, or C<@name> for a Linux abstract name
+(haproxy's C<abns@>; the padding NULs removed), undef for other
+families.  haproxy binds a UNIX socket as C<PATH.PID.tmp> and renames it
+to C<PATH>; the system keeps the first name, so a final C<.NUMBER.tmp> is
+removed, as haproxy does when it compares them.  C<namespace> and
+C<interface> are empty when the bind line had none.  C<options> is 0
+from haproxy 2.3 on; older versions sent their listener's option bits
+there, which are given as they came.  Every socket haproxy has bound is
+among them, its stats sockets too (they are listeners of its own), so
+pick by C<address>.
+
+The whole transfer must be done within C<timeout> seconds (default 10,
+fractions allowed).  The empty list with C<$!> on failure; everything
+that had arrived is closed, nothing else is:
+C<ENOENT>, C<ECONNREFUSED>, C<EACCES> (permission on C<$path>), as for
+C<endp_connect>; C<EACCES> also when haproxy closed without a count,
+which it does when the socket lacks C<expose-fd listeners> and when it
+has no listener left to give; C<ETIMEDOUT> when the peer stopped
+sending before the end; C<EPROTO> when what came is not the transfer: a
+count that is negative or above 1048576 (text, such as an older
+haproxy's C<Unknown command>, reads as one), bytes instead of a count,
+the end of stream before the last descriptor, metadata that does not
+describe exactly the descriptors that came, a descriptor that is not a
+socket; C<EMSGSIZE> for a message with more descriptors than the count
+left room for (all of them were closed); C<EMFILE> for a full descriptor
+table.  A count of 0 gives the empty list with C<$!> equal to 0.  Croaks
+outside list context, and for an unknown option or a C<timeout> that is
+not a positive number.
+
+    # take over a running haproxy's listeners, then stop it
+    my @l = haproxy_getsocks('/run/haproxy/admin.sock', timeout => 5)
+        or die "haproxy_getsocks: $!";
+    my ($http) = grep { $_->{address} eq '0.0.0.0:80' } @l;
+
+=head3 $n = haproxy_serve_getsocks($conn, \@listeners [, timeout => $s])
+
+The other side: answers one C<_getsocks> on C<$conn>, a connected stream
+endpoint, with the sockets of C<@listeners>, so that a haproxy started
+with C<-x> and pointed at this program takes them instead of binding its
+own: each bind line of its configuration picks the socket with the same
+address (and namespace, interface, and for IPv6 the same C<v6only>).  A
+stand-in for haproxy's stats socket is three lines:
+
+    my $admin = endp_create($path, mode => 0600) or die "endp_create: $!";
+    my $c = serv_accept_fh($admin, $<) or die "serv_accept_fh: $!";
+    haproxy_serve_getsocks($c, \@listeners, timeout => 5)
+        or die "haproxy_serve_getsocks: $!";
+    # then: haproxy -x $path -f haproxy.cfg, started meanwhile
+
+Each element of C<@listeners> is a handle (any L</HANDLE ARGUMENTS>
+form) or a hash reference like those C<haproxy_getsocks> returns
+(C<handle>, and optionally C<namespace>, C<interface>, C<options>; the
+names at most 255 bytes, C<options> a 32-bit number, else it croaks), so
+listeners taken from one haproxy can be handed to the next.  They stay
+open here: the client gets its own copies; stop accepting on them once
+it serves.
+
+The client's first line must be C<_getsocks> alone (blanks around it
+allowed); anything else is answered with a line saying so and fails with
+C<EPROTO>; no socket is sent.  Then, as haproxy does: the count, then the
+sockets in batches of at most 252 (haproxy's batch since 2.6; every
+version since 1.8 takes it), each followed by the client's
+acknowledgement.  Returns the number of listeners sent, C<"0E0"> (true,
+numerically 0) for none, once the client acknowledged the last batch or
+closed after it: it has them all then.  Undef with C<$!>: C<EBADF> (an
+element is not open; checked before anything is read or sent),
+C<ETIMEDOUT> (the client sent no command or no acknowledgement within
+C<timeout> seconds, default 10), C<EPROTO> (another command, a line
+over 1024 bytes, descriptors sent to us, which are closed), C<EPIPE>
+(the client went before the last batch), 0 (it closed without a
+command).  The caller closes C<$conn>.  Give a blocking endpoint: each
+batch (at most about 130 KB) is written in one blocking call, which the
+acknowledgement protocol keeps within the socket's buffer.
+
+Both calls need the SCM_RIGHTS backend (haproxy's systems); elsewhere
+they fail with C<ENOSYS>.  The wire, and how it changed between haproxy
+versions, is described in HACKING.
+
 =head1 BEHAVIOUR EVERY CALL KEEPS
 
 =head2 No descriptor leaks
@@ -1730,6 +1834,7 @@ sub haproxy_getsocks {
     _croak('File::FDpasser::haproxy_getsocks: returns a list of listeners; call it in list context')
         unless wantarray;
     _hap_load();
+    return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
     my $deadline = Time::HiRes::time() + $timeout;
     # A path, or a connected endpoint (a handle: a number is a path here).
     my $conn = $where;
@@ -1809,6 +1914,7 @@ sub haproxy_serve_getsocks {
         push @meta, pack('C/a* C/a* L', $ns, $if, $o);
     }
     _hap_load();
+    return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
     # Every listener must be open before anything is said.
     for (@files) {
         return _hap_fail(Errno::EBADF()) if my_getfl($_) < 0;
