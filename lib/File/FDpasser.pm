@@ -1730,7 +1730,9 @@ sub _hap_read {
 }
 
 # Exactly $len bytes that carry no descriptor.  End of stream before the
-# first byte: undef with $! 0; before the last: EPROTO.
+# first byte: undef with $! 0; before the last: EPROTO.  A reset is an end
+# of stream: a peer that closes with our acknowledgement unread causes
+# one, by chance of timing.
 sub _hap_read_bytes {
     my ($conn, $fd, $deadline, $len) = @_;
     my $buf = '';
@@ -1741,7 +1743,7 @@ sub _hap_read_bytes {
             return _hap_fail(Errno::EPROTO());
         }
         if (!defined $data) {
-            return if $!;
+            return if $! && $! != Errno::ECONNRESET();
             return _hap_fail(length $buf ? Errno::EPROTO() : 0);
         }
         $buf .= $data;
@@ -1873,8 +1875,10 @@ sub _hap_getsocks {
         my $want = $count - @$fds;
         $want = FDPASS_MAX() if $want > FDPASS_MAX();
         my ($data, @got) = _hap_read($conn, $fd, $deadline, $want, 65536);
-        # End of stream before the last descriptor: a truncated transfer.
-        return _hap_fail($! ? $! + 0 : Errno::EPROTO()) unless defined $data;
+        # End of stream (or a reset) before the last descriptor: a
+        # truncated transfer.
+        return _hap_fail($! && $! != Errno::ECONNRESET() ? $! + 0 : Errno::EPROTO())
+            unless defined $data;
         # haproxy's receiver acknowledges every read with the count it had
         # before it (4 bytes); its sender waits for one after each full
         # batch.  A sender that has gone makes this fail: ignored, the next
