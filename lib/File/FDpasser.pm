@@ -980,6 +980,110 @@ asked at run time, whatever the build's headers said), C<ENOSYS> (not
 Linux), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
 C<peer_cred>, C<ESRCH> (the peer has exited and been reaped).
 
+=head3 @listeners = haproxy_getsocks($path [, timeout => $s])
+
+Takes every listener of a running haproxy, as C<haproxy -x $path> does
+on a reload: connects to its stats socket at C<$path>, which needs
+C<expose-fd listeners> in haproxy's configuration (C<stats socket $path
+mode 600 level admin expose-fd listeners>), sends C<_getsocks> and
+receives the sockets.  C<$path> may also be an endpoint already
+connected to such a socket (a handle; a plain number is taken as a
+path here), which is left open.  haproxy keeps serving on them until it
+is told to stop; both processes then accept on the very same sockets.
+
+Returns one hash reference per listener, in the order haproxy sent them:
+
+    {
+        handle    => $fh,         # owns the descriptor, close-on-exec
+        address   => '127.0.0.1:8080',
+        family    => AF_INET,     # Socket's constants
+        type      => SOCK_STREAM,
+        namespace => '',          # haproxy's "namespace" of the bind line
+        interface => '',          # its "interface"
+        options   => 0,
+    }
+
+C<handle> is of the class its family calls for, as C<listen_fds> makes
+them: C<IO::Socket::INET>, C<IO::Socket::IP> (C<AF_INET6>),
+C<IO::Socket::UNIX>, C<IO::Socket> for others.  C<address> is
+C<ip:port>, C<[ip6]:port>, a path, or C<@name> for a Linux abstract name
+(haproxy's C<abns@>; the padding NULs removed), undef for other
+families.  haproxy binds a UNIX socket as C<PATH.PID.tmp> and renames it
+to C<PATH>; the system keeps the first name, so a final C<.NUMBER.tmp> is
+removed, as haproxy does when it compares them.  C<namespace> and
+C<interface> are empty when the bind line had none.  C<options> is 0
+from haproxy 2.3 on; older versions sent their listener's option bits
+there, which are given as they came.  Every socket haproxy has bound is
+among them, its stats sockets too (they are listeners of its own), so
+pick by C<address>.
+
+The whole transfer must be done within C<timeout> seconds (default 10,
+fractions allowed).  The empty list with C<$!> on failure; everything
+that had arrived is closed, nothing else is:
+C<ENOENT>, C<ECONNREFUSED>, C<EACCES> (permission on C<$path>), as for
+C<endp_connect>; C<EACCES> also when haproxy closed without a count,
+which it does when the socket lacks C<expose-fd listeners> and when it
+has no listener left to give; C<ETIMEDOUT> when the peer stopped
+sending before the end; C<EPROTO> when what came is not the transfer: a
+count that is negative or above 1048576 (text, such as an older
+haproxy's C<Unknown command>, reads as one), bytes instead of a count,
+the end of stream before the last descriptor, metadata that does not
+describe exactly the descriptors that came, a descriptor that is not a
+socket; C<EMSGSIZE> for a message with more descriptors than the count
+left room for (all of them were closed); C<EMFILE> for a full descriptor
+table.  A count of 0 gives the empty list with C<$!> equal to 0.  Croaks
+outside list context, and for an unknown option or a C<timeout> that is
+not a positive number.
+
+    # take over a running haproxy's listeners, then stop it
+    my @l = haproxy_getsocks('/run/haproxy/admin.sock', timeout => 5)
+        or die "haproxy_getsocks: $!";
+    my ($http) = grep { $_->{address} eq '0.0.0.0:80' } @l;
+
+=head3 $n = haproxy_serve_getsocks($conn, \@listeners [, timeout => $s])
+
+The other side: answers one C<_getsocks> on C<$conn>, a connected stream
+endpoint, with the sockets of C<@listeners>, so that a haproxy started
+with C<-x> and pointed at this program takes them instead of binding its
+own: each bind line of its configuration picks the socket with the same
+address (and namespace, interface, and for IPv6 the same C<v6only>).  A
+stand-in for haproxy's stats socket is three lines:
+
+    my $admin = endp_create($path, mode => 0600) or die "endp_create: $!";
+    my $c = serv_accept_fh($admin, $<) or die "serv_accept_fh: $!";
+    haproxy_serve_getsocks($c, \@listeners, timeout => 5)
+        or die "haproxy_serve_getsocks: $!";
+    # then: haproxy -x $path -f haproxy.cfg, started meanwhile
+
+Each element of C<@listeners> is a handle (any L</HANDLE ARGUMENTS>
+form) or a hash reference like those C<haproxy_getsocks> returns
+(C<handle>, and optionally C<namespace>, C<interface>, C<options>; the
+names at most 255 bytes, C<options> a 32-bit number, else it croaks), so
+listeners taken from one haproxy can be handed to the next.  They stay
+open here: the client gets its own copies; stop accepting on them once
+it serves.
+
+The client's first line must be C<_getsocks> alone (blanks around it
+allowed); anything else is answered with a line saying so and fails with
+C<EPROTO>; no socket is sent.  Then, as haproxy does: the count, then the
+sockets in batches of at most 252 (haproxy's batch since 2.6; every
+version since 1.8 takes it), each followed by the client's
+acknowledgement.  Returns the number of listeners sent, C<"0E0"> (true,
+numerically 0) for none, once the client acknowledged the last batch or
+closed after it: it has them all then.  Undef with C<$!>: C<EBADF> (an
+element is not open; checked before anything is read or sent),
+C<ETIMEDOUT> (the client sent no command or no acknowledgement within
+C<timeout> seconds, default 10), C<EPROTO> (another command, a line
+over 1024 bytes, descriptors sent to us, which are closed), C<EPIPE>
+(the client went before the last batch), 0 (it closed without a
+command).  The caller closes C<$conn>.  Give a blocking endpoint: each
+batch (at most about 130 KB) is written in one blocking call, which the
+acknowledgement protocol keeps within the socket's buffer.
+
+Both calls need the SCM_RIGHTS backend (haproxy's systems); elsewhere
+they fail with C<ENOSYS>.  The wire, and how it changed between haproxy
+versions, is described in HACKING.
+
 =head1 BEHAVIOUR EVERY CALL KEEPS
 
 =head2 No descriptor leaks
@@ -1464,7 +1568,8 @@ our @EXPORT = qw(
     send_file recv_fh recv_fd get_fopen_mode my_getfl cli_conn
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
-                      send_file_v009);
+                      send_file_v009
+                      haproxy_getsocks haproxy_serve_getsocks);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # 0.09's other names, fully qualified (never exported, as in 0.09), with
@@ -1570,5 +1675,313 @@ sub spawn {
 }
 
 sub _croak { Carp::croak(@_) }
+
+# haproxy's socket transfer: the _getsocks command of its stats socket,
+# both sides.  HACKING ("haproxy's socket transfer") has the wire and
+# where it was read.  The framing is done here, every read and write by
+# send_fds and recv_fds, so descriptors that arrive are always counted
+# and closed on failure by the same code as everywhere else.
+
+# Descriptors per message: haproxy's MAX_SEND_FD since 2.6 (253 before;
+# musl refuses 253).  Every haproxy receiver takes batches of this size.
+sub _HAP_BATCH () { 252 }
+
+# The most listeners a count may announce (Linux's default fs.nr_open),
+# and the most metadata one listener can have: two length bytes, two
+# names of at most 255 bytes, 32 bits of options.
+sub _HAP_MAX_COUNT () { 1 << 20 }
+sub _HAP_MAX_META  () { 2 + 255 + 255 + 4 }
+
+# What the calls need, loaded before they take anything (see "Nothing
+# is loaded after a descriptor is taken").
+sub _hap_load {
+    require Errno;
+    require Time::HiRes;
+    require Socket;
+    require IO::Socket;
+    require IO::Socket::INET;
+    require IO::Socket::IP;
+    require IO::Socket::UNIX;
+    return;
+}
+
+sub _hap_timeout {
+    my ($fn, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::$fn: unknown option '$_'") unless $_ eq 'timeout';
+    }
+    my $t = defined $opt{timeout} ? $opt{timeout} : 10;
+    _croak("File::FDpasser::$fn: timeout is not a positive number")
+        unless $t =~ /\A(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\z/ && $t > 0;
+    return $t;
+}
+
+sub _hap_fail { $! = $_[0]; return }
+
+# The descriptor number of a handle argument, for select.
+sub _hap_fileno {
+    my ($h) = @_;
+    return $h + 0 if defined $h && !ref $h && $h =~ /\A[0-9]+\z/;
+    my $fd = eval { fileno($h) };
+    return $fd;
+}
+
+# Waits until $fd is readable or $deadline passes (false, ETIMEDOUT).
+sub _hap_wait {
+    my ($fd, $deadline) = @_;
+    while (1) {
+        my $left = $deadline - Time::HiRes::time();
+        return _hap_fail(Errno::ETIMEDOUT()) if $left <= 0;
+        my $in = '';
+        vec($in, $fd, 1) = 1;
+        my $n = select($in, undef, undef, $left);
+        return 1 if $n > 0;
+        next if $n == 0 || $! == Errno::EINTR();
+        return;
+    }
+}
+
+# One read of at most $max_bytes, with at most $max_fds descriptors, once
+# something is there: recv_fds's results.
+sub _hap_read {
+    my ($conn, $fd, $deadline, $max_fds, $max_bytes) = @_;
+    _hap_wait($fd, $deadline) or return;
+    return recv_fds($conn, $max_fds, $max_bytes);
+}
+
+# Exactly $len bytes that carry no descriptor.  End of stream before the
+# first byte: undef with $! 0; before the last: EPROTO.  A reset is an end
+# of stream: a peer that closes with our acknowledgement unread causes
+# one, by chance of timing.
+sub _hap_read_bytes {
+    my ($conn, $fd, $deadline, $len) = @_;
+    my $buf = '';
+    while (length $buf < $len) {
+        my ($data, @fds) = _hap_read($conn, $fd, $deadline, FDPASS_MAX(), $len - length $buf);
+        if (@fds) {
+            close_fds(@fds);
+            return _hap_fail(Errno::EPROTO());
+        }
+        if (!defined $data) {
+            return if $! && $! != Errno::ECONNRESET();
+            return _hap_fail(length $buf ? Errno::EPROTO() : 0);
+        }
+        $buf .= $data;
+    }
+    return $buf;
+}
+
+# A listener's address as text: "ip:port", "[ip6]:port", a path (without
+# the ".PID.tmp" haproxy binds under before renaming), "@name" for a Linux
+# abstract name; undef for other families.
+sub _hap_address {
+    my ($family, $name) = @_;
+    if ($family == Socket::AF_INET()) {
+        my ($port, $ip) = Socket::unpack_sockaddr_in($name);
+        return Socket::inet_ntoa($ip) . ":$port";
+    }
+    if ($family == Socket::AF_INET6()) {
+        my ($port, $ip) = Socket::unpack_sockaddr_in6($name);
+        return '[' . Socket::inet_ntop(Socket::AF_INET6(), $ip) . "]:$port";
+    }
+    if ($family == Socket::AF_UNIX()) {
+        my $path = Socket::unpack_sockaddr_un($name);
+        return undef unless defined $path;
+        if ($path =~ s/\A\0//) {
+            $path =~ s/\0+\z//;        # haproxy pads abstract names with NULs
+            return "\@$path";
+        }
+        $path =~ s/\.[0-9]+\.tmp\z//;
+        return $path;
+    }
+    return undef;
+}
+
+my %hap_class;
+
+# The handles, metadata and addresses of what arrived, or () with EPROTO
+# (metadata that does not describe exactly these descriptors, or a
+# descriptor that is not a socket).  Closes nothing: the caller does.
+sub _hap_listeners {
+    my ($fds, $meta) = @_;
+    my ($off, @l) = (0);
+    for my $fd (@$fds) {
+        my %l;
+        for my $k (qw(namespace interface)) {
+            return _hap_fail(Errno::EPROTO()) if $off >= length $meta;
+            my $n = ord substr($meta, $off++, 1);
+            return _hap_fail(Errno::EPROTO()) if $off + $n > length $meta;
+            $l{$k} = substr($meta, $off, $n);
+            $off += $n;
+        }
+        return _hap_fail(Errno::EPROTO()) if $off + 4 > length $meta;
+        $l{options} = unpack 'L', substr($meta, $off, 4);
+        $off += 4;
+        push @l, \%l;
+    }
+    return _hap_fail(Errno::EPROTO()) if $off != length $meta;
+    %hap_class = (
+        Socket::AF_INET()  => 'IO::Socket::INET',
+        Socket::AF_INET6() => 'IO::Socket::IP',
+        Socket::AF_UNIX()  => 'IO::Socket::UNIX',
+    ) unless %hap_class;
+    # A handle per descriptor, which owns it from then on (it leaves
+    # @$fds): a failure below closes the handles made so far as they go
+    # out of scope, and the caller closes what is left in @$fds.
+    my @h;
+    while (@$fds) {
+        my $h = IO::Socket->new_from_fd($fds->[0], '+<') or return;
+        shift @$fds;
+        push @h, $h;
+    }
+    for my $i (0 .. $#l) {
+        my ($h, $l) = ($h[$i], $l[$i]);
+        my $name = getsockname($h);
+        my $type = getsockopt($h, Socket::SOL_SOCKET(), Socket::SO_TYPE());
+        return _hap_fail(Errno::EPROTO()) unless defined $name && defined $type;
+        $l->{family}  = Socket::sockaddr_family($name);
+        $l->{type}    = unpack 'i', $type;
+        $l->{address} = _hap_address($l->{family}, $name);
+        bless $h, $hap_class{ $l->{family} } || 'IO::Socket';
+        $l->{handle} = $h;
+    }
+    return @l;
+}
+
+sub haproxy_getsocks {
+    _croak('Usage: File::FDpasser::haproxy_getsocks($path [, timeout => $s])')
+        unless @_ && @_ % 2;
+    my ($where, @opt) = @_;
+    my $timeout = _hap_timeout('haproxy_getsocks', @opt);
+    _croak('File::FDpasser::haproxy_getsocks: returns a list of listeners; call it in list context')
+        unless wantarray;
+    _hap_load();
+    return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
+    my $deadline = Time::HiRes::time() + $timeout;
+    # A path, or a connected endpoint (a handle: a number is a path here).
+    my $conn = $where;
+    unless (ref $where || ref \$where eq 'GLOB') {
+        $conn = endp_connect($where) or return;
+    }
+    my $fd = _hap_fileno($conn);
+    return _hap_fail(Errno::EBADF()) unless defined $fd;
+    my @fds;
+    my @l = eval { _hap_getsocks($conn, $fd, $deadline, \@fds) };
+    my ($err, $died) = ($! + 0, $@);
+    close_fds(@fds) if @fds;      # none on success: the handles own them
+    die $died if $died;           # a signal handler's exception
+    $! = @l ? 0 : $err;
+    return @l;
+}
+
+# The client's side of the exchange; what arrives goes into @$fds first.
+sub _hap_getsocks {
+    my ($conn, $fd, $deadline, $fds) = @_;
+    my $sent = send_fds($conn, [], "_getsocks\n");
+    return unless $sent;
+    return _hap_fail(Errno::EPROTO()) if $sent != 10;
+    # The count, a native int.  haproxy closes without one when the
+    # socket lacks "expose-fd listeners" or it has no listener to give.
+    my $head = _hap_read_bytes($conn, $fd, $deadline, 4);
+    unless (defined $head) {
+        $! = Errno::EACCES() unless $!;
+        return;
+    }
+    my $count = unpack 'l', $head;
+    return _hap_fail(Errno::EPROTO()) if $count < 0 || $count > _HAP_MAX_COUNT;
+    return _hap_fail(0) unless $count;
+    my $meta = '';
+    while (@$fds < $count) {
+        my $want = $count - @$fds;
+        $want = FDPASS_MAX() if $want > FDPASS_MAX();
+        my ($data, @got) = _hap_read($conn, $fd, $deadline, $want, 65536);
+        # End of stream (or a reset) before the last descriptor: a
+        # truncated transfer.
+        return _hap_fail($! && $! != Errno::ECONNRESET() ? $! + 0 : Errno::EPROTO())
+            unless defined $data;
+        # haproxy's receiver acknowledges every read with the count it had
+        # before it (4 bytes); its sender waits for one after each full
+        # batch.  A sender that has gone makes this fail: ignored, the next
+        # read tells.
+        send_fds($conn, [], pack('l', scalar @$fds));
+        push @$fds, @got;
+        $meta .= $data;
+        return _hap_fail(Errno::EPROTO()) if length $meta > $count * _HAP_MAX_META;
+    }
+    return _hap_listeners($fds, $meta);
+}
+
+sub haproxy_serve_getsocks {
+    _croak('Usage: File::FDpasser::haproxy_serve_getsocks($conn, \\@listeners [, timeout => $s])')
+        unless @_ >= 2 && !(@_ % 2);
+    my ($conn, $list, @opt) = @_;
+    _croak('File::FDpasser::haproxy_serve_getsocks: listeners is not an ARRAY reference')
+        unless ref $list eq 'ARRAY';
+    my $timeout = _hap_timeout('haproxy_serve_getsocks', @opt);
+    my (@files, @meta);
+    for my $l (@$list) {
+        my ($h, $ns, $if, $o) = ($l, '', '', 0);
+        if (ref $l eq 'HASH') {
+            ($h, $ns, $if, $o) = @$l{qw(handle namespace interface options)};
+            $ns = '' unless defined $ns;
+            $if = '' unless defined $if;
+            $o  = 0  unless defined $o;
+        }
+        for ($ns, $if) {
+            my $bytes = $_;
+            _croak('File::FDpasser::haproxy_serve_getsocks: a namespace or interface name is longer than 255 bytes or has wide characters')
+                unless utf8::downgrade($bytes, 1) && length $bytes <= 255;
+        }
+        _croak('File::FDpasser::haproxy_serve_getsocks: options is not a 32-bit unsigned number')
+            unless $o =~ /\A[0-9]+\z/ && $o <= 0xffffffff;
+        push @files, $h;
+        push @meta, pack('C/a* C/a* L', $ns, $if, $o);
+    }
+    _hap_load();
+    return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
+    # Every listener must be open before anything is said.
+    for (@files) {
+        return _hap_fail(Errno::EBADF()) if my_getfl($_) < 0;
+    }
+    my $deadline = Time::HiRes::time() + $timeout;
+    my $fd = _hap_fileno($conn);
+    return _hap_fail(Errno::EBADF()) unless defined $fd;
+
+    # One command line.
+    my $line = '';
+    while ($line !~ /\n/) {
+        return _hap_fail(Errno::EPROTO()) if length $line > 1024;
+        my ($data, @fds) = _hap_read($conn, $fd, $deadline, FDPASS_MAX(), 1025);
+        if (@fds) {
+            close_fds(@fds);
+            return _hap_fail(Errno::EPROTO());
+        }
+        return unless defined $data;      # $! 0: gone without asking
+        $line .= $data;
+    }
+    if ($line !~ /\A[ \t]*_getsocks[ \t\r]*\n\z/) {
+        send_fds($conn, [], "Unknown command: this socket only answers _getsocks.\n\n");
+        return _hap_fail(Errno::EPROTO());
+    }
+
+    my $sent = send_fds($conn, [], pack('l', scalar @files));
+    return unless $sent;
+    return _hap_fail(Errno::EPIPE()) if $sent != 4;
+    for (my $i = 0; $i < @files; $i += _HAP_BATCH) {
+        my $last = $i + _HAP_BATCH - 1;
+        $last = $#files if $last > $#files;
+        my $data = join '', @meta[$i .. $last];
+        $sent = send_fds($conn, [ @files[$i .. $last] ], $data);
+        return unless $sent;
+        return _hap_fail(Errno::EPIPE()) if $sent != length $data;
+        # Its acknowledgement; after the last batch it may close instead.
+        my $ack = _hap_read_bytes($conn, $fd, $deadline, 4);
+        next if defined $ack;
+        return if $!;
+        return _hap_fail(Errno::EPIPE()) if $last < $#files;
+    }
+    $! = 0;
+    return @files ? scalar @files : '0E0';
+}
 
 1;
