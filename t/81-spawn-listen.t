@@ -49,24 +49,32 @@ my $server = q{
     }
 };
 
-# Connect to each listener, read what the child wrote back.
+my $nsock = 0;
+sub unix_listener {
+    $nsock++;
+    IO::Socket::UNIX->new(Local => "$dir/l$nsock.sock", Listen => 5) or die "unix: $!";
+}
+
+# Connect to each listener; wait for the child to end; close the
+# listeners, so that a connection the child never accepted is reset
+# rather than left waiting; then read what each connection got.  Returns
+# the child's wait status and those answers.
 sub answers {
+    my ($pid, @socks) = @_;
     my @conn = map {
         ref($_) eq 'IO::Socket::INET'
             ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_->sockport)
             : IO::Socket::UNIX->new(Peer => $_->hostpath)
-    } @_;
-    return map { my $c = $_; $c ? scalar(<$c>) : "connect failed: $!\n" } @conn;
+    } @socks;
+    waitpid($pid, 0);
+    my $status = $?;
+    close $_ for @socks;
+    return ($status, map { my $c = $_; my $l = $c && <$c>; defined $l ? $l : '' } @conn);
 }
 
-my $n = 0;
 for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     my ($name, @how) = @$way;
-    $n++;
-    my $tcp = tcp_listener();
-    my $upath = "$dir/l$n.sock";
-    my $unix = IO::Socket::UNIX->new(Local => $upath, Listen => 5) or die "unix: $!";
-    my $tcp2 = tcp_listener();
+    my @socks = (tcp_listener(), unix_listener(), tcp_listener());
 
     # Stale variables in %ENV are replaced, and %ENV itself is untouched.
     local $ENV{LISTEN_PID} = 1;
@@ -76,7 +84,8 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     pipe(my $r, my $w) or die;
     my $before = open_fds();
     my $pid = spawn([$^X, '-e', $server], fds => { 1 => $w },
-                    listen => [web => $tcp, 'admin.sock' => $unix, undef, $tcp2], @how);
+                    listen => [web => $socks[0], 'admin.sock' => $socks[1], undef, $socks[2]],
+                    @how);
     my $err = $! + 0;
     is(open_fds(), $before, "$name: the parent's descriptors are as they were");
     close $w;
@@ -87,12 +96,12 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     is($line, "pid=$pid LISTEN_PID=$pid LISTEN_FDS=3 LISTEN_FDNAMES=web:admin.sock:unknown OTHER=kept\n",
        "$name: LISTEN_PID is the child's own pid, LISTEN_FDS 3, the names in order, "
        . "an undef name 'unknown', the other entries kept");
-    is_deeply([ answers($tcp, $unix, $tcp2) ], ["web\n", "admin.sock\n", "unknown\n"],
-              "$name: each listener at 3, 4, 5 accepted a real connection (TCP, UNIX, TCP)");
-    waitpid($pid, 0);
-    is($?, 0, "$name: the child exited 0");
+    is_deeply([ answers($pid, @socks) ], [0, "web\n", "admin.sock\n", "unknown\n"],
+              "$name: each listener at 3, 4, 5 accepted a real connection (TCP, UNIX, TCP); "
+              . "the child exited 0");
 
     # env given: its LISTEN_* replaced too; an empty name kept as empty.
+    my $tcp = tcp_listener();
     pipe($r, $w) or die;
     $pid = spawn([$^X, '-e', $server], fds => { 1 => $w },
                  env => { LISTEN_PID => 42, LISTEN_FDS => 5, LISTEN_FDNAMES => 'x:y',
@@ -102,19 +111,21 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     $line = <$r>;
     is($line, "pid=$pid LISTEN_PID=$pid LISTEN_FDS=1 LISTEN_FDNAMES= OTHER=given\n",
        "$name: env given: its LISTEN_* replaced, an empty name passed as empty");
-    is_deeply([ answers($tcp) ], ["\n"], "$name: ... the listener at 3 accepted");
-    waitpid($pid, 0);
-    is($?, 0, "$name: ... the child exited 0");
+    is_deeply([ answers($pid, $tcp) ], [0, "\n"],
+              "$name: ... the listener at 3 accepted; the child exited 0");
 
     # Each variable exactly once in the child's environment, as env(1)
     # prints every entry, duplicates included.
     SKIP: {
         skip 'no env program', 2 unless $env_prog;
+        @socks = (tcp_listener(), unix_listener());
         pipe($r, $w) or die;
-        $pid = spawn([$env_prog], fds => { 1 => $w }, listen => [a => $tcp, b => $unix], @how);
+        $pid = spawn([$env_prog], fds => { 1 => $w }, listen => [a => $socks[0], b => $socks[1]],
+                     @how);
         close $w;
         my @lines = <$r>;
         waitpid($pid, 0);
+        close $_ for @socks;
         is_deeply([ sort grep { /^LISTEN_/ } @lines ],
                   ["LISTEN_FDNAMES=a:b\n", "LISTEN_FDS=2\n", "LISTEN_PID=$pid\n"],
                   "$name: each LISTEN_ variable once in the child's environment");
@@ -131,20 +142,22 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
     waitpid($pid, 0);
 
     # listen beside fds: other targets, 0 .. 2 and above the listeners.
+    @socks = (tcp_listener(), tcp_listener());
     pipe($r, $w) or die;
     pipe(my $r6, my $w6) or die;
     $pid = spawn([$^X, '-e', $server . 'open(my $h, ">&=", 6) or die; print $h "six\n";'],
-                 fds => { 1 => $w, 6 => $w6 }, listen => [one => $tcp, two => $tcp2], @how);
+                 fds => { 1 => $w, 6 => $w6 }, listen => [one => $socks[0], two => $socks[1]],
+                 @how);
     close $w;
     close $w6;
     like(scalar(<$r>), qr/ LISTEN_FDS=2 LISTEN_FDNAMES=one:two /, "$name: listen beside fds 1 and 6");
-    is_deeply([ answers($tcp, $tcp2) ], ["one\n", "two\n"], "$name: ... both listeners accepted");
+    is_deeply([ answers($pid, @socks) ], [0, "one\n", "two\n"],
+              "$name: ... both listeners accepted; the child exited 0");
     is(scalar(<$r6>), "six\n", "$name: ... and 6 placed");
-    waitpid($pid, 0);
-    is($?, 0, "$name: ... the child exited 0");
 
     # Failures: the child's ENOENT, a source not open; no zombie, no
     # descriptor left behind.
+    $tcp = tcp_listener();
     $before = open_fds();
     $! = 0;
     ok(!defined spawn(["$dir/no-such-program"], listen => [web => $tcp], @how) && $! == ENOENT,
@@ -156,8 +169,6 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
        "$name: a listener that is not open: EBADF");
     is(open_fds(), $before, "$name: ... the parent's descriptors are as they were");
     ok(no_zombie(), "$name: ... nothing was started");
-    close $_ for $tcp, $unix, $tcp2;
-    unlink $upath;
 }
 
 # Misuse croaks, before anything starts.

@@ -48,34 +48,37 @@ sub tcp_listener {
                           ReuseAddr => 1) or die "listen: $!";
 }
 
-# Connect to each listener; what each connection reads, in order.
-sub answers {
-    my @conn = map {
-        ref($_) eq 'IO::Socket::INET'
-            ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_->sockport)
-            : IO::Socket::UNIX->new(Peer => $_->hostpath)
-    } @_;
-    return map {
-        my $c = $_;
-        $c ? do { local $/; my $s = <$c>; defined $s ? $s : '' } : "connect failed: $!";
-    } @conn;
-}
-
-# Start @cmd with the listeners given and its stdout to a pipe; connect
-# to each listener; returns (what each connection read, the child's
-# output, its wait status).
+# Start @cmd with the listeners given and its stdout and stderr to a
+# pipe; connect to each listener; read the child's output to its end and
+# wait for it; close the listeners, so that a connection the child never
+# accepted is reset rather than left waiting; then read what each
+# connection got.  Returns (those answers, the child's output, its wait
+# status).
 sub activate {
     my ($cmd, $listen, @how) = @_;
     pipe(my $r, my $w) or die;
     my $pid = spawn($cmd, fds => { 1 => $w, 2 => $w }, listen => $listen, @how);
     my $err = "$!";
     close $w;
-    return ([], "spawn failed: $err", -1) unless $pid;
     my @socks = @$listen[ grep { $_ % 2 } 0 .. $#$listen ];
-    my @got = answers(@socks);
+    if (!$pid) {
+        close $_ for @socks;
+        return ([], "spawn failed: $err", -1);
+    }
+    my @conn = map {
+        ref($_) eq 'IO::Socket::INET'
+            ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_->sockport)
+            : IO::Socket::UNIX->new(Peer => $_->hostpath)
+    } @socks;
     my $out = do { local $/; <$r> };
     waitpid($pid, 0);
-    return (\@got, $out, $?);
+    my $status = $?;
+    close $_ for @socks;
+    my @got = map {
+        my $c = $_;
+        $c ? do { local $/; my $s = <$c>; defined $s ? $s : '' } : 'connect failed';
+    } @conn;
+    return (\@got, $out, $status);
 }
 
 my $n = 0;
@@ -114,12 +117,11 @@ SKIP: {
         is($status, 0, "$name: the libsystemd program exited 0");
 
         # An empty name, alone and among others.
-        my $tcp = tcp_listener();
-        ($got, $out, $status) = activate([$prog, 'serve'], ['' => $tcp], @how);
+        ($got, $out, $status) = activate([$prog, 'serve'], ['' => tcp_listener()], @how);
         is($out, "count 1\nfd 3 name  socket 1\n"
                . "env LISTEN_PID=unset LISTEN_FDS=unset LISTEN_FDNAMES=unset\n",
            "$name: one listener with an empty name: libsystemd reads an empty name");
-        my @three = ('' => tcp_listener(), mid => $tcp, '' => tcp_listener());
+        my @three = ('' => tcp_listener(), mid => tcp_listener(), '' => tcp_listener());
         ($got, $out, $status) = activate([$prog, 'serve'], \@three, @how);
         is($out, "count 3\nfd 3 name  socket 1\nfd 4 name mid socket 1\nfd 5 name  socket 1\n"
                . "env LISTEN_PID=unset LISTEN_FDS=unset LISTEN_FDNAMES=unset\n",
@@ -133,7 +135,7 @@ SKIP: {
         delete local $ENV{LISTEN_PID};
         delete local $ENV{LISTEN_FDNAMES};
         pipe(my $r, my $w) or die;
-        my $pid = spawn([$prog, 'count'], fds => { 1 => $w, 3 => $tcp }, @how);
+        my $pid = spawn([$prog, 'count'], fds => { 1 => $w, 3 => tcp_listener() }, @how);
         close $w;
         is(scalar(<$r>), "count 0\n", "$name: spawn without listen: sd_listen_fds sees nothing");
         waitpid($pid, 0) if $pid;
