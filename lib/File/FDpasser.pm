@@ -1400,9 +1400,10 @@ C<fdpass_uid_t> and C<fdpass_gid_t> are C<uid_t> and C<gid_t> on POSIX
 systems and C<long> on Windows, which has neither (F<fdpass.h> declares
 no system type).
 
-C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> and
-C<FDPASS_SPAWN_LISTEN_PID>, which gives the child C<LISTEN_PID=> its own
-pid in place of any C<LISTEN_PID> entry, for C<fdpass_spawn>, whose C<fds> are C<struct fdpass_inherit { int target,
+C<flags> is 0 or C<FDPASS_CLOEXEC> (for C<fdpass_spawn>,
+C<FDPASS_SPAWN_FORK> and C<FDPASS_SPAWN_LISTEN_PID>, which gives the
+child C<LISTEN_PID=> with its own pid in place of any such entry and
+always forks; its C<fds> are C<struct fdpass_inherit { int target,
 source, blocking; }> with C<FDPASS_PRESERVE>, C<FDPASS_BLOCKING> or
 C<FDPASS_NONBLOCKING>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
