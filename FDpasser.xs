@@ -874,7 +874,9 @@ _spawn(SV *argv_ref, SV *map_ref, SV *env_ref, SV *dir, int flags)
             XSRETURN_UNDEF;
     if (envp != NULL)
         envp[ne] = NULL;
+    /* flags from the Perl layer: 1 via_fork, 2 listen (LISTEN_PID). */
     if (fdpass_spawn(argv, envp, fds, (size_t)nmap, dirpath, dirfd,
-                     flags ? FDPASS_SPAWN_FORK : 0, &pid) < 0)
+                     (flags & 1 ? FDPASS_SPAWN_FORK : 0)
+                     | (flags & 2 ? FDPASS_SPAWN_LISTEN_PID : 0), &pid) < 0)
         XSRETURN_UNDEF;
     XSRETURN_IV((IV)pid);

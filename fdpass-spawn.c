@@ -301,14 +301,74 @@ fdp_reap(pid_t pid)
     errno = saved;
 }
 
+/* FDPASS_SPAWN_LISTEN_PID's entry: the name, then room for the decimal
+ * digits of any pid (a byte of pid_t adds fewer than three) and the NUL. */
+#define FDP_LISTEN_PID "LISTEN_PID="
+#define FDP_LISTEN_PID_LEN (sizeof(FDP_LISTEN_PID) - 1)
+#define FDP_PID_ROOM (sizeof(pid_t) * 3 + 1)
+
+/*
+ * The environment for FDPASS_SPAWN_LISTEN_PID, made in the parent before
+ * the fork: envp's pointers but those to LISTEN_PID= entries, then one to
+ * "LISTEN_PID=" with room after it, then NULL.  One allocation holds the
+ * pointers and that entry (the strings of envp are not copied); the child
+ * writes its pid at *ret_slot (fdp_put_pid).  NULL with ENOMEM.
+ */
+static char **
+fdp_listen_env(char *const envp[], char **ret_slot)
+{
+    size_t n = 0, i, k = 0;
+    char **v, *entry;
+
+    while (envp[n] != NULL)
+        n++;
+    if (n > ((size_t)-1 - FDP_LISTEN_PID_LEN - FDP_PID_ROOM)
+                / sizeof(char *) - 2) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    v = malloc((n + 2) * sizeof(char *) + FDP_LISTEN_PID_LEN + FDP_PID_ROOM);
+    if (v == NULL)
+        return NULL;
+    entry = (char *)(v + n + 2);
+    for (i = 0; i < n; i++)
+        if (strncmp(envp[i], FDP_LISTEN_PID, FDP_LISTEN_PID_LEN) != 0)
+            v[k++] = envp[i];
+    memcpy(entry, FDP_LISTEN_PID, FDP_LISTEN_PID_LEN + 1);
+    v[k++] = entry;
+    v[k] = NULL;
+    *ret_slot = entry + FDP_LISTEN_PID_LEN;
+    return v;
+}
+
+/* In the child: its own pid, in decimal, at slot (FDP_PID_ROOM bytes).
+ * getpid and arithmetic only, async-signal-safe; a pid is positive. */
+static void
+fdp_put_pid(char *slot)
+{
+    char digits[FDP_PID_ROOM];
+    pid_t v = getpid();
+    size_t n = 0;
+
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        *slot++ = digits[--n];
+    *slot = '\0';
+}
+
 /*
  * The child of the fork path: only system calls, on memory made before
  * the fork.  Any failure is written to the report pipe as an errno.
+ * pid_slot, when not NULL, is where envp's LISTEN_PID= entry takes the
+ * child's pid (FDPASS_SPAWN_LISTEN_PID).
  */
 static void
 fdp_child(const struct fdp_plan *pl, char *const argv[], char *const envp[],
-          char **paths, const char *dir, int dirfd, int report,
-          const sigset_t *mask)
+          char *pid_slot, char **paths, const char *dir, int dirfd,
+          int report, const sigset_t *mask)
 {
     struct sigaction sa;
     size_t i;
@@ -328,6 +388,8 @@ fdp_child(const struct fdp_plan *pl, char *const argv[], char *const envp[],
     }
     (void)sigprocmask(SIG_SETMASK, mask, NULL);
 
+    if (pid_slot != NULL)
+        fdp_put_pid(pid_slot);
     if (dir != NULL ? chdir(dir) < 0 : dirfd >= 0 && fchdir(dirfd) < 0)
         goto fail;
     for (i = 0; i < pl->nops; i++) {
@@ -476,7 +538,8 @@ fdp_report_fd(const struct fdp_plan *pl, int fd, int limit)
 
 static int
 fdp_spawn_fork(struct fdp_plan *pl, char *const argv[], char *const envp[],
-               const char *dir, int dirfd, int limit, pid_t *ret_pid)
+               char *pid_slot, const char *dir, int dirfd, int limit,
+               pid_t *ret_pid)
 {
     sigset_t all, old;
     char **paths;
@@ -512,7 +575,8 @@ fdp_spawn_fork(struct fdp_plan *pl, char *const argv[], char *const envp[],
     (void)sigprocmask(SIG_SETMASK, &all, &old);
     pid = fork();
     if (pid == 0)
-        fdp_child(pl, argv, envp, paths, dir, dirfd, report, &old);
+        fdp_child(pl, argv, envp, pid_slot, paths, dir, dirfd, report,
+                  &old);
     e = errno;
     (void)sigprocmask(SIG_SETMASK, &old, NULL);
     (void)close(report);
@@ -591,7 +655,8 @@ be_spawn(char *const argv[], char *const envp[],
 {
     struct fdp_plan pl;
     size_t i;
-    int r, limit;
+    int r, e, limit;
+    char **listen_env = NULL, *pid_slot = NULL;
 
     if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0'
         || ret_pid == NULL || (nfds > 0 && fds == NULL))
@@ -615,13 +680,27 @@ be_spawn(char *const argv[], char *const envp[],
     }
     if (envp == NULL)
         envp = environ;
+    /* LISTEN_PID is the child's own pid, known only after the fork: the
+     * child writes it into the copy made here, so that takes the fork
+     * path (posix_spawn runs nothing of ours between fork and exec). */
+    if (flags & FDPASS_SPAWN_LISTEN_PID) {
+        if ((listen_env = fdp_listen_env(envp, &pid_slot)) == NULL) {
+            fdp_plan_free(&pl);
+            return fdp_fail(ENOMEM);
+        }
+        envp = listen_env;
+        flags |= FDPASS_SPAWN_FORK;
+    }
 #ifdef FDP_USE_POSIX_SPAWN
     if (!(flags & FDPASS_SPAWN_FORK))
         r = fdp_spawn_posix(&pl, argv, envp, dir, dirfd, limit, ret_pid);
     else
 #endif
-        r = fdp_spawn_fork(&pl, argv, envp, dir, dirfd, limit, ret_pid);
-    (void)flags;
+        r = fdp_spawn_fork(&pl, argv, envp, pid_slot, dir, dirfd, limit,
+                           ret_pid);
+    e = errno;
+    free(listen_env);
     fdp_plan_free(&pl);
+    errno = e;
     return r;
 }

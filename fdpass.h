@@ -306,6 +306,14 @@ struct fdpass_inherit {
 
 /* fdpass_spawn() flags. */
 #define FDPASS_SPAWN_FORK  0x100 /* fork+exec even where posix_spawn serves */
+/* The child's environment is envp (or environ) without its LISTEN_PID=
+ * entries, plus LISTEN_PID=<the child's own pid>, as systemd's socket
+ * activation sets it (sd_listen_fds(3)).  The pid is not known before the
+ * fork, so the parent makes that copy of the pointer array, with room for
+ * the digits of any pid, and the child writes its getpid() there before
+ * the exec (no allocation).  Always fork+exec: posix_spawn runs no code
+ * between the two.  ENOMEM when the copy cannot be made. */
+#define FDPASS_SPAWN_LISTEN_PID 0x200
 
 /*
  * Start argv[0] (searched in the parent's PATH when it has no slash) with
@@ -317,7 +325,8 @@ struct fdpass_inherit {
  * >= 0) before the descriptors are placed.  No allocation and no caller
  * code runs in the child.
  * Every target below the soft RLIMIT_NOFILE works, limit - 1 included,
- * either way; the plan takes O(n log n) for n entries.
+ * either way; the plan takes O(n log n) for n entries.  flags: 0, or
+ * FDPASS_SPAWN_FORK and FDPASS_SPAWN_LISTEN_PID (above) or'ed.
  * Returns 0 with the child's pid in *ret_pid.  When the program could
  * not be started (no such program, no permission, bad directory) the
  * child has been reaped and errno is the child's: ENOENT, EACCES (also

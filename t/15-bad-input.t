@@ -70,6 +70,7 @@ my @handle_calls = (
     ['serv_accept_fh',     sub { serv_accept_fh($_[0]) },     [EBADF]],
     ['serv_accept_fd',     sub { serv_accept_fd($_[0]) },     [EBADF]],
     ['spawn fds source',   sub { spawn(['true'], fds => { 3 => $_[0] }) }, [EBADF]],
+    ['spawn listen source', sub { spawn(['true'], listen => [a => $_[0]]) }, [EBADF]],
 );
 my @path_calls = (
     ['endp_create',  sub { endp_create($_[0]) },  [EINVAL, ENOENT]],

@@ -771,7 +771,7 @@ C<EBADF>, C<ENOTSOCK> (a file or a pipe), C<ENOSYS> (the system has no
 way to tell; what has no peer is still C<ENOTCONN>).  Returns the empty
 list with C<$!> on failure.
 
-=head3 $pid = spawn(\@argv [, fds => \%map] [, chdir => $dir] [, env => \%env] [, via_fork => 1])
+=head3 $pid = spawn(\@argv [, fds => \%map] [, listen => \@pairs] [, chdir => $dir] [, env => \%env] [, via_fork => 1])
 
 Starts the program C<$argv[0]> with arguments C<@argv[1..$#argv]> and the
 descriptors of C<%map> placed at the numbers its keys give.  Returns the
@@ -805,6 +805,11 @@ or a handle open on a directory, for C<fchdir>.  The change of directory
 comes before the descriptors are placed, so a relative program path is
 taken from the new directory.
 
+=item * C<< listen => [NAME => SOURCE, ...] >>: listening sockets placed
+at 3, 4, ... with C<LISTEN_FDS>, C<LISTEN_FDNAMES> and C<LISTEN_PID> set,
+as systemd's socket activation does; see
+L</"spawn(..., listen =E<gt> [NAME =E<gt> SOURCE, ...])">.
+
 =item * C<< env => \%env >>: the whole environment of the child.  Without
 it the child gets C<%ENV> as Perl sees it at the call.
 
@@ -837,7 +842,8 @@ The child is started with C<posix_spawn> where the C library can carry
 out the whole plan (glibc 2.29 and later), which costs the same however
 large the perl process is, and otherwise with C<fork> and C<exec>; an
 C<exec> failure comes back as C<$!> either way.  C<< via_fork => 1 >>
-asks for C<fork> and C<exec>; F<bench/spawn.pl> compares the two.
+asks for C<fork> and C<exec>, and C<listen> with a listener always uses
+them; F<bench/spawn.pl> compares the two.
 Signal handlers that
 Perl installed are reset to their defaults in the child before the
 program starts.  On Windows C<spawn> fails with C<ENOSYS>.
@@ -852,12 +858,12 @@ activation does:
         LocalAddr => '0.0.0.0:8080', Listen => 128, ReuseAddr => 1,
     ) or die "listen: $!";
     my $pid = spawn(['/usr/local/bin/worker', '--foreground'],
-        fds => { 3 => $listener },
-        env => { %ENV, LISTEN_FDS => 1 },
-        chdir => '/srv/www',
+        listen => [http => $listener],
+        chdir  => '/srv/www',
     ) or die "worker: $!";
 
-    # in the worker (any language): descriptor 3 is the listening socket
+    # in the worker (any language): descriptor 3 is the listening socket,
+    # found by sd_listen_fds(3), or by listen_fds in Perl
     my $l = IO::Socket::INET->new_from_fd(3, 'r') or die;
     while (my $c = $l->accept) { ... }
 
@@ -927,12 +933,24 @@ L</HANDLE ARGUMENTS> form) are placed at 3, 4, ... in the order given,
 and the child's environment (C<env> or C<%ENV>) gets C<LISTEN_FDS> (their
 count), C<LISTEN_FDNAMES> (the NAMEs joined by C<:>; an undef NAME is
 C<unknown>) and C<LISTEN_PID>, the child's own pid; any such variables
-already there are replaced.  A NAME systemd would refuse (see
-C<listen_fds>) or a C<fds> TARGET among 3, 4, ... croaks.  The child's
-pid is not known before the child exists, so with C<listen> the child is
-always started with C<fork> and C<exec>: the child writes its pid, with
-no allocation, into room made for it before the fork.  C<posix_spawn>
-cannot run code between the two.
+already there are replaced, so the child's environment holds each once.
+C<%ENV> and C<env> themselves are not changed.  With an empty list
+(C<< listen => [] >>) the three variables are removed and none is set,
+as systemd sets none when it passes no descriptor.  A NAME systemd would
+refuse croaks: more than 255 bytes, a character outside printable ASCII
+(C<0x20>-C<0x7e>), a C<:>; an empty NAME is allowed (libsystemd reads it
+as an empty name).  So do a C<fds> TARGET among 3, 4, ... and a
+C<listen> value that is not an ARRAY reference with an even count.  The
+SOURCEs' C<O_NONBLOCK> is left as it is; other C<fds> targets (0, 1, 2,
+or numbers above the listeners) may be given beside them.  Failures are
+those of C<spawn>.
+
+The child's pid is not known before the child exists, so with a listener
+the child is always started with C<fork> and C<exec>, C<via_fork> or not:
+the child writes its pid, with no allocation, into room made for it
+before the fork.  C<posix_spawn> cannot do this, as it runs no code of
+the caller's between the two.  This works wherever C<spawn> does (not
+only on Linux).
 
 =head3 $ok = notify($state [, fds => \@files] [, unset_env => 1])
 
@@ -1506,8 +1524,10 @@ C<fdpass_uid_t> and C<fdpass_gid_t> are C<uid_t> and C<gid_t> on POSIX
 systems and C<long> on Windows, which has neither (F<fdpass.h> declares
 no system type).
 
-C<flags> is 0 or C<FDPASS_CLOEXEC> (C<FDPASS_SPAWN_FORK> for
-C<fdpass_spawn>, whose C<fds> are C<struct fdpass_inherit { int target,
+C<flags> is 0 or C<FDPASS_CLOEXEC> (for C<fdpass_spawn>,
+C<FDPASS_SPAWN_FORK> and C<FDPASS_SPAWN_LISTEN_PID>, which gives the
+child C<LISTEN_PID=> with its own pid in place of any such entry and
+always forks; its C<fds> are C<struct fdpass_inherit { int target,
 source, blocking; }> with C<FDPASS_PRESERVE>, C<FDPASS_BLOCKING> or
 C<FDPASS_NONBLOCKING>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
@@ -1640,7 +1660,7 @@ sub endp_connect {
     return _endp_connect($path, _type('endp_connect', $opt{type}));
 }
 
-my %spawn_opt = (fds => 1, chdir => 1, env => 1, via_fork => 1);
+my %spawn_opt = (fds => 1, chdir => 1, env => 1, via_fork => 1, listen => 1);
 my %blocking  = (preserve => 0, blocking => 1, nonblocking => 2);
 
 sub spawn {
@@ -1665,13 +1685,48 @@ sub spawn {
             push @map, $target + 0, $source, $blocking{$mode};
         }
     }
-    my $env;
+    # listen: NAME => SOURCE pairs placed at 3, 4, ... (socket activation).
+    my @names;
+    if (defined(my $listen = $opt{listen})) {
+        _croak('File::FDpasser::spawn: listen is not an ARRAY reference of NAME => SOURCE pairs')
+            unless ref $listen eq 'ARRAY' && @$listen % 2 == 0;
+        my $n = @$listen / 2;
+        for (my $i = 0; $i < @map; $i += 3) {
+            _croak("File::FDpasser::spawn: fds target $map[$i] is taken by listen (3 .. @{[2 + $n]})")
+                if $map[$i] >= 3 && $map[$i] < 3 + $n;
+        }
+        for my $k (0 .. $n - 1) {
+            my ($name, $source) = @$listen[2 * $k, 2 * $k + 1];
+            # As systemd's fdname_is_valid: printable ASCII but ':', at
+            # most 255 bytes; empty allowed.
+            $name = defined $name ? "$name" : 'unknown';
+            _croak('File::FDpasser::spawn: listen name ' . ($k + 1)
+                   . ' is not one systemd accepts (at most 255 bytes of printable ASCII, no ":")')
+                if length($name) > 255 || $name =~ /[^\x20-\x39\x3b-\x7e]/;
+            push @names, $name;
+            push @map, 3 + $k, $source, $blocking{preserve};
+        }
+    }
     if (defined $opt{env}) {
         _croak('File::FDpasser::spawn: env is not a HASH reference')
             unless ref $opt{env} eq 'HASH';
+    }
+    my ($env, $flags) = (undef, $opt{via_fork} ? 1 : 0);
+    if (defined $opt{listen}) {
+        # Any LISTEN_* already there is replaced (or removed, when no
+        # listener is given, as systemd sets none then); the core writes
+        # LISTEN_PID, the child's own pid, in the child (flag 2).
+        my %env = defined $opt{env} ? %{ $opt{env} } : %ENV;
+        delete @env{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES)};
+        if (@names) {
+            @env{qw(LISTEN_FDS LISTEN_FDNAMES)} = (scalar @names, join(':', @names));
+            $flags |= 2;
+        }
+        $env = [ map { "$_=$env{$_}" } sort keys %env ];
+    } elsif (defined $opt{env}) {
         $env = [ map { "$_=$opt{env}{$_}" } sort keys %{ $opt{env} } ];
     }
-    return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
+    return _spawn($argv, \@map, $env, $opt{chdir}, $flags);
 }
 
 sub _croak { Carp::croak(@_) }

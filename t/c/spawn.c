@@ -7,8 +7,11 @@
  * (INT_MAX and the limit: EBADF; limit - 1 works, in a swap too, and the
  * report pipe keeps clear of the targets when the top one is limit - 1,
  * and finds a free number between the targets when all above are open),
- * a chain of 4,000 entries, and the planner's work counted in steps: it
- * must grow as n log n.  It is built with -DFDP_TESTING
+ * a chain of 4,000 entries, FDPASS_SPAWN_LISTEN_PID (the child's
+ * environment as env(1) prints it: LISTEN_PID= its own pid, once, any
+ * such entry given dropped, the others kept in order; environ by
+ * default; an exec failure reported with no zombie), and the planner's
+ * work counted in steps: it must grow as n log n.  It is built with -DFDP_TESTING
  * -DFDP_PLAN_STEP=plan_step (fdpass-int.h) to call the planner and count
  * those steps.  Prints TAP; xt/95-c-api.t builds and runs it, plain and
  * under -fsanitize=address,undefined (without -fwrapv, so a signed
@@ -388,6 +391,102 @@ chain_test(int flags)
     free(m);
 }
 
+/* Run env(1) with envp and flags | FDPASS_SPAWN_LISTEN_PID; what it
+ * printed goes to buf, its pid to *ret_pid.  -1 when it did not run to a
+ * 0 exit. */
+static int
+run_env(char *const envp[], int flags, char *buf, size_t len, pid_t *ret_pid)
+{
+    char *argv[] = { "env", NULL };
+    struct fdpass_inherit m[1];
+    size_t got = 0;
+    ssize_t r;
+    int p[2], st;
+
+    if (pipe(p) < 0)
+        return -1;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    m[0].target = 1; m[0].source = p[1]; m[0].blocking = FDPASS_PRESERVE;
+    if (fdpass_spawn(argv, envp, m, 1, NULL, -1,
+                     flags | FDPASS_SPAWN_LISTEN_PID, ret_pid) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    close(p[1]);
+    while (got < len - 1 && (r = read(p[0], buf + got, len - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(p[0]);
+    if (waitpid(*ret_pid, &st, 0) != *ret_pid || !WIFEXITED(st)
+        || WEXITSTATUS(st) != 0)
+        return -1;
+    return 0;
+}
+
+/* How many lines of s begin with prefix. */
+static int
+lines_with(const char *s, const char *prefix)
+{
+    int n = 0;
+    size_t pl = strlen(prefix);
+
+    for (; *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : s + strlen(s))
+        n += strncmp(s, prefix, pl) == 0;
+    return n;
+}
+
+static void
+listen_pid_tests(int flags)
+{
+    int way = flags != 0;
+    char buf[65536], want[200], line[64];
+    char *given[] = { "A=1", "LISTEN_PID=12345", "LISTEN_PIDX=kept",
+                      "LISTEN_FDS=2", "LISTEN_PID=999", "B=two words", NULL };
+    char *none[] = { NULL };
+    char *nosuch[] = { "/nonexistent/program", NULL };
+    pid_t pid;
+
+    /* The entries given, in order, but LISTEN_PID=, then the child's. */
+    pid = 0;
+    if (run_env(given, flags, buf, sizeof buf, &pid) == 0) {
+        snprintf(want, sizeof want,
+                 "A=1\nLISTEN_PIDX=kept\nLISTEN_FDS=2\nB=two words\nLISTEN_PID=%ld\n",
+                 (long)pid);
+        ok_way(strcmp(buf, want) == 0,
+               "%s: LISTEN_PID: the child's own pid; both given dropped, the rest kept", way);
+    } else {
+        ok_way(0, "%s: LISTEN_PID: env ran", way);
+    }
+    if (run_env(none, flags, buf, sizeof buf, &pid) == 0) {
+        snprintf(want, sizeof want, "LISTEN_PID=%ld\n", (long)pid);
+        ok_way(strcmp(buf, want) == 0, "%s: LISTEN_PID: an empty environment gets it alone", way);
+    } else {
+        ok_way(0, "%s: LISTEN_PID: env ran with an empty environment", way);
+    }
+    /* envp NULL: environ, whose own LISTEN_PID goes too. */
+    setenv("LISTEN_PID", "1", 1);
+    setenv("FDPASS_SPAWN_MARK", "seen", 1);
+    if (run_env(NULL, flags, buf, sizeof buf, &pid) == 0) {
+        snprintf(line, sizeof line, "LISTEN_PID=%ld\n", (long)pid);
+        ok_way(lines_with(buf, "LISTEN_PID=") == 1 && strstr(buf, line) != NULL
+               && lines_with(buf, "FDPASS_SPAWN_MARK=seen") == 1,
+               "%s: LISTEN_PID: environ by default, its LISTEN_PID replaced", way);
+    } else {
+        ok_way(0, "%s: LISTEN_PID: env ran with environ", way);
+    }
+    ok_way(strcmp(getenv("LISTEN_PID"), "1") == 0,
+           "%s: LISTEN_PID: the parent's environ untouched", way);
+    unsetenv("LISTEN_PID");
+    unsetenv("FDPASS_SPAWN_MARK");
+    /* A failed exec: reported, reaped; the copy freed (ASan, valgrind). */
+    errno = 0;
+    ok_way(fdpass_spawn(nosuch, given, NULL, 0, NULL, -1,
+                        flags | FDPASS_SPAWN_LISTEN_PID, &pid) == -1
+           && errno == ENOENT && !zombies(), "%s: LISTEN_PID: ENOENT, no zombie", way);
+}
+
 static void
 tests(int flags)
 {
@@ -550,6 +649,7 @@ tests(int flags)
     edge_tests(flags);
     report_hole_test(flags);
     chain_test(flags);
+    listen_pid_tests(flags);
 }
 
 int
