@@ -1084,7 +1084,9 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
  *   signal 0 fails with ESRCH for exactly that case (documented in
  *   pidfd_send_signal(2)), and it is refused with ESRCH too, so that the
  *   result does not depend on the kernel.  A zombie, or a process this
- *   one may not signal (EPERM), exists: its pidfd is returned.
+ *   one may not signal (EPERM), exists: its pidfd is returned; so is the
+ *   pidfd when the call itself is refused (ENOSYS from a seccomp filter
+ *   or valgrind), which leaves the stale one of 6.16+ undetected.
  * The kernel makes the pidfd close-on-exec (pidfd_prepare's O_CLOEXEC);
  * that is checked, and the flag set should a kernel ever not do so.
  */

@@ -966,11 +966,14 @@ C<SO_PEERPIDFD> number neither the headers nor this module know; a
 listener is still C<ENOTCONN> there, as for C<peer_cred> without
 credentials), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
 C<peer_cred>, C<ESRCH> (the peer has exited and been reaped; on every
-kernel, though Linux 6.16 and later would hand out a pidfd of such a
-process), C<EMFILE>.  A peer that has exited but is not yet reaped (a
-zombie) is returned, its pidfd readable at once; so is one that exits
-and is reaped just after the call.  The handle is for C<poll>,
-C<select>, C<fileno> and C<close>: nothing is read from a pidfd.
+kernel, though Linux 6.16 and later hand out a pidfd of such a process:
+it is refused after C<pidfd_send_signal> with signal 0 says C<ESRCH>,
+and only where that call is refused itself, by a seccomp filter or under
+valgrind, does such a pidfd come back, readable at once), C<EMFILE>.  A
+peer that has exited but is not yet reaped (a zombie) is returned, its
+pidfd readable at once; so is one that exits and is reaped just after
+the call.  The handle is for C<poll>, C<select>, C<fileno> and C<close>:
+nothing is read from a pidfd.
 
 =head1 BEHAVIOUR EVERY CALL KEEPS
 
