@@ -44,6 +44,8 @@ for my $i (1 .. $n) {
     my $c = endp_connect("$dir/ep") or die;
     my $s = serv_accept_fh($ls, my $uid) or die;
     my @cred = peer_cred($s);
+    my $pidfd = peer_pidfd($s);                # its handle made and freed
+    $bad++ unless peer_pidfd($ls);             # ENOTCONN
     close $a;
     $bad++ unless recv_fh($b);                 # end of stream
     {
@@ -55,4 +57,4 @@ my $after = $count->();
 unlink "$dir/plain", "$dir/ep";
 rmdir $dir;
 print "soak: $n rounds, $ok passes, $bad failures as expected, descriptors $before -> $after\n";
-exit($ok == 2 * $n && $bad == 10 * $n && $before == $after ? 0 : 1);
+exit($ok == 2 * $n && $bad == 11 * $n && $before == $after ? 0 : 1);
