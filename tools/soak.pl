@@ -44,7 +44,9 @@ for my $i (1 .. $n) {
     my $c = endp_connect("$dir/ep") or die;
     my $s = serv_accept_fh($ls, my $uid) or die;
     my @cred = peer_cred($s);
-    my $pidfd = peer_pidfd($s);                # its handle made and freed
+    # A pidfd's handle, made and freed; now and then only, as valgrind
+    # 3.19 warns at length of the pidfd_send_signal it cannot run.
+    my $pidfd = $i % 50 == 1 ? peer_pidfd($s) : undef;
     $bad++ unless peer_pidfd($ls);             # ENOTCONN
     close $a;
     $bad++ unless recv_fh($b);                 # end of stream
