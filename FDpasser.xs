@@ -269,6 +269,38 @@ S_new_handle(pTHX_ int fd, HV *stash)
 #define new_handle(fd, stash) S_new_handle(aTHX_ fd, stash)
 
 /*
+ * The handle peer_pidfd returns: read-only (the kernel opens a pidfd
+ * O_RDWR, but nothing is read from or written to one: it is polled, or
+ * given to pidfd_send_signal by its fileno), blessed into IO::Handle,
+ * with Perl's $^F rule.  On failure the pidfd is closed and NULL returned
+ * with errno kept.
+ */
+static SV *
+S_pidfd_handle(pTHX_ int fd)
+{
+    dMY_CXT;
+    PerlIO *ifp;
+    GV *gv;
+    IO *io;
+
+    ifp = PerlIO_fdopen(perl_fd(fd), "r");
+    if (ifp == NULL) {
+        int e = errno;
+
+        (void)close(fd);
+        errno = e;
+        return NULL;
+    }
+    gv = MUTABLE_GV(newSV_type(SVt_NULL));
+    gv_init_pvn(gv, CopSTASH(PL_curcop), "__ANONIO__", 10, 0);
+    io = MUTABLE_IO(newSV_type(SVt_PVIO));
+    GvIOp(gv) = io;
+    IoIFP(io) = ifp;
+    IoTYPE(io) = IoTYPE_RDONLY;
+    return sv_bless(newRV_noinc((SV *)gv), MY_CXT.handle_stash);
+}
+
+/*
  * A path argument as bytes.  undef, and a string with characters that
  * do not fit in a byte, give NULL and EINVAL.
  */
@@ -768,6 +800,19 @@ peer_cred(fdpass_handle sock)
         mPUSHi((IV)pid);
     mPUSHu((UV)uid);
     mPUSHu((UV)gid);
+
+void
+peer_pidfd(fdpass_handle sock)
+  PREINIT:
+    int pidfd;
+    SV *fh;
+  PPCODE:
+    if ((pidfd = fdpass_peer_pidfd(sock)) < 0)
+        XSRETURN_UNDEF;
+    if ((fh = S_pidfd_handle(aTHX_ pidfd)) == NULL)
+        XSRETURN_UNDEF;
+    ST(0) = sv_2mortal(fh);
+    XSRETURN(1);
 
 void
 get_fopen_mode(fdpass_handle fd)

@@ -14,7 +14,10 @@
  *                    (the cmsg fuzzer counts closes instead of making them);
  *   FDP_PLAN_STEP=f  the planner calls void f(void) at each unit of work
  *                    (t/c/spawn.c and the plan fuzzer count them, to show
- *                    that the plan grows as n log n, not by a clock).
+ *                    that the plan grows as n log n, not by a clock);
+ *   FDP_PEERPIDFD_OPT=n  fdpass_peer_pidfd asks for socket option n
+ *                    instead of SO_PEERPIDFD (t/c/pidfd.c gives one no
+ *                    kernel knows, to see what a kernel before 6.5 gives).
  */
 #ifndef FDPASS_INT_H
 #define FDPASS_INT_H

@@ -1029,15 +1029,16 @@ scm_recorded_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
 #endif
 }
 
-/* Only a socket with a peer is asked.  Linux answers SO_PEERCRED on a
- * listening socket with the credentials listen() recorded (the caller's
- * own, as a rule) and getpeereid on the BSDs does the same, so a listener
- * is refused first: SO_ACCEPTCONN where the system answers it, and
+/* Only a socket with a peer is asked (peer_cred and peer_pidfd alike):
+ * 0, or -1 with errno.  Linux answers SO_PEERCRED and SO_PEERPIDFD on a
+ * listening socket with what listen() recorded (the caller itself, as a
+ * rule) and getpeereid on the BSDs does the same, so a listener is
+ * refused first: SO_ACCEPTCONN where the system answers it, and
  * getpeername, which fails with ENOTCONN for a listener and for a socket
  * never connected on Linux and the BSDs.  A connected socket that is not
  * AF_UNIX (TCP) has a peer but no credentials: EOPNOTSUPP. */
 static int
-be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+scm_peer_check(int sock)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
@@ -1057,7 +1058,74 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
         return -1;
     if (ss.ss_family != AF_UNIX)
         return fdp_fail(EOPNOTSUPP);
+    return 0;
+}
+
+static int
+be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
+{
+    if (scm_peer_check(sock) < 0)
+        return -1;
     return scm_recorded_cred(sock, ret_pid, ret_uid, ret_gid);
+}
+
+/*
+ * The peer as a pidfd: SO_PEERPIDFD (Linux 6.5), asked after the same
+ * checks as be_peer_cred, so that the two agree case by case.  The pidfd
+ * names the process whose pid SO_PEERCRED reports (the kernel records
+ * both at once).  What the kernel answers, and what it means here:
+ * - ENODATA: nothing was recorded (an AF_UNIX datagram socket connect()ed
+ *   to a name), where be_peer_cred refuses the uid -1 with EOPNOTSUPP;
+ * - ENOPROTOOPT: a kernel before 6.5, passed on as it is;
+ * - EINVAL: Linux 6.5 to 6.15, the recorded process has exited and been
+ *   reaped (pidfd_prepare finds no task); ESRCH here;
+ * - since 6.16 such a process is given as a pidfd all the same (one that
+ *   polls readable at once and names no pid); pidfd_send_signal with
+ *   signal 0 fails with ESRCH for exactly that case (documented in
+ *   pidfd_send_signal(2)), and it is refused with ESRCH too, so that the
+ *   result does not depend on the kernel.  A zombie, or a process this
+ *   one may not signal (EPERM), exists: its pidfd is returned; so is the
+ *   pidfd when the call itself is refused (ENOSYS from a seccomp filter
+ *   or valgrind), which leaves the stale one of 6.16+ undetected.
+ * The kernel makes the pidfd close-on-exec (pidfd_prepare's O_CLOEXEC);
+ * that is checked, and the flag set should a kernel ever not do so.
+ */
+static int
+be_peer_pidfd(int sock)
+{
+#ifdef FDP_SO_PEERPIDFD
+    int pidfd = -1, fl;
+    socklen_t l = sizeof(pidfd);
+
+    if (scm_peer_check(sock) < 0)
+        return -1;
+    if (getsockopt(sock, SOL_SOCKET, FDP_SO_PEERPIDFD, &pidfd, &l) < 0) {
+        if (errno == ENODATA)
+            return fdp_fail(EOPNOTSUPP);
+        if (errno == EINVAL)
+            return fdp_fail(ESRCH);
+        return -1;
+    }
+    fl = fcntl(pidfd, F_GETFD);
+    if (fl < 0
+        || (!(fl & FD_CLOEXEC) && fcntl(pidfd, F_SETFD, fl | FD_CLOEXEC) < 0))
+        return fdp_close_fail(pidfd);
+# ifdef SYS_pidfd_send_signal
+    if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0
+        && errno == ESRCH) {
+        (void)close(pidfd);
+        return fdp_fail(ESRCH);
+    }
+# endif
+    return pidfd;
+#else
+    /* No SO_PEERPIDFD in this build (not Linux, or an architecture whose
+     * number is unknown here): what has no peer is still ENOTCONN, as for
+     * be_peer_cred without credentials. */
+    if (scm_peer_check(sock) < 0)
+        return -1;
+    return fdp_fail(ENOSYS);
+#endif
 }
 
 static int

@@ -354,3 +354,11 @@ be_peer_cred(int sock, pid_t *ret_pid, uid_t *ret_uid, gid_t *ret_gid)
     return fdp_fail(ENOSYS);
 #endif
 }
+
+/* A STREAMS pipe has no pidfd of its peer (SO_PEERPIDFD is Linux's). */
+static int
+be_peer_pidfd(int sock)
+{
+    (void)sock;
+    return fdp_fail(ENOSYS);
+}

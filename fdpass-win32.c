@@ -718,6 +718,13 @@ be_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
 }
 
 static int
+be_peer_pidfd(int sock)
+{
+    (void)sock;
+    return fdp_fail(ENOSYS);
+}
+
+static int
 be_spawn(char *const argv[], char *const envp[],
          const struct fdpass_inherit *fds, size_t nfds,
          const char *dir, int dirfd, int flags, pid_t *ret_pid)

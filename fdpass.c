@@ -69,6 +69,7 @@
 # undef MSG_NOSIGNAL
 # undef SOCK_CLOEXEC
 # undef SO_PEERCRED
+# undef SO_PEERPIDFD
 # undef POLLRDHUP
 # ifndef FDPASS_NO_POSIX_SPAWN
 #  define FDPASS_NO_POSIX_SPAWN 1
@@ -144,6 +145,35 @@
     && !defined(FDPASS_FALLBACKS)
 # define FDP_PEERCRED_GETPEEREID 1
 #endif /* peer credentials */
+
+/* SO_PEERPIDFD (Linux 6.5): the peer as a pidfd.  Headers older than
+ * the kernel (Debian 12's linux-libc-dev 6.1) lack it; its number is the
+ * kernel's ABI, taken here from the uapi headers, per architecture: 77 in
+ * asm-generic/socket.h (x86, arm, arm64, riscv, loongarch, s390) and in
+ * alpha's and mips's own; 0x404B on parisc, 0x0056 on sparc.  Another
+ * architecture without the constant in its headers gets no number, and
+ * peer_pidfd fails with ENOSYS there.  Whether the running kernel has it
+ * is learnt from the call itself (ENOPROTOOPT before 6.5).  The test
+ * hook FDP_PEERPIDFD_OPT (fdpass-int.h) asks for another number. */
+#if defined(__linux__) && !defined(SO_PEERPIDFD) && !defined(FDPASS_FALLBACKS)
+# if defined(__hppa__)
+#  define SO_PEERPIDFD 0x404B
+# elif defined(__sparc__)
+#  define SO_PEERPIDFD 0x0056
+# elif defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) \
+    || defined(__arm__) || defined(__riscv) || defined(__loongarch__) \
+    || defined(__s390__) || defined(__alpha__) || defined(__mips__)
+#  define SO_PEERPIDFD 77
+# endif
+#endif /* !SO_PEERPIDFD */
+#if defined(SO_PEERPIDFD) && defined(__linux__)
+# include <sys/syscall.h> /* SYS_pidfd_send_signal */
+# ifdef FDP_PEERPIDFD_OPT
+#  define FDP_SO_PEERPIDFD FDP_PEERPIDFD_OPT
+# else
+#  define FDP_SO_PEERPIDFD SO_PEERPIDFD
+# endif
+#endif /* peer pidfd */
 
 /* Linux 6.5 added SCM_PIDFD: a pidfd that rides along when the receiver
  * set SO_PASSPIDFD.  It is a descriptor too and must never leak. */
@@ -428,12 +458,18 @@ fdp_room(size_t need)
 # else
 #  define FDP_F_CRED ""
 # endif
+# ifdef FDP_SO_PEERPIDFD
+#  define FDP_F_PIDFD " peer_pidfd"
+# else
+#  define FDP_F_PIDFD ""
+# endif
 #else
 # define FDP_F_CMSG ""
 # define FDP_F_PIPE ""
 # define FDP_F_SOCK ""
 # define FDP_F_ACCEPT4 ""
 # define FDP_F_CRED ""
+# define FDP_F_PIDFD ""
 #endif /* SCM_RIGHTS features */
 #ifdef FDP_HAVE_PIPE2
 # define FDP_F_PIPE2 " pipe2"
@@ -451,7 +487,8 @@ fdpass_features(void)
 {
     /* Each piece starts with a space; the first is skipped. */
     static const char words[] = FDP_F_CMSG FDP_F_PIPE FDP_F_SOCK
-        FDP_F_ACCEPT4 FDP_F_PIPE2 FDP_F_CRED FDP_F_SPAWN FDP_F_FALLBACKS;
+        FDP_F_ACCEPT4 FDP_F_PIPE2 FDP_F_CRED FDP_F_PIDFD FDP_F_SPAWN
+        FDP_F_FALLBACKS;
 
     return words[0] == ' ' ? words + 1 : words;
 }
@@ -600,6 +637,14 @@ fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
     if (sock < 0)
         return fdp_fail(EBADF);
     return be_peer_cred(sock, ret_pid, ret_uid, ret_gid);
+}
+
+int
+fdpass_peer_pidfd(int sock)
+{
+    if (sock < 0)
+        return fdp_fail(EBADF);
+    return be_peer_pidfd(sock);
 }
 
 int

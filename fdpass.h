@@ -273,6 +273,20 @@ int fdpass_connect(const char *path, size_t len, int flags);
 int fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
                      fdpass_gid_t *ret_gid);
 
+/*
+ * The process at the other end of sock's connection as a pidfd, which
+ * cannot come to name another process once that one is gone: the one
+ * whose pid fdpass_peer_cred reports, case by case.  Returns the pidfd,
+ * close-on-exec, for the caller to close (poll it: readable once the
+ * process has exited; pidfd_send_signal(2) signals it).
+ * Errors: those of fdpass_peer_cred for sock (EBADF, ENOTSOCK, ENOTCONN,
+ * EOPNOTSUPP); ESRCH when the process has exited and been reaped;
+ * ENOPROTOOPT when the running kernel has no SO_PEERPIDFD (Linux before
+ * 6.5); ENOSYS where the system or backend has none at all (not Linux;
+ * the STREAMS and Windows backends); EMFILE.
+ */
+int fdpass_peer_pidfd(int sock);
+
 /* Set (on != 0) or clear close-on-exec on fd.  Returns 0.  EBADF. */
 int fdpass_set_cloexec(int fd, int on);
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tools/fallback-test.sh - the whole test suite against a build with
-# MSG_CMSG_CLOEXEC, MSG_NOSIGNAL, SOCK_CLOEXEC, SO_PEERCRED, accept4, pipe2
-# and posix_spawn hidden (FDPASS_FALLBACKS), in a scratch copy of the
-# distribution: the code that macOS and the older BSDs run, run here.
+# MSG_CMSG_CLOEXEC, MSG_NOSIGNAL, SOCK_CLOEXEC, SO_PEERCRED, SO_PEERPIDFD,
+# accept4, pipe2 and posix_spawn hidden (FDPASS_FALLBACKS), in a scratch
+# copy of the distribution: the code that macOS and the older BSDs run, run here.
 set -eu
 cd "$(dirname "$0")/.."
 . tools/scratch.sh

@@ -9,12 +9,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no --child-silent-after-fork=yes"
 status=0
-for t in core spawn room; do
+for t in core spawn room pidfd pidfd-noopt; do
     # Linked with fdpass.c; room.c and spawn.c call its private functions
-    # through fdpass-int.h, and spawn.c counts the planner's steps.
-    if [ "$t" = spawn ]; then hook=-DFDP_PLAN_STEP=plan_step; else hook=; fi
-    $cc -g -O1 -I. -DFDP_TESTING $hook -o "$work/$t" "t/c/$t.c" fdpass.c
-    echo "memcheck: t/c/$t.c"
+    # through fdpass-int.h, and spawn.c counts the planner's steps;
+    # pidfd-noopt is pidfd.c asking for a socket option no kernel knows.
+    src=$t
+    case $t in
+    spawn) hook=-DFDP_PLAN_STEP=plan_step ;;
+    pidfd-noopt) hook=-DFDP_PEERPIDFD_OPT=10000 src=pidfd ;;
+    *) hook= ;;
+    esac
+    $cc -g -O1 -I. -DFDP_TESTING $hook -o "$work/$t" "t/c/$src.c" fdpass.c
+    echo "memcheck: t/c/$src.c $hook"
     # The spawn test's own default way is posix_spawn, whose exec-failure
     # report valgrind cannot carry (it runs CLONE_VFORK as a fork): only
     # the fork+exec half runs here.

@@ -989,14 +989,29 @@ C<$name> (C<FDSTOREREMOVE=1>).  Results as C<fdstore>.
 =head3 $pidfd = peer_pidfd($endpoint)
 
 The process at the other end of a connected C<AF_UNIX> endpoint, as a
-pidfd (a read-only, close-on-exec C<IO::Handle>): unlike a pid it cannot
-come to name another process, it can be polled (readable once that
-process has exited), and it works with C<pidfd_send_signal>.  It names
-the same process as C<peer_cred>'s pid, case by case.  Undef with C<$!>:
+pidfd (a read-only, close-on-exec C<IO::Handle> that owns it; at or
+below C<$^F>, inherited, as L</CLOSE-ON-EXEC> says): unlike a pid it
+cannot come to name another process, it can be polled (readable once
+that process has exited), and its C<fileno> works with
+C<pidfd_send_signal>.  It names the same process as C<peer_cred>'s pid,
+case by case: on an accepted endpoint the process that connected, on an
+C<endp_connect>ed one the process that called C<endp_create>, on either
+C<spipe> end the process that made the pair.  Undef with C<$!>:
 C<ENOPROTOOPT> (a kernel without C<SO_PEERPIDFD>, before Linux 6.5;
 asked at run time, whatever the build's headers said), C<ENOSYS> (not
-Linux), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
-C<peer_cred>, C<ESRCH> (the peer has exited and been reaped).
+Linux, the STREAMS and Windows backends, or a Linux architecture whose
+C<SO_PEERPIDFD> number neither the headers nor this module know; a
+listener is still C<ENOTCONN> there, as for C<peer_cred> without
+credentials), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
+C<peer_cred>, C<ESRCH> (the peer has exited and been reaped; on every
+kernel, though Linux 6.16 and later hand out a pidfd of such a process:
+it is refused after C<pidfd_send_signal> with signal 0 says C<ESRCH>,
+and only where that call is refused itself, by a seccomp filter or under
+valgrind, does such a pidfd come back, readable at once), C<EMFILE>.  A
+peer that has exited but is not yet reaped (a zombie) is returned, its
+pidfd readable at once; so is one that exits and is reaped just after
+the call.  The handle is for C<poll>, C<select>, C<fileno> and C<close>:
+nothing is read from a pidfd.
 
 =head3 @listeners = haproxy_getsocks($path [, timeout => $s])
 
@@ -1236,6 +1251,10 @@ without C<SO_PEERCRED> or C<getpeereid>).
 (a listener, a socket never connected), or its connection carries no
 credentials (TCP, a datagram socket connected to a name).
 
+=item C<ESRCH>, C<ENOPROTOOPT> - C<peer_pidfd>: the peer has exited and
+been reaped; the running kernel has no C<SO_PEERPIDFD> (before Linux
+6.5).
+
 =item 0 - end of stream: the receiving calls return undef (or the empty
 list, or -1 for C<recv>) with C<$!> equal to 0.
 
@@ -1381,8 +1400,8 @@ program with C<SCM_RIGHTS>, then one with STREAMS's C<I_SENDFD>; C<_WIN32>
 selects Windows.  C<FDPASS_BACKEND=streams perl Makefile.PL> (or
 C<=scm_rights>) forces one.  C<File::FDpasser::_backend()> names the one
 built, and C<File::FDpasser::_features()> lists what the build found
-(C<cmsg_cloexec nosignal sock_cloexec accept4 pipe2 peer_cred posix_spawn>
-on Linux).
+(C<cmsg_cloexec nosignal sock_cloexec accept4 pipe2 peer_cred peer_pidfd
+posix_spawn> on Linux).
 
 =over
 
@@ -1391,14 +1410,15 @@ macOS, illumos
 
 Tested on Debian 12, x86_64, Linux 6.x, perl 5.36 with threads, and
 on Linux again with C<MSG_CMSG_CLOEXEC>, C<MSG_NOSIGNAL>,
-C<SOCK_CLOEXEC>, C<SO_PEERCRED>, C<accept4>, C<pipe2> and C<posix_spawn>
-hidden, as macOS and older BSDs lack some of them.  Where they are
+C<SOCK_CLOEXEC>, C<SO_PEERCRED>, C<SO_PEERPIDFD>, C<accept4>, C<pipe2>
+and C<posix_spawn> hidden, as macOS and older BSDs lack some of them.  Where they are
 missing, close-on-exec is set right after each descriptor arrives or is
 made (a C<fork> and C<exec> in another thread at that moment could
 inherit it); C<SIGPIPE> is still never raised; without C<SO_PEERCRED> or
 C<getpeereid>, C<peer_cred> fails with C<ENOSYS> for a connection
 (C<ENOTCONN> still for what has no peer) and C<serv_accept_fh> sets
-C<$uid> to undef.  Not tested: C<SO_NOSIGPIPE> and C<getpeereid>
+C<$uid> to undef; C<peer_pidfd> fails with C<ENOSYS> for a connection
+(C<ENOTCONN> still for what has no peer).  Not tested: C<SO_NOSIGPIPE> and C<getpeereid>
 themselves, which Linux lacks.
 
 =item SysV STREAMS - Solaris, illumos and other SVR4 systems
@@ -1509,6 +1529,7 @@ The public functions, all of them, as F<fdpass.h> declares them:
     int fdpass_connect(const char *path, size_t len, int flags);
     int fdpass_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
                          fdpass_gid_t *ret_gid);
+    int fdpass_peer_pidfd(int sock);             /* the peer's pidfd */
     int fdpass_set_cloexec(int fd, int on);
     int fdpass_fopen_mode(int fd, const char **ret_mode);
     int fdpass_getfl(int fd);                    /* F_GETFL flags */
@@ -1589,7 +1610,9 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009
-                      haproxy_getsocks haproxy_serve_getsocks);
+                      haproxy_getsocks haproxy_serve_getsocks
+                      peer_pidfd
+);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # 0.09's other names, fully qualified (never exported, as in 0.09), with

@@ -444,6 +444,8 @@ test_errors(void)
     ok(fdpass_send_fd_flags(sv[0], f, FDPASS_WIRE_009) < 0 && errno == ENOSYS,
        "0.09's two-byte form: ENOSYS");
     errno = 0;
+    ok(fdpass_peer_pidfd(sv[0]) < 0 && errno == ENOSYS, "peer_pidfd: ENOSYS");
+    errno = 0;
     ok(fdpass_socketpair(sv, FDPASS_SEQPACKET) < 0 && errno == EPROTONOSUPPORT,
        "SEQPACKET pair: EPROTONOSUPPORT");
     errno = 0;
