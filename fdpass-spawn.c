@@ -309,7 +309,8 @@ fdp_reap(pid_t pid)
 
 /*
  * The environment for FDPASS_SPAWN_LISTEN_PID, made in the parent before
- * the fork: envp's pointers but those to LISTEN_PID= entries, then one to
+ * the fork: envp's pointers but those to LISTEN_PID= and LISTEN_PIDFDID=
+ * entries, then one to
  * "LISTEN_PID=" with room after it, then NULL.  One allocation holds the
  * pointers and that entry (the strings of envp are not copied); the child
  * writes its pid at *ret_slot (fdp_put_pid).  NULL with ENOMEM.
@@ -331,8 +332,11 @@ fdp_listen_env(char *const envp[], char **ret_slot)
     if (v == NULL)
         return NULL;
     entry = (char *)(v + n + 2);
+    /* A LISTEN_PIDFDID= left from another supervisor (systemd 258 names
+     * the receiver's pidfd by it) would make libsystemd ignore ours. */
     for (i = 0; i < n; i++)
-        if (strncmp(envp[i], FDP_LISTEN_PID, FDP_LISTEN_PID_LEN) != 0)
+        if (strncmp(envp[i], FDP_LISTEN_PID, FDP_LISTEN_PID_LEN) != 0
+            && strncmp(envp[i], "LISTEN_PIDFDID=", 15) != 0)
             v[k++] = envp[i];
     memcpy(entry, FDP_LISTEN_PID, FDP_LISTEN_PID_LEN + 1);
     v[k++] = entry;

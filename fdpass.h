@@ -321,7 +321,7 @@ struct fdpass_inherit {
 /* fdpass_spawn() flags. */
 #define FDPASS_SPAWN_FORK  0x100 /* fork+exec even where posix_spawn serves */
 /* The child's environment is envp (or environ) without its LISTEN_PID=
- * entries, plus LISTEN_PID=<the child's own pid>, as systemd's socket
+ * and LISTEN_PIDFDID= entries, plus LISTEN_PID=<the child's own pid>, as systemd's socket
  * activation sets it (sd_listen_fds(3)).  The pid is not known before the
  * fork, so the parent makes that copy of the pointer array, with room for
  * the digits of any pid, and the child writes its getpid() there before

@@ -120,6 +120,9 @@ for my $way ([default => ()], [via_fork => (via_fork => 1)]) {
         skip 'no env program', 2 unless $env_prog;
         @socks = (tcp_listener(), unix_listener());
         pipe($r, $w) or die;
+        # systemd 258's LISTEN_PIDFDID, left from another supervisor,
+        # would make libsystemd ignore the listeners: gone.
+        local $ENV{LISTEN_PIDFDID} = 12345;
         $pid = spawn([$env_prog], fds => { 1 => $w }, listen => [a => $socks[0], b => $socks[1]],
                      @how);
         close $w;

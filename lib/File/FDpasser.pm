@@ -934,8 +934,11 @@ and the child's environment (C<env> or C<%ENV>) gets C<LISTEN_FDS> (their
 count), C<LISTEN_FDNAMES> (the NAMEs joined by C<:>; an undef NAME is
 C<unknown>) and C<LISTEN_PID>, the child's own pid; any such variables
 already there are replaced, so the child's environment holds each once.
+A C<LISTEN_PIDFDID> there (systemd 258 and later name the receiving
+process's pidfd by it, and libsystemd then ignores listeners whose
+C<LISTEN_PIDFDID> is not its own) is removed; C<spawn> does not set it.
 C<%ENV> and C<env> themselves are not changed.  With an empty list
-(C<< listen => [] >>) the three variables are removed and none is set,
+(C<< listen => [] >>) the four variables are removed and none is set,
 as systemd sets none when it passes no descriptor.  A NAME systemd would
 refuse croaks: more than 255 bytes, a character outside printable ASCII
 (C<0x20>-C<0x7e>), a C<:>; an empty NAME is allowed (libsystemd reads it
@@ -1740,7 +1743,7 @@ sub spawn {
         # listener is given, as systemd sets none then); the core writes
         # LISTEN_PID, the child's own pid, in the child (flag 2).
         my %env = defined $opt{env} ? %{ $opt{env} } : %ENV;
-        delete @env{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES)};
+        delete @env{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES LISTEN_PIDFDID)};
         if (@names) {
             @env{qw(LISTEN_FDS LISTEN_FDNAMES)} = (scalar @names, join(':', @names));
             $flags |= 2;

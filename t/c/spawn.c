@@ -443,7 +443,8 @@ listen_pid_tests(int flags)
     int way = flags != 0;
     char buf[65536], want[200], line[64];
     char *given[] = { "A=1", "LISTEN_PID=12345", "LISTEN_PIDX=kept",
-                      "LISTEN_FDS=2", "LISTEN_PID=999", "B=two words", NULL };
+                      "LISTEN_FDS=2", "LISTEN_PID=999", "LISTEN_PIDFDID=77",
+                      "B=two words", NULL };
     char *none[] = { NULL };
     char *nosuch[] = { "/nonexistent/program", NULL };
     pid_t pid;
@@ -455,7 +456,7 @@ listen_pid_tests(int flags)
                  "A=1\nLISTEN_PIDX=kept\nLISTEN_FDS=2\nB=two words\nLISTEN_PID=%ld\n",
                  (long)pid);
         ok_way(strcmp(buf, want) == 0,
-               "%s: LISTEN_PID: the child's own pid; both given dropped, the rest kept", way);
+               "%s: LISTEN_PID: the child's own pid; both given and LISTEN_PIDFDID dropped, the rest kept", way);
     } else {
         ok_way(0, "%s: LISTEN_PID: env ran", way);
     }
