@@ -1445,6 +1445,7 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009);
+push @EXPORT_OK, qw(notify fdstore fdstore_remove);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # 0.09's other names, fully qualified (never exported, as in 0.09), with
@@ -1547,6 +1548,71 @@ sub spawn {
         $env = [ map { "$_=$opt{env}{$_}" } sort keys %{ $opt{env} } ];
     }
     return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
+}
+
+# sd_notify's protocol.  The address is $NOTIFY_SOCKET as the real
+# environment holds it (a child would see it so: perl writes a wide value
+# there in UTF-8, and a C string ends at its first NUL, which the core
+# reads as C does).
+sub _notify_addr {
+    my $addr = $ENV{NOTIFY_SOCKET};
+    return undef unless defined $addr;
+    utf8::encode($addr) if utf8::is_utf8($addr);
+    return $addr;
+}
+
+# As sd_notify's unset_environment: on every path, $! kept.
+sub _notify_unset {
+    my $err = $! + 0;
+    delete $ENV{NOTIFY_SOCKET};
+    $! = $err;
+}
+
+my %notify_opt = (fds => 1, unset_env => 1);
+
+sub notify {
+    _croak('Usage: File::FDpasser::notify($state [, fds => \\@files] [, unset_env => 1])')
+        unless @_ && @_ % 2;
+    my ($state, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::notify: unknown option '$_'") unless $notify_opt{$_};
+    }
+    my $files = defined $opt{fds} ? $opt{fds} : [];
+    _croak('File::FDpasser::notify: fds is not an ARRAY reference')
+        unless ref $files eq 'ARRAY';
+    $state = defined $state ? "$state" : '';
+    utf8::downgrade($state, 1)
+        or _croak('File::FDpasser::notify: wide character in state');
+    my $r = _notify(_notify_addr(), $state, $files);
+    _notify_unset() if $opt{unset_env};
+    return $r;
+}
+
+# A name goes to the core as bytes; a wide character's UTF-8 bytes are
+# outside printable ASCII, so the core refuses it with EINVAL.
+sub _fdname {
+    my ($name) = @_;
+    $name = defined $name ? "$name" : '';
+    utf8::encode($name) if utf8::is_utf8($name);
+    return $name;
+}
+
+sub fdstore {
+    _croak('Usage: File::FDpasser::fdstore($name, \\@files [, poll => 0])')
+        unless @_ == 2 || @_ == 4;
+    my ($name, $files, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::fdstore: unknown option '$_'") unless $_ eq 'poll';
+    }
+    _croak('File::FDpasser::fdstore: files is not an ARRAY reference')
+        unless ref $files eq 'ARRAY';
+    my $flags = defined $opt{poll} && !$opt{poll} ? _FDSTORE_NOPOLL() : 0;
+    return _fdstore(_notify_addr(), _fdname($name), $files, $flags);
+}
+
+sub fdstore_remove {
+    _croak('Usage: File::FDpasser::fdstore_remove($name)') unless @_ == 1;
+    return _fdstore(_notify_addr(), _fdname($_[0]), [], _FDSTORE_REMOVE());
 }
 
 sub _croak { Carp::croak(@_) }
