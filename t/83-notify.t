@@ -1,7 +1,7 @@
 # Proves notify, fdstore and fdstore_remove against a service manager
 # played here: a datagram socket bound at a path and at an abstract name,
 # with SO_PASSCRED, that $NOTIFY_SOCKET names.  A child process sends;
-# t/c/notify-mgr.c reads each datagram (its bytes, its descriptors and
+# t/c/notify-mgr.c (t/lib/NotifyTest.pm) reads each datagram (its bytes, its descriptors and
 # the credentials the kernel attached) and hands the descriptors on, and
 # the test uses them: a stored pipe end carries data, a stored listener
 # accepts.  Then every refusal: no manager configured ("0E0", nothing
@@ -13,67 +13,20 @@ use warnings;
 use Test::More;
 use lib 't/lib';
 use FDPassTest;
-use Errno qw(EAFNOSUPPORT EINVAL ENOENT ECONNREFUSED EBADF EMSGSIZE EAGAIN
-             EWOULDBLOCK);
-use Fcntl qw(F_SETFD S_IFIFO S_IFSOCK);
+use NotifyTest;
+use Errno qw(EAFNOSUPPORT EINVAL ENOENT ECONNREFUSED EBADF EMSGSIZE);
+use Fcntl qw(S_IFIFO S_IFSOCK);
 use POSIX ();
-use Socket qw(AF_UNIX SOCK_DGRAM SOL_SOCKET SO_PASSCRED MSG_DONTWAIT
-              MSG_PEEK pack_sockaddr_un);
+use Socket qw(AF_UNIX SOCK_DGRAM pack_sockaddr_un);
 use File::FDpasser qw(:all);
 
 alarm 60;
 
 my $dir = tmpdir();
-my ($mgrbin, $why) = build_c("$dir/notify-mgr", ['t/c/notify-mgr.c'], qw(-g -O1));
-plan skip_all => "cannot build t/c/notify-mgr.c: $why" unless $mgrbin;
+my ($built, $why) = build_manager();
+plan skip_all => "cannot build t/c/notify-mgr.c: $why" unless $built;
 plan skip_all => 'notify needs the SCM_RIGHTS backend'
     unless File::FDpasser::_backend() eq 'scm_rights';
-
-# A manager bound at $addr ("/path" or "@name"), asking for credentials.
-sub manager {
-    my ($addr) = @_;
-    socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
-    my $name = $addr =~ /^\@(.*)/s ? "\0$1" : $addr;
-    bind($s, pack_sockaddr_un($name)) or die "bind $addr: $!";
-    setsockopt($s, SOL_SOCKET, SO_PASSCRED, 1) or die "SO_PASSCRED: $!";
-    return $s;
-}
-
-# True when nothing is queued on the manager.
-sub nothing_queued {
-    my ($mgr) = @_;
-    my $buf;
-    my $r = recv($mgr, $buf, 1, MSG_DONTWAIT | MSG_PEEK);
-    return !defined $r && ($! == EAGAIN || $! == EWOULDBLOCK);
-}
-
-# One datagram from the manager, read by notify-mgr: (\%info, @fds), the
-# descriptors as numbers owned by this process now.
-sub take {
-    my ($mgr) = @_;
-    my ($mine, $theirs) = spipe();
-    pipe(my $r, my $w) or die "pipe: $!";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open(STDOUT, '>&', $w) or POSIX::_exit(126);
-        fcntl($_, F_SETFD, 0) or POSIX::_exit(126) for $mgr, $theirs;
-        { exec $mgrbin, fileno($mgr), fileno($theirs) }
-        POSIX::_exit(127);
-    }
-    close $w;
-    close $theirs;
-    my $line = <$r>;
-    close $r;
-    waitpid($pid, 0);
-    die "notify-mgr failed (status $?)" if $? || !defined $line;
-    my %info = $line =~ /(\w+)=(\S*)/g;
-    $info{data} = pack('H*', $info{data});
-    my @fds;
-    if ($info{nfds}) {
-        (undef, @fds) = recv_fds($mine);
-    }
-    return (\%info, @fds);
-}
 
 # Run $code in a child with NOTIFY_SOCKET set to $addr; the child passes
 # when $code returns true and its descriptor table is as it was.
