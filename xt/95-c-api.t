@@ -1,8 +1,9 @@
 # Proves the C core on its own, without Perl: t/c/core.c, t/c/spawn.c,
 # t/c/room.c and t/c/notify.c are each built against fdpass.c (room.c
-# and spawn.c look inside, through fdpass-int.h), with the configured compiler (and again with
-# AddressSanitizer and UndefinedBehaviorSanitizer where the compiler has
-# them) and run; their TAP lines become tests here, skips as skips.
+# and spawn.c look inside, through fdpass-int.h), with the configured
+# compiler (and again with AddressSanitizer and UndefinedBehaviorSanitizer
+# where the compiler has them) and run; their TAP lines become tests
+# here, skips as skips.
 use strict;
 use warnings;
 use Test::More;
