@@ -5,8 +5,9 @@
  *
  *     notify-mgr SOCK FWD
  *
- * reads one datagram from the inherited descriptor SOCK (an AF_UNIX
- * SOCK_DGRAM socket the test bound, with SO_PASSCRED set), prints one line
+ * reads one datagram, queued already (it never waits), from the
+ * inherited descriptor SOCK (an AF_UNIX SOCK_DGRAM socket the test bound,
+ * with SO_PASSCRED set), prints one line
  *
  *     pid=P uid=U gid=G nfds=N types=T,T,... data=HEX
  *
@@ -63,7 +64,7 @@ main(int argc, char **argv)
     msg.msg_control = cb.buf;
     msg.msg_controllen = sizeof(cb.buf);
     do
-        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     while (r < 0 && errno == EINTR);
     if (r < 0) {
         perror("notify-mgr: recvmsg");

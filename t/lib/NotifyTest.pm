@@ -10,6 +10,7 @@ use Exporter 'import';
 use Errno qw(EAGAIN EWOULDBLOCK);
 use Fcntl qw(F_SETFD);
 use POSIX ();
+use Test::More ();
 use Socket qw(AF_UNIX SOCK_DGRAM SOL_SOCKET SO_PASSCRED MSG_DONTWAIT
               MSG_PEEK pack_sockaddr_un);
 use File::FDpasser qw(spipe recv_fds);
@@ -49,8 +50,15 @@ sub nothing_queued {
 # %info's pid, uid, gid (-1 without credentials), nfds, types (each
 # descriptor's S_IFMT >> 12, joined by commas) and data (the bytes); the
 # descriptors as numbers this process owns now.
+# Every sender has exited before this is called, so what it sent is
+# queued or never comes: with nothing queued, (\%info) is empty at once
+# and the caller's checks fail; nothing waits.
 sub take {
     my ($mgr) = @_;
+    if (nothing_queued($mgr)) {
+        Test::More::diag('the manager has no datagram');
+        return ({ data => '' });
+    }
     my ($mine, $theirs) = spipe();
     pipe(my $r, my $w) or die "pipe: $!";
     my $pid = fork // die "fork: $!";
@@ -65,7 +73,10 @@ sub take {
     my $line = <$r>;
     close $r;
     waitpid($pid, 0);
-    die "notify-mgr failed (status $?)" if $? || !defined $line;
+    if ($? || !defined $line) {
+        Test::More::diag("notify-mgr failed (status $?)");
+        return ({ data => '' });
+    }
     my %info = $line =~ /(\w+)=(\S*)/g;
     $info{data} = pack('H*', $info{data});
     my @fds;
