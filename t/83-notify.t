@@ -14,10 +14,11 @@ use Test::More;
 use lib 't/lib';
 use FDPassTest;
 use NotifyTest;
-use Errno qw(EAFNOSUPPORT EINVAL ENOENT ECONNREFUSED EBADF EMSGSIZE);
+use Errno qw(EAFNOSUPPORT EINVAL ENOENT ECONNREFUSED EBADF EMSGSIZE EAGAIN
+             EWOULDBLOCK);
 use Fcntl qw(S_IFIFO S_IFSOCK);
 use POSIX ();
-use Socket qw(AF_UNIX SOCK_DGRAM pack_sockaddr_un);
+use Socket qw(AF_UNIX SOCK_DGRAM MSG_DONTWAIT pack_sockaddr_un);
 use File::FDpasser qw(:all);
 
 alarm 60;
@@ -124,6 +125,45 @@ for my $form (qw(path abstract)) {
     ($i) = take($mgr);
     is($i->{data}, 'WATCHDOG=1', "$form: ... and the message went");
     ok(nothing_queued($mgr), "$form: the call after it sent nothing");
+}
+
+# A full manager queue: notify waits, as sd_notify does, and sends once
+# there is room; a signal meanwhile runs its Perl handler and the send is
+# tried again.
+{
+    my $name = "\@fdpass-notify-full-$$";
+    my $full = manager($name);
+    socket(my $filler, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+    my $to = pack_sockaddr_un("\0" . substr($name, 1));
+    my $queued = 0;
+    $queued++ while $queued < 100_000
+        && defined send($filler, 'filler', MSG_DONTWAIT, $to);
+    ok($queued > 0 && ($! == EAGAIN || $! == EWOULDBLOCK),
+       "the manager's queue filled ($queued datagrams)");
+    my $pid = run_child {
+        my $handled = 0;
+        local $SIG{USR1} = sub { $handled++ };
+        $ENV{NOTIFY_SOCKET} = $name;
+        my $r = notify('READY=1');
+        defined $r && $r eq '1' && $handled == 1;
+    };
+    # Wait (bounded) until the child sleeps in the send.
+    my $state = '';
+    for (1 .. 500) {
+        open(my $st, '<', "/proc/$pid/stat") or last;
+        $state = (split ' ', (split /\)/, scalar <$st>)[-1])[0];
+        last if $state eq 'S';
+        select(undef, undef, undef, 0.01);
+    }
+    is(waitpid($pid, POSIX::WNOHANG()), 0, 'notify waits while the queue is full');
+    kill 'USR1', $pid;
+    my ($data, $n) = ('', 0);
+    while ($n++ < $queued + 1) {
+        defined recv($full, $data, 64, 0) or last;
+        last if $data ne 'filler';
+    }
+    is($data, 'READY=1', 'its message arrives once there is room');
+    reap_ok($pid, 'notify returned 1 after its signal handler ran once');
 }
 
 # The credentials are the sender's own, not the manager's: as root, a
