@@ -283,6 +283,14 @@ for my $name (sort keys %bad_call) {
     is(fdstore_remove(' !~;='), 1, 'a name of printable ASCII with spaces is sent');
     ($i) = take($mgr);
     is($i->{data}, "FDSTOREREMOVE=1\nFDNAME= !~;=", '... as it was');
+    # A tied array's elements, fetched one by one.
+    require Tie::Array;
+    tie my @tied, 'Tie::StdArray';
+    @tied = (\*STDIN, \*STDOUT);
+    is(fdstore('tied', \@tied), 1, 'fdstore takes a tied array');
+    ($i, @fds) = take($mgr);
+    is($i->{nfds}, 2, '... with both its descriptors');
+    close_fds(@fds);
     my $long = '@' . ('y' x 106);
     my $lmgr = manager($long);
     local $ENV{NOTIFY_SOCKET} = $long;
