@@ -49,10 +49,16 @@ my %ref;
 }
 plan skip_all => 'neither libsystemd (libsystemd-dev, pkg-config) nor '
                . 'python3-systemd is installed' unless %ref;
-diag("not compared with libsystemd: libsystemd-dev or pkg-config missing")
-    unless $ref{libsystemd};
-diag("not compared with python3-systemd: not installed")
-    unless $ref{python3_systemd};
+SKIP: {
+    skip 'not compared with libsystemd: libsystemd-dev or pkg-config '
+       . 'missing', 1 unless $ref{libsystemd};
+    pass('libsystemd built in');
+}
+SKIP: {
+    skip 'not compared with python3-systemd: not installed', 1
+        unless $ref{python3_systemd};
+    pass('python3-systemd found');
+}
 
 # Start $cmd with NOTIFY_SOCKET=$addr, the state and the descriptor
 # numbers of @files (inherited) as arguments; $ids, when given, is
