@@ -139,6 +139,40 @@ fdp_sv2fd(pTHX_ SV *sv, int flush)
     return fdp_sv2fd_any(aTHX_ sv, flush);
 }
 
+/*
+ * The descriptors of notify's and fdstore's \@files, fetched one by one
+ * (each element's get-magic run before the next is looked at, as in
+ * send_fds).  Returns the count, or -1 with errno: EMSGSIZE (more than
+ * FDPASS_MAX), EBADF (an element that is no descriptor).  Croaks, naming
+ * fn, when files is not an ARRAY reference.
+ */
+static SSize_t
+notify_fds(pTHX_ const char *fn, SV *files, int *fds)
+{
+    AV *av;
+    SSize_t n, i;
+
+    SvGETMAGIC(files);
+    if (!SvROK(files) || SvTYPE(SvRV(files)) != SVt_PVAV)
+        croak("File::FDpasser::%s is not an ARRAY reference", fn);
+    av = (AV *)sv_2mortal(SvREFCNT_inc_simple_NN(SvRV(files)));
+    n = av_len(av) + 1;
+    if (n > FDPASS_MAX) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(av, i, 0);
+
+        fds[i] = e ? fdp_sv2fd(aTHX_ *e, 1) : -1;
+        if (fds[i] < 0) {
+            errno = EBADF;
+            return -1;
+        }
+    }
+    return n;
+}
+
 /* A new mortal holding an integer, made as an integer from the start
  * (mPUSHi's setter upgrades an empty scalar first): recv_fds returns one
  * per descriptor. */
@@ -447,6 +481,8 @@ BOOT:
         gv_stashpvs(DEFAULT_CLASS, GV_ADD)));
     newCONSTSUB(stash, "FDPASS_MAX", newSViv(FDPASS_MAX));
     newCONSTSUB(stash, "_SEQPACKET", newSViv(FDPASS_SEQPACKET));
+    newCONSTSUB(stash, "_FDSTORE_NOPOLL", newSViv(FDPASS_FDSTORE_NOPOLL));
+    newCONSTSUB(stash, "_FDSTORE_REMOVE", newSViv(FDPASS_FDSTORE_REMOVE));
 }
 
 void
@@ -742,6 +778,55 @@ send_fds(fdpass_handle sock, SV *files, SV *data = NULL)
         }
     }
     XSRETURN_IV((IV)done);
+
+void
+_notify(SV *addr, SV *state, SV *files)
+  PREINIT:
+    int fds[FDPASS_MAX];
+    SSize_t n;
+    STRLEN len;
+    const char *s;
+    int r;
+  PPCODE:
+    /* addr and state are the Perl layer's own copies, as bytes: no
+     * magic runs once the descriptors are fetched, and no handler can
+     * reach them when one runs between two tries. */
+    n = notify_fds(aTHX_ "notify: fds", files, fds);
+    if (n < 0)
+        XSRETURN_UNDEF;
+    do {
+        s = SvPV(state, len);
+        r = fdpass_notify(SvOK(addr) ? SvPV_nolen(addr) : NULL, s, len,
+                          fds, (size_t)n);
+    } while (interrupted(r));
+    if (r < 0)
+        XSRETURN_UNDEF;
+    if (r == 0)
+        XSRETURN_PV("0E0");
+    XSRETURN_IV(1);
+
+void
+_fdstore(SV *addr, SV *name, SV *files, int flags)
+  PREINIT:
+    int fds[FDPASS_MAX];
+    SSize_t n;
+    STRLEN len;
+    const char *s;
+    int r;
+  PPCODE:
+    n = notify_fds(aTHX_ "fdstore: files", files, fds);
+    if (n < 0)
+        XSRETURN_UNDEF;
+    do {
+        s = SvPV(name, len);
+        r = fdpass_fdstore(SvOK(addr) ? SvPV_nolen(addr) : NULL, s, len,
+                           fds, (size_t)n, flags);
+    } while (interrupted(r));
+    if (r < 0)
+        XSRETURN_UNDEF;
+    if (r == 0)
+        XSRETURN_PV("0E0");
+    XSRETURN_IV(1);
 
 void
 recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BYTES)

@@ -237,14 +237,19 @@ scm_record_end(int sock, const struct msghdr *msg, int *fds,
     return 0;
 }
 
+/*
+ * One sendmsg of len bytes (len >= 1) with the nfds descriptors in an
+ * SCM_RIGHTS control message, to the address to (tolen bytes) or, with
+ * to NULL, to sock's peer.  SIGPIPE is never raised.
+ */
 static ssize_t
-be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
+scm_sendmsg(int sock, const void *to, socklen_t tolen, const int *fds,
+            size_t nfds, const void *data, size_t len)
 {
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(FDPASS_MAX * sizeof(int))];
     } cb;
-    static const char zero = 0;
     struct msghdr msg;
     struct iovec iov;
     ssize_t r;
@@ -252,11 +257,9 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
     struct fdp_sigpipe sp;
 #endif
 
-    if (len == 0) {
-        data = &zero;
-        len = 1;
-    }
     memset(&msg, 0, sizeof(msg));
+    msg.msg_name = (void *)to;
+    msg.msg_namelen = tolen;
     iov.iov_base = (void *)data;
     iov.iov_len = len;
     msg.msg_iov = &iov;
@@ -274,6 +277,22 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
 #ifdef FDP_NEED_SIGPIPE_MASK
     fdp_sigpipe_hold(&sp);
 #endif
+    r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+#ifdef FDP_NEED_SIGPIPE_MASK
+    fdp_sigpipe_release(&sp, r < 0);
+#endif
+    return r;
+}
+
+static ssize_t
+be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
+{
+    static const char zero = 0;
+
+    if (len == 0) {
+        data = &zero;
+        len = 1;
+    }
     /* One call.  The descriptors go with the first part; a count below
      * len (a full non-blocking socket, a signal during a blocking send,
      * Linux's per-call cap of 2 GiB less a page) is returned as it is and
@@ -281,11 +300,62 @@ be_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
      * signal's handlers from running until the peer had read it all.
      * On a SEQPACKET socket Linux sends the message whole or fails, so
      * there is no rest there. */
-    r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-#ifdef FDP_NEED_SIGPIPE_MASK
-    fdp_sigpipe_release(&sp, r < 0);
+    return scm_sendmsg(sock, NULL, 0, fds, nfds, data, len);
+}
+
+/*
+ * sd_notify's protocol (fdpass_notify in fdpass.h; HACKING says where it
+ * differs from libsystemd's): addr, $NOTIFY_SOCKET, is "/path" or
+ * "@abstract", as libsystemd reads it (sockaddr_un_set_path): at least
+ * two bytes and a NUL that fits sun_path, the abstract name's length
+ * without a NUL.  A fresh datagram socket, one sendmsg with the state
+ * and the descriptors, closed again on every path.  No SCM_CREDENTIALS
+ * is sent: the kernel attaches the sender's pid and real uid and gid
+ * when the manager asked for them (SO_PASSCRED), which is what
+ * libsystemd sends itself for pid 0.
+ */
+static int
+be_notify(const char *addr, const void *state, size_t len, const int *fds,
+          size_t nfds)
+{
+    struct sockaddr_un sun;
+    socklen_t slen;
+    size_t l = strlen(addr);
+    ssize_t r;
+    int sock;
+
+    if (addr[0] != '/' && addr[0] != '@')
+        return fdp_fail(EAFNOSUPPORT);
+#ifndef __linux__
+    if (addr[0] == '@')
+        return fdp_fail(EAFNOSUPPORT); /* abstract names are Linux's alone */
 #endif
-    return r;
+    if (l < 2 || l + 1 > sizeof(sun.sun_path))
+        return fdp_fail(EINVAL);
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (addr[0] == '@') {
+        memcpy(sun.sun_path + 1, addr + 1, l - 1);
+        slen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + l);
+    } else {
+        memcpy(sun.sun_path, addr, l);
+        slen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + l + 1);
+    }
+    sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return -1;
+    if (scm_cloexec_after(sock, FDPASS_CLOEXEC) < 0)
+        return -1;
+    /* A blocking socket: while the manager's queue is full the call
+     * waits, as sd_notify does; a signal ends the wait with EINTR and
+     * nothing sent. */
+    r = scm_sendmsg(sock, &sun, slen, fds, nfds, state, len);
+    if (r < 0)
+        return fdp_close_fail(sock);
+    (void)close(sock);
+    /* A datagram goes whole or not at all; a short count would be a
+     * message cut, which the manager would misread. */
+    return (size_t)r == len ? 1 : fdp_fail(EIO);
 }
 
 /*

@@ -118,6 +118,20 @@ str_stream_ready(int sock)
     return poll(&pf, 1, -1) < 0 ? -1 : 0;
 }
 
+/* sd_notify's datagram needs an AF_UNIX socket, which a STREAMS build
+ * does not use. */
+static int
+be_notify(const char *addr, const void *state, size_t len, const int *fds,
+          size_t nfds)
+{
+    (void)addr;
+    (void)state;
+    (void)len;
+    (void)fds;
+    (void)nfds;
+    return fdp_fail(ENOSYS);
+}
+
 static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         void *buf, size_t buflen, size_t *ret_len, int flags)

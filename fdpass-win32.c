@@ -501,6 +501,19 @@ w32_adopt(unsigned long kind, unsigned long long value,
     return w32_fd((intptr_t)t, 1, flags);
 }
 
+/* No service manager speaks sd_notify's protocol on Windows. */
+static int
+be_notify(const char *addr, const void *state, size_t len, const int *fds,
+          size_t nfds)
+{
+    (void)addr;
+    (void)state;
+    (void)len;
+    (void)fds;
+    (void)nfds;
+    return fdp_fail(ENOSYS);
+}
+
 static int
 be_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
         void *buf, size_t buflen, size_t *ret_len, int flags)

@@ -547,6 +547,77 @@ fdpass_send_fd_flags(int sock, int fd, int flags)
 }
 
 int
+fdpass_notify(const char *addr, const void *state, size_t len,
+              const int *fds, size_t nfds)
+{
+    size_t i;
+
+    /* Every argument is checked before the address is looked at, so a
+     * mistake shows outside a manager too. */
+    if (state == NULL || len == 0 || memchr(state, '\0', len) != NULL)
+        return fdp_fail(EINVAL);
+    if (nfds > FDPASS_MAX)
+        return fdp_fail(EMSGSIZE);
+    if (nfds > 0 && fds == NULL)
+        return fdp_fail(EINVAL);
+    /* A descriptor that is not open would fail the send with EBADF too,
+     * but only once an address was found good: asked here, the answer
+     * is the same with and without a manager. */
+    for (i = 0; i < nfds; i++)
+        if (fds[i] < 0 || be_getfl(fds[i]) < 0)
+            return fdp_fail(EBADF);
+    if (addr == NULL || addr[0] == '\0')
+        return 0;
+    return be_notify(addr, state, len, fds, nfds);
+}
+
+/* A name systemd accepts for FDNAME= (and LISTEN_FDNAMES): 1 to 255
+ * bytes of printable ASCII other than ':' (fdname_is_valid). */
+static int
+fdp_notify_name_ok(const char *name, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t i;
+
+    if (name == NULL || len < 1 || len > 255)
+        return 0;
+    for (i = 0; i < len; i++)
+        if (p[i] < 0x20 || p[i] > 0x7e || p[i] == ':')
+            return 0;
+    return 1;
+}
+
+int
+fdpass_fdstore(const char *addr, const char *name, size_t namelen,
+               const int *fds, size_t nfds, int flags)
+{
+    /* The longest message: "FDSTORE=1\nFDNAME=" 255 bytes "\nFDPOLL=0". */
+    char state[sizeof("FDSTOREREMOVE=1\nFDNAME=") + 255
+               + sizeof("\nFDPOLL=0")];
+    const char *head;
+    size_t n;
+
+    if (!fdp_notify_name_ok(name, namelen))
+        return fdp_fail(EINVAL);
+    if (flags & ~(FDPASS_FDSTORE_NOPOLL | FDPASS_FDSTORE_REMOVE))
+        return fdp_fail(EINVAL);
+    if ((flags & FDPASS_FDSTORE_REMOVE)
+        && (nfds > 0 || (flags & FDPASS_FDSTORE_NOPOLL)))
+        return fdp_fail(EINVAL);
+    head = (flags & FDPASS_FDSTORE_REMOVE) ? "FDSTOREREMOVE=1\nFDNAME="
+                                            : "FDSTORE=1\nFDNAME=";
+    n = strlen(head);
+    memcpy(state, head, n);
+    memcpy(state + n, name, namelen);
+    n += namelen;
+    if (flags & FDPASS_FDSTORE_NOPOLL) {
+        memcpy(state + n, "\nFDPOLL=0", sizeof("\nFDPOLL=0") - 1);
+        n += sizeof("\nFDPOLL=0") - 1;
+    }
+    return fdpass_notify(addr, state, n, fds, nfds);
+}
+
+int
 fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
             void *buf, size_t buflen, size_t *ret_len, int flags)
 {

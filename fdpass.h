@@ -149,6 +149,55 @@ int fdpass_send_fd(int sock, int fd);
 int fdpass_send_fd_flags(int sock, int fd, int flags);
 
 /*
+ * Notify a service manager, with systemd's sd_notify protocol
+ * (sd_notify(3)): the len bytes of state, lines of VARIABLE=value
+ * ("READY=1", "STATUS=...", ...), go as one datagram, with the nfds
+ * descriptors in fds (0 <= nfds <= FDPASS_MAX) in the same message, from
+ * a fresh AF_UNIX SOCK_DGRAM socket (close-on-exec) that is closed again
+ * before the call returns, on every path.  addr is the value of
+ * $NOTIFY_SOCKET: an absolute path, or a Linux abstract name written
+ * "@name".  No credentials are sent explicitly: the kernel attaches the
+ * caller's pid, uid and gid, which the manager checks.  As sd_notify, the
+ * call waits while the manager's queue is full.  SIGPIPE is never raised.
+ * Every argument is checked before addr is looked at.
+ * Returns 1 when the message was sent; 0, with nothing sent, when addr is
+ * NULL or empty (no manager: pass getenv("NOTIFY_SOCKET") as it is).
+ * Errors: EINVAL (state NULL, len 0 or a NUL byte in state; fds NULL
+ * with nfds > 0; addr "@" or "/" alone, or too long for sun_path with a
+ * NUL after it, 108 bytes or more on Linux), EMSGSIZE (nfds above
+ * FDPASS_MAX; a state longer than the socket's send buffer takes),
+ * EBADF (a descriptor in fds not open; nothing is sent), EAFNOSUPPORT
+ * (addr neither "/..." nor "@...", e.g. "vsock:2:1" or a relative path;
+ * "@..." outside Linux), ENOENT (no such path), ECONNREFUSED (nothing
+ * bound there), EACCES, EPROTOTYPE (a socket there that is not a
+ * datagram one), EINTR (a signal while waiting; nothing sent), ENOSYS
+ * (the STREAMS and Windows backends, when addr is set), and what
+ * socket(2) and sendmsg(2) report.
+ */
+int fdpass_notify(const char *addr, const void *state, size_t len,
+                  const int *fds, size_t nfds);
+
+/* Flags for fdpass_fdstore(). */
+#define FDPASS_FDSTORE_NOPOLL 0x1 /* add FDPOLL=0: not dropped on POLLHUP */
+#define FDPASS_FDSTORE_REMOVE 0x2 /* FDSTOREREMOVE=1 instead of FDSTORE=1 */
+
+/*
+ * The manager's file descriptor store, through fdpass_notify(): stores
+ * the nfds descriptors in fds under name ("FDSTORE=1\nFDNAME=name",
+ * with "\nFDPOLL=0" for FDPASS_FDSTORE_NOPOLL), or, with
+ * FDPASS_FDSTORE_REMOVE, asks the manager to close and forget every
+ * descriptor stored under name ("FDSTOREREMOVE=1\nFDNAME=name", no
+ * descriptors).  name is namelen bytes; systemd accepts 1 to 255 bytes
+ * of printable ASCII (0x20 to 0x7e) other than ':'.
+ * Returns as fdpass_notify(): 1 when sent, 0 when addr is NULL or empty.
+ * Errors: as fdpass_notify(); EINVAL also for a name systemd would
+ * refuse, an unknown flag, or FDPASS_FDSTORE_REMOVE with descriptors or
+ * with FDPASS_FDSTORE_NOPOLL.
+ */
+int fdpass_fdstore(const char *addr, const char *name, size_t namelen,
+                   const int *fds, size_t nfds, int flags);
+
+/*
  * Receive one message from sock: up to maxfds descriptors (1 <= maxfds
  * <= FDPASS_MAX) into fds and up to buflen bytes of data into buf.
  * *ret_nfds and *ret_len tell how many of each arrived; a message may

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no --child-silent-after-fork=yes"
 status=0
-for t in core spawn room pidfd pidfd-noopt; do
+for t in core spawn room pidfd pidfd-noopt notify; do
     # Linked with fdpass.c; room.c and spawn.c call its private functions
     # through fdpass-int.h, and spawn.c counts the planner's steps;
     # pidfd-noopt is pidfd.c asking for a socket option no kernel knows.

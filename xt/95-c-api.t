@@ -1,8 +1,9 @@
-# Proves the C core on its own, without Perl: t/c/core.c, t/c/spawn.c
-# and t/c/room.c are each built against fdpass.c (room.c and spawn.c look
-# inside, through fdpass-int.h), with the configured compiler (and again with
-# AddressSanitizer and UndefinedBehaviorSanitizer where the compiler has
-# them) and run; their TAP lines become tests here, skips as skips.
+# Proves the C core on its own, without Perl: t/c/core.c, t/c/spawn.c,
+# t/c/room.c and t/c/notify.c are each built against fdpass.c (room.c
+# and spawn.c look inside, through fdpass-int.h), with the configured
+# compiler (and again with AddressSanitizer and UndefinedBehaviorSanitizer
+# where the compiler has them) and run; their TAP lines become tests
+# here, skips as skips.
 use strict;
 use warnings;
 use Test::More;
@@ -15,10 +16,10 @@ my @san = ('-fsanitize=address,undefined', qw(-fno-omit-frame-pointer
            -fno-sanitize-recover=all));
 my @runs;
 # Each program, and the fewest tests it runs to its end.
-my %least = (core => 30, spawn => 30, room => 4);
+my %least = (core => 30, spawn => 30, room => 4, notify => 100);
 # spawn.c counts the planner's steps (FDP_PLAN_STEP in fdpass-int.h).
 my %hooks = (spawn => ['-DFDP_PLAN_STEP=plan_step']);
-for my $test (qw(core spawn room)) {
+for my $test (qw(core spawn room notify)) {
     my $srcs = ["t/c/$test.c"];
     my @hook = @{ $hooks{$test} || [] };
     my ($prog, $why) = build_c("$dir/$test", $srcs, @warn, @hook, qw(-g -O1));

@@ -965,14 +965,25 @@ with the descriptors of C<@files> in the same message.  Returns 1 when
 sent; C<"0E0"> (true, numerically 0) without sending when
 C<NOTIFY_SOCKET> is unset or empty, so C<notify(...) or die> works
 outside systemd too; undef with C<$!> on failure: C<EAFNOSUPPORT> (a
-C<NOTIFY_SOCKET> that is neither C<@...> nor an absolute path), C<EINVAL>
-(an address too long, an empty C<$state> or one with a NUL byte),
-C<EBADF> (an element of C<@files> not open), C<ECONNREFUSED>/C<ENOENT>
-(no manager there), C<EAGAIN>.  C<$state> is sent as bytes (wide
-characters croak).  The kernel attaches this process's credentials, which
-the manager checks, as for C<sd_notify>.  C<< unset_env => 1 >> deletes
-C<NOTIFY_SOCKET> from C<%ENV> afterwards (C<sd_notify>'s
-C<unset_environment>).
+C<NOTIFY_SOCKET> that is neither C<@...> nor an absolute path, such as
+a relative path or systemd's C<vsock:...>; C<@...> outside Linux),
+C<EINVAL> (an address too long, 108 bytes or more on Linux, or C<@> or
+C</> alone, as libsystemd refuses them; an empty or undef C<$state> or
+one with a NUL byte), C<EBADF> (an element of C<@files> not open),
+C<EMSGSIZE> (more than C<FDPASS_MAX> descriptors), C<ENOENT>/
+C<ECONNREFUSED> (no manager there).  C<$state> and C<@files> are
+checked before C<NOTIFY_SOCKET> is looked at, so a bad call fails
+outside systemd too, and a failed call has sent nothing.  C<$state> is
+sent as bytes (wide characters croak).  The kernel attaches this
+process's credentials (its pid, real uid and real gid), which the
+manager checks, as for C<sd_notify>.  As C<sd_notify>, the call waits
+while the manager's queue is full; a signal meanwhile runs its Perl
+handler and the send is tried again.  C<< unset_env => 1 >> deletes
+C<NOTIFY_SOCKET> from C<%ENV> afterwards, whatever the result, with
+C<$!> kept (C<sd_notify>'s C<unset_environment>).  It works on the
+SCM_RIGHTS backend on any system; on the STREAMS and Windows backends
+it returns C<"0E0"> without C<NOTIFY_SOCKET> and fails with C<ENOSYS>
+with it.
 
 =head3 $ok = fdstore($name, \@files [, poll => 0])
 
@@ -980,14 +991,18 @@ Hands descriptors to the manager's file descriptor store (C<FDSTORE=1>
 with C<FDNAME=$name>; C<< poll => 0 >> adds C<FDPOLL=0>, so the manager
 does not drop them on C<POLLHUP>/C<POLLERR>).  On the service's next
 start they come back through C<listen_fds> under C<$name>.  Results as
-C<notify>; a C<$name> systemd would refuse (empty, over 255 bytes,
-outside printable ASCII, a C<:>) is C<EINVAL>.  The unit needs
+C<notify>; a C<$name> systemd would refuse (empty or undef, over 255
+bytes, a byte outside printable ASCII 0x20 to 0x7e, which a wide
+character always is, a C<:>) is C<EINVAL>, with or without
+C<NOTIFY_SOCKET>.  An empty C<@files> sends the message with no
+descriptor, which stores nothing.  The unit needs
 C<FileDescriptorStoreMax=> above 0, or systemd drops them.
 
 =head3 $ok = fdstore_remove($name)
 
 Asks the manager to close and forget every stored descriptor named
-C<$name> (C<FDSTOREREMOVE=1>).  Results as C<fdstore>.
+C<$name> (C<FDSTOREREMOVE=1> with C<FDNAME=$name>).  Results as
+C<fdstore>.
 
 =head3 $pidfd = peer_pidfd($endpoint)
 
@@ -1235,6 +1250,11 @@ read, see L</No descriptor is lost when the table is full>).
 =item C<EBADMSG> - C<recv_fh>, C<recv_fd>, C<recv>: bytes arrived without
 a descriptor.
 
+=item C<EAFNOSUPPORT>, C<EINVAL>, C<ENOENT>, C<ECONNREFUSED> - C<notify>,
+C<fdstore>, C<fdstore_remove>: C<NOTIFY_SOCKET> is not an address
+C<sd_notify> takes, or no manager is there; C<EINVAL> also for a bad
+state or name, see C<notify>.
+
 =item C<EPIPE> - the peer has gone.
 
 =item C<EAGAIN> / C<EWOULDBLOCK> - a non-blocking endpoint is not ready.
@@ -1269,6 +1289,10 @@ reference, an unknown option or C<type> of C<endp_create>,
 C<endp_connect> or C<spawn>, a C<spawn> TARGET that is not a number or
 an unknown blocking mode, C<recv_fds> or C<spipe> called outside list
 context.
+
+C<notify> and C<fdstore> croak likewise for C<fds> or C<\@files> that
+is not an ARRAY reference, an unknown option, and a wide character in
+C<notify>'s state.
 
 =head1 COMPATIBILITY
 
@@ -1522,6 +1546,10 @@ The public functions, all of them, as F<fdpass.h> declares them:
                         const void *data, size_t len);  /* bytes sent */
     int fdpass_send_fd(int sock, int fd);
     int fdpass_send_fd_flags(int sock, int fd, int flags); /* FDPASS_WIRE_009 */
+    int fdpass_notify(const char *addr, const void *state, size_t len,
+                      const int *fds, size_t nfds); /* 1, or 0: no addr */
+    int fdpass_fdstore(const char *addr, const char *name, size_t namelen,
+                       const int *fds, size_t nfds, int flags);
     int fdpass_recv(int sock, int *fds, size_t maxfds, size_t *ret_nfds,
                     void *buf, size_t buflen, size_t *ret_len, int flags);
     int fdpass_recv_fd(int sock, int *ret_fd, int flags); /* 1, or 0 at EOF */
@@ -1557,6 +1585,12 @@ C<FDPASS_NONBLOCKING>); C<fdpass_socketpair>, C<fdpass_listen> and
 C<fdpass_connect> also take C<FDPASS_SEQPACKET> (a C<SOCK_SEQPACKET>
 endpoint; C<EPROTONOSUPPORT> on the STREAMS and Windows backends), and
 C<fdpass_connect> without it takes the listener's type.
+C<fdpass_notify> sends C<sd_notify>'s datagram to C<addr>, the value of
+C<NOTIFY_SOCKET> (C<getenv("NOTIFY_SOCKET")> as it is: 0 for NULL or
+empty), as C<notify> does; C<fdpass_fdstore> builds C<fdstore>'s
+message, or with C<FDPASS_FDSTORE_REMOVE> C<fdstore_remove>'s
+(C<FDPASS_FDSTORE_NOPOLL> adds C<FDPOLL=0>); both fail with C<ENOSYS> on
+the STREAMS and Windows backends when C<addr> is set.
 C<fdpass_send_fd_flags> takes 0 (C<fdpass_send_fd>'s one byte) or
 C<FDPASS_WIRE_009> (0.09's two bytes, L</THE WIRE>; C<ENOSYS> on the
 STREAMS and Windows backends); C<fdpass_recv_fd> takes either form.  C<fdpass_send>
@@ -1615,6 +1649,7 @@ our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009
                       haproxy_getsocks haproxy_serve_getsocks
                       peer_pidfd
+                      notify fdstore fdstore_remove
 );
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
@@ -1753,6 +1788,71 @@ sub spawn {
         $env = [ map { "$_=$opt{env}{$_}" } sort keys %{ $opt{env} } ];
     }
     return _spawn($argv, \@map, $env, $opt{chdir}, $flags);
+}
+
+# sd_notify's protocol.  The address is $NOTIFY_SOCKET as the real
+# environment holds it (a child would see it so: perl writes a wide value
+# there in UTF-8, and a C string ends at its first NUL, which the core
+# reads as C does).
+sub _notify_addr {
+    my $addr = $ENV{NOTIFY_SOCKET};
+    return undef unless defined $addr;
+    utf8::encode($addr) if utf8::is_utf8($addr);
+    return $addr;
+}
+
+# As sd_notify's unset_environment: on every path, $! kept.
+sub _notify_unset {
+    my $err = $! + 0;
+    delete $ENV{NOTIFY_SOCKET};
+    $! = $err;
+}
+
+my %notify_opt = (fds => 1, unset_env => 1);
+
+sub notify {
+    _croak('Usage: File::FDpasser::notify($state [, fds => \\@files] [, unset_env => 1])')
+        unless @_ && @_ % 2;
+    my ($state, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::notify: unknown option '$_'") unless $notify_opt{$_};
+    }
+    my $files = defined $opt{fds} ? $opt{fds} : [];
+    _croak('File::FDpasser::notify: fds is not an ARRAY reference')
+        unless ref $files eq 'ARRAY';
+    $state = defined $state ? "$state" : '';
+    utf8::downgrade($state, 1)
+        or _croak('File::FDpasser::notify: wide character in state');
+    my $r = _notify(_notify_addr(), $state, $files);
+    _notify_unset() if $opt{unset_env};
+    return $r;
+}
+
+# A name goes to the core as bytes; a wide character's UTF-8 bytes are
+# outside printable ASCII, so the core refuses it with EINVAL.
+sub _fdname {
+    my ($name) = @_;
+    $name = defined $name ? "$name" : '';
+    utf8::encode($name) if utf8::is_utf8($name);
+    return $name;
+}
+
+sub fdstore {
+    _croak('Usage: File::FDpasser::fdstore($name, \\@files [, poll => 0])')
+        unless @_ == 2 || @_ == 4;
+    my ($name, $files, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::fdstore: unknown option '$_'") unless $_ eq 'poll';
+    }
+    _croak('File::FDpasser::fdstore: files is not an ARRAY reference')
+        unless ref $files eq 'ARRAY';
+    my $flags = defined $opt{poll} && !$opt{poll} ? _FDSTORE_NOPOLL() : 0;
+    return _fdstore(_notify_addr(), _fdname($name), $files, $flags);
+}
+
+sub fdstore_remove {
+    _croak('Usage: File::FDpasser::fdstore_remove($name)') unless @_ == 1;
+    return _fdstore(_notify_addr(), _fdname($_[0]), [], _FDSTORE_REMOVE());
 }
 
 sub _croak { Carp::croak(@_) }
