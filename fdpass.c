@@ -556,7 +556,9 @@ fdpass_notify(const char *addr, const void *state, size_t len,
      * mistake shows outside a manager too. */
     if (state == NULL || len == 0 || memchr(state, '\0', len) != NULL)
         return fdp_fail(EINVAL);
-    if (nfds > FDPASS_MAX)
+    /* systemd reads a notification into 4096 bytes and drops a longer
+     * one with a line in its log: refused here, where the caller sees. */
+    if (len > FDPASS_NOTIFY_MAX || nfds > FDPASS_MAX)
         return fdp_fail(EMSGSIZE);
     if (nfds > 0 && fds == NULL)
         return fdp_fail(EINVAL);

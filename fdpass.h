@@ -165,7 +165,7 @@ int fdpass_send_fd_flags(int sock, int fd, int flags);
  * Errors: EINVAL (state NULL, len 0 or a NUL byte in state; fds NULL
  * with nfds > 0; addr "@" or "/" alone, or too long for sun_path with a
  * NUL after it, 108 bytes or more on Linux), EMSGSIZE (nfds above
- * FDPASS_MAX; a state longer than the socket's send buffer takes),
+ * FDPASS_MAX; len above FDPASS_NOTIFY_MAX, which systemd would drop),
  * EBADF (a descriptor in fds not open; nothing is sent), EAFNOSUPPORT
  * (addr neither "/..." nor "@...", e.g. "vsock:2:1" or a relative path;
  * "@..." outside Linux), ENOENT (no such path), ECONNREFUSED (nothing
@@ -176,6 +176,10 @@ int fdpass_send_fd_flags(int sock, int fd, int flags);
  */
 int fdpass_notify(const char *addr, const void *state, size_t len,
                   const int *fds, size_t nfds);
+
+/* The longest state fdpass_notify() sends: systemd's manager reads a
+ * notification into this many bytes and ignores a longer one. */
+#define FDPASS_NOTIFY_MAX 4096
 
 /* Flags for fdpass_fdstore(). */
 #define FDPASS_FDSTORE_NOPOLL 0x1 /* add FDPOLL=0: not dropped on POLLHUP */

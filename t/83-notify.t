@@ -61,6 +61,12 @@ for my $form (qw(path abstract)) {
     is($i->{uid}, $<, "$form: ... its uid");
     is($i->{gid}, $gid, "$form: ... its gid");
 
+    # The longest state systemd reads, 4096 bytes, goes whole.
+    $pid = sender($addr, sub { notify('STATUS=' . ('y' x 4089)) eq '1' });
+    reap_ok($pid, "$form: a state of 4096 bytes");
+    ($i) = take($mgr);
+    is(length($i->{data}), 4096, "$form: ... all of it arrived");
+
     # Descriptors with the state: a pipe end and a listener.
     pipe(my $pr, my $pw) or die "pipe: $!";
     my $lpath = "$dir/listener-$form";
@@ -255,6 +261,7 @@ my %bad_call = (
     'a closed handle'       => [sub { fdstore('x', [\*STDIN, $closed]) }, EBADF],
     'a string for a handle' => [sub { fdstore('x', ['abc']) }, EBADF],
     'more than FDPASS_MAX'  => [sub { notify('A=1', fds => [(0) x (FDPASS_MAX + 1)]) }, EMSGSIZE],
+    'a state of 4097 bytes' => [sub { notify('STATUS=' . ('x' x 4090)) }, EMSGSIZE],
     'an empty state'        => [sub { notify('') }, EINVAL],
     'an undef state'        => [sub { notify(undef) }, EINVAL],
     'a NUL in the state'    => [sub { notify("READY=1\0STATUS=x") }, EINVAL],

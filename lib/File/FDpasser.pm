@@ -970,11 +970,14 @@ a relative path or systemd's C<vsock:...>; C<@...> outside Linux),
 C<EINVAL> (an address too long, 108 bytes or more on Linux, or C<@> or
 C</> alone, as libsystemd refuses them; an empty or undef C<$state> or
 one with a NUL byte), C<EBADF> (an element of C<@files> not open),
-C<EMSGSIZE> (more than C<FDPASS_MAX> descriptors), C<ENOENT>/
+C<EMSGSIZE> (more than C<FDPASS_MAX> descriptors, or a C<$state> over
+4096 bytes, which systemd's manager would drop), C<ENOENT>/
 C<ECONNREFUSED> (no manager there).  C<$state> and C<@files> are
 checked before C<NOTIFY_SOCKET> is looked at, so a bad call fails
 outside systemd too, and a failed call has sent nothing.  C<$state> is
-sent as bytes (wide characters croak).  The kernel attaches this
+sent as bytes (wide characters croak): systemd reads it as UTF-8 and
+ignores a C<STATUS=> that is not, so encode text first
+(C<Encode::encode('UTF-8', $text)>).  The kernel attaches this
 process's credentials (its pid, real uid and real gid), which the
 manager checks, as for C<sd_notify>.  As C<sd_notify>, the call waits
 while the manager's queue is full; a signal meanwhile runs its Perl

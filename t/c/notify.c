@@ -266,6 +266,14 @@ main(void)
     REFUSED(fdpass_notify(path, "A=1", 3, NULL, 1), EINVAL, "fds NULL");
     REFUSED(fdpass_notify(path, "A=1", 3, fds, FDPASS_MAX + 1), EMSGSIZE,
             "FDPASS_MAX + 1 descriptors");
+    {
+        static char big[FDPASS_NOTIFY_MAX + 1];
+
+        memset(big, 'x', sizeof big);
+        memcpy(big, "STATUS=", 7);
+        REFUSED(fdpass_notify(path, big, sizeof big, NULL, 0), EMSGSIZE,
+                "a state of FDPASS_NOTIFY_MAX + 1 bytes");
+    }
     fds[1] = 1000;
     REFUSED(fdpass_notify(path, "A=1", 3, fds, 2), EBADF,
             "a descriptor not open");
