@@ -343,6 +343,41 @@ Windows (0.09 never ran there; the exchange has its own framing) a
 receive still reads one byte, and C<send_file_v009> fails with
 C<ENOSYS>.
 
+=head2 The handoff wire
+
+C<handoff_give> and C<handoff_take> speak a small protocol of their own
+over a stream connection, so a program in another language can take
+part.  All numbers are ASCII decimal, lines end in C<\n>.  The old side
+sends, as the data of the message that carries the first batch's
+descriptors:
+
+    FDPASSER-HANDOFF/1 COUNT BATCHES TYPE METALEN\n
+    METADATA (METALEN bytes)
+
+TYPE is C<-> (no metadata; METALEN 0), C<s> (a string) or C<h> (a hash:
+one record per key, in any order, each C<KEYLEN VALUELEN\n> then the key's
+and the value's bytes).  METALEN is at most 65536.  Each batch, the
+first right after the metadata in the same message, every other one in
+a message of its own, is
+
+    batch K NAMELEN\n
+    NAMES (NAMELEN bytes: K names, each followed by \n)
+
+and its message carries its K descriptors (1 to C<FDPASS_MAX>), in the
+order of the names.  COUNT (at least 1) is the sum of the Ks, BATCHES
+the number of batches.  A name is 1 to 255 bytes of printable ASCII
+(space to C<~>) without C<:>.  The successor, once it has all COUNT
+descriptors and nothing else, answers C<held COUNT\n>; that line is
+the acknowledgement the old side waits for.  An old side that refuses
+the successor's uid sends C<FDPASSER-HANDOFF/1 refused\n> instead of
+the header and closes.
+
+On a stream the kernel may join or split the data of those messages;
+the descriptors always arrive with or before the bytes of their batch.
+So the receiver reads the bytes as one stream and the descriptors as
+one queue, in order, and checks the totals: COUNT descriptors, no more,
+with every byte accounted for.
+
 =head1 FUNCTIONS
 
 C<use File::FDpasser> exports the 0.09 interface; the newer calls are
@@ -979,6 +1014,140 @@ C<ENOPROTOOPT> (a kernel without C<SO_PEERPIDFD>, before Linux 6.5;
 asked at run time, whatever the build's headers said), C<ENOSYS> (not
 Linux), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
 C<peer_cred>, C<ESRCH> (the peer has exited and been reaped).
+
+=head3 $ok = handoff_give($path_or_endpoint, [NAME => HANDLE, ...] [, uid => $uid] [, meta => $meta] [, timeout => $seconds])
+
+Hands this process's listeners, by name, to its successor (the next
+generation of the same server) over a named endpoint, and returns once
+the successor holds every one of them.  The successor calls
+C<handoff_take> on the same path.  The listeners are usually listening
+sockets (TCP, UNIX stream or SEQPACKET endpoints), but any open handle
+or descriptor number goes (a pipe, a file, a connected socket); each
+arrives as a descriptor of its own on the same open file.
+
+C<$path_or_endpoint> is a path (a plain string; a C<"\0"> prefix names a
+Linux abstract socket), at which the call makes an endpoint with
+C<endp_create($path, mode =E<gt> 0600)> and which it removes again
+before it returns (only while the node is still the one it made), or a
+listening endpoint the caller made (a handle, e.g. from C<endp_create>,
+which it leaves open, so a server can keep a control endpoint and call
+C<handoff_give> when C<select> says a successor waits).  A plain number
+is taken as a path.
+
+The call accepts connections on the endpoint until one comes from a
+process of uid C<$uid> (default: this process's effective uid, C<$E<gt>>),
+as C<peer_cred> reports it; a peer of another uid is told it was refused
+(the successor's C<handoff_take> fails with C<EACCES>) and closed, and
+the call goes on waiting.  Where the system records no credentials
+(C<peer_cred> fails with C<ENOSYS>), the endpoint's mode is the check:
+the 0600 of an endpoint the call makes admits only its owner (and
+root).  To the first successor of the right uid it sends every listener
+with its name, in messages of at most C<FDPASS_MAX> descriptors (any
+number of listeners goes, in batches), and C<$meta> with the first:
+undef (the default, no metadata), a string of bytes, or a reference to a
+hash of strings (keys and values; each value a defined plain scalar),
+at most 65536 bytes as written on the wire (L</The handoff wire>).  Then
+it waits for the successor to acknowledge that it holds them all.
+
+Returns true when the successor acknowledged.  Returns false with C<$!>
+otherwise: C<ETIMEDOUT> (no successor of the right uid came, or it did
+not acknowledge, within C<$seconds>, default 30; the whole call is
+bounded by it), C<ECONNRESET> or C<EPIPE> (the successor closed the
+connection or died before it acknowledged), C<EPROTO> (it answered
+something other than the acknowledgement), C<EBADF> (a HANDLE is not
+open; checked before anything is made or sent), or what C<endp_create>
+gives for a path.  The successor that failed is not waited for again:
+the call returns, and the caller may call it again.  Misuse croaks: the
+listeners not an ARRAY of NAME =E<gt> HANDLE pairs or empty, a NAME that is
+not 1 to 255 bytes of printable ASCII without C<:> (the names systemd
+accepts, so they can go on to C<fdstore> or C<spawn>'s C<listen>),
+C<$meta> that is neither a string nor such a hash, or too long, a
+negative or non-numeric timeout, an unknown option.
+
+What the old side can rely on: its listeners stay open in every case,
+success included; the call never closes, changes (not even
+C<O_NONBLOCK>) or takes any of them.  On success the successor holds a
+descriptor on every one; the old process decides itself when to stop
+accepting on them (close them, drain, exit).  Until it does, both
+processes accept on the same sockets, which is harmless: each connection
+goes to one of them.  On failure nothing was handed over for good: the
+successor, if it got as far as receiving, closes what it received and
+fails too, and the old process simply goes on serving.  One case is left
+open, as by any acknowledgement: when the time runs out just as the
+successor's acknowledgement is on its way, the successor serves and the
+old side reports C<ETIMEDOUT> and goes on serving as well; nothing is
+refused, and the old side may stop once it learns otherwise.  The call
+waits with C<select> on the endpoint and never uses C<alarm>, so the
+caller may; signal handlers run while it waits, and one that dies
+propagates its exception after the endpoint the call made is removed.
+C<SIGPIPE> is never raised.  The connection is close-on-exec and
+closed before the call returns.
+
+    # the old generation, in its loop, when its control endpoint is readable
+    if (handoff_give($control, [http => $listener, admin => $admin],
+                     meta => { generation => $gen, pid => $$ }, timeout => 10)) {
+        close $listener; close $admin;   # the successor serves now; drain
+    } else {
+        warn "handoff failed: $!; still serving\n";
+    }
+
+=head3 @listeners = handoff_take($path [, uid => $uid] [, meta => \$meta] [, timeout => $seconds] [, max => $n])
+
+The successor's side of C<handoff_give>: connects to C<$path>, checks
+that the endpoint was made by a process of uid C<$uid> (default: this
+process's effective uid; C<peer_cred> on the connection reports the uid
+of whoever made the listening endpoint; where the system records no
+credentials, the socket node at C<$path> must be owned by C<$uid> and
+not writable by group or others, and an abstract name fails), receives
+every batch, checks it, and acknowledges only once it holds every
+descriptor.  Returns (NAME, HANDLE) pairs in the order the old side gave
+them, so C<my %l = handoff_take($path)> gives them by name when the
+names are distinct.  C<< meta => \$meta >> sets C<$meta> to the
+metadata sent: undef when none, the string, or a new hash reference.
+
+Each handle owns its descriptor, which is close-on-exec (as every
+received descriptor above C<$^F>), and is of the class its kind calls
+for, as with C<listen_fds>: C<IO::Socket::INET> (C<AF_INET>),
+C<IO::Socket::IP> (C<AF_INET6>), C<IO::Socket::UNIX> (C<AF_UNIX>, any
+socket type), C<IO::Socket> (other families), C<IO::Handle> (pipes,
+files and devices, opened in the descriptor's own access mode).  Those
+classes are loaded before the call connects, never after a descriptor
+arrived.
+
+On failure it returns the empty list with C<$!> set, and every
+descriptor it received is closed before it returns: no handle is made
+and no descriptor is left open for a failed take; nothing the process
+held before the call is touched.  C<$!>: C<ENOENT> or C<ECONNREFUSED>
+(nobody at C<$path>), C<EACCES> (the endpoint's maker is not of uid
+C<$uid>, the old side refused this process's uid, or the endpoint's
+permissions), C<ETIMEDOUT> (the old side sent nothing, or stopped in
+the middle, for C<$seconds>, default 30; the whole call is bounded by
+it), C<EPROTO> (what came is not a handoff: garbage, an unknown version,
+a count, batch or name that does not add up, more descriptors than
+announced, bytes left over, or the connection closed part-way, a batch
+cut short), C<ECONNRESET> (the old side closed the connection before
+sending anything), C<EMSGSIZE> (more than C<$n> listeners announced,
+default 1024; nothing received), C<EMFILE> (no room in the descriptor
+table for the next batch; what arrived before is closed), C<EPIPE>
+(the old side went away before the acknowledgement could be sent).
+A failure leaves the old side serving.  Misuse croaks: an unknown
+option, C<meta> not a SCALAR reference, a bad timeout or C<max>, a call
+outside list context (which would drop the handles).
+
+The connection is made as C<endp_connect> makes it; the time limit
+applies from then on.  Once this call has returned the list, the old side
+has been told (the acknowledgement was sent) and the successor may serve
+at once; the old side stops accepting on its own terms, so for a while
+both may accept, and no connection is refused on the way.
+
+    my %l = handoff_take('/run/myserver/control', meta => \my $meta,
+                         timeout => 10)
+        or die "no listeners from the old generation: $!";
+    my $http = $l{http};                  # an IO::Socket::INET
+    print "generation ", $meta->{generation} + 1, "\n";
+
+F<bench/prefork-httpd.pl> uses the two for its C<--control>/C<--takeover>
+restart, and F<eg/handoff.pl> shows one generation after another.
 
 =head1 BEHAVIOUR EVERY CALL KEEPS
 
