@@ -1634,6 +1634,7 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009);
+push @EXPORT_OK, qw(handoff_give handoff_take);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # 0.09's other names, fully qualified (never exported, as in 0.09), with
@@ -1736,6 +1737,423 @@ sub spawn {
         $env = [ map { "$_=$opt{env}{$_}" } sort keys %{ $opt{env} } ];
     }
     return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
+}
+
+# Generation handoff: Perl over send_fds, recv_fds, peer_cred and the
+# endpoint calls; the wire is in the POD (The handoff wire).  Everything
+# either side loads is loaded at the start of the call, before any
+# connection or descriptor is taken.
+my $HO_MAGIC    = 'FDPASSER-HANDOFF/1';
+my $HO_META_MAX = 65536;
+my $HO_NAME     = qr/\A[\x20-\x39\x3b-\x7e]{1,255}\z/;    # printable, no ':'
+
+sub _ho_load {
+    require Errno;
+    require Socket;
+    require Time::HiRes;
+    require IO::Socket::INET;
+    require IO::Socket::UNIX;
+    eval { require IO::Socket::IP };    # IPv6 listeners; core since 5.20
+}
+
+sub _ho_timeout {
+    my ($fn, $t) = @_;
+    return 30 unless defined $t;
+    _croak("File::FDpasser::$fn: timeout must be a number of seconds, not '$t'")
+        unless !ref $t && $t =~ /\A(?:\d+(?:\.\d*)?|\.\d+)\z/;
+    return $t;
+}
+
+sub _ho_fail { $! = $_[0]; return }
+
+sub _ho_fileno {
+    my ($h) = @_;
+    return $h if !ref $h && ref \$h ne 'GLOB' && defined $h && $h =~ /\A\d+\z/;
+    return fileno($h);
+}
+
+# Waits until $h is readable (or writable) or the deadline passes: true
+# when ready, false with $! (ETIMEDOUT) otherwise.  Signal handlers run
+# while it waits (Perl runs them when select returns EINTR).
+sub _ho_wait {
+    my ($h, $write, $deadline) = @_;
+    my $fd = _ho_fileno($h);
+    return _ho_fail(Errno::EBADF()) unless defined $fd;
+    while (1) {
+        my $left = $deadline - Time::HiRes::time();
+        return _ho_fail(Errno::ETIMEDOUT()) if $left <= 0;
+        my $v = '';
+        vec($v, $fd, 1) = 1;
+        my $n = $write ? select(undef, my $w = $v, undef, $left)
+                       : select(my $r = $v, undef, undef, $left);
+        return 1 if $n > 0;
+        return if $n < 0 && $! != Errno::EINTR();
+    }
+}
+
+# All of $data (and the descriptors, with its first part) on a
+# non-blocking connection, before the deadline.
+sub _ho_send {
+    my ($c, $files, $data, $deadline) = @_;
+    my $off = 0;
+    while ($off < length $data) {
+        _ho_wait($c, 1, $deadline) or return;
+        my $n = send_fds($c, $off ? [] : $files, substr($data, $off));
+        if ($n) {
+            $off += $n;
+        } elsif ($! != Errno::EAGAIN() && $! != Errno::EWOULDBLOCK()) {
+            return;
+        }
+    }
+    return 1;
+}
+
+my %give_opt = (uid => 1, meta => 1, timeout => 1);
+
+sub handoff_give {
+    _croak('Usage: File::FDpasser::handoff_give($path_or_endpoint, '
+           . '[NAME => HANDLE, ...], %opt)')
+        unless @_ >= 2 && !(@_ % 2) && ref $_[1] eq 'ARRAY';
+    my ($where, $list, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::handoff_give: unknown option '$_'") unless $give_opt{$_};
+    }
+    my @list = @$list;    # each element fetched once
+    _croak('File::FDpasser::handoff_give: listeners must be NAME => HANDLE pairs')
+        if !@list || @list % 2;
+    my (@names, @files);
+    while (@list) {
+        my ($name, $file) = splice(@list, 0, 2);
+        _croak('File::FDpasser::handoff_give: bad listener name '
+               . (defined $name ? "'$name'" : 'undef')
+               . ' (1 to 255 bytes of printable ASCII, no ":")')
+            unless defined $name && !ref $name && $name =~ $HO_NAME;
+        push @names, "$name";
+        push @files, $file;
+    }
+    my ($mtype, $meta) = ('-', '');
+    if (defined(my $m = $opt{meta})) {
+        my $bytes = sub {
+            my ($s) = @_;
+            _croak('File::FDpasser::handoff_give: meta holds something that is not a string')
+                unless defined $s && !ref $s;
+            $s = "$s";
+            utf8::downgrade($s, 1)
+                or _croak('File::FDpasser::handoff_give: Wide character in meta');
+            return $s;
+        };
+        if (ref $m eq 'HASH') {
+            $mtype = 'h';
+            for my $k (sort keys %$m) {
+                my ($kb, $vb) = ($bytes->($k), $bytes->($m->{$k}));
+                $meta .= length($kb) . ' ' . length($vb) . "\n$kb$vb";
+            }
+        } else {
+            ($mtype, $meta) = ('s', $bytes->($m));
+        }
+        _croak("File::FDpasser::handoff_give: meta is longer than $HO_META_MAX bytes")
+            if length $meta > $HO_META_MAX;
+    }
+    my $timeout = _ho_timeout('handoff_give', $opt{timeout});
+    my $uid = defined $opt{uid} ? $opt{uid} : $>;
+    _ho_load();
+    my $deadline = Time::HiRes::time() + $timeout;
+    for (@files) {
+        return _ho_fail(Errno::EBADF()) unless my_getfl($_) >= 0;
+    }
+
+    # The messages: the header and metadata with the first batch.
+    my @msgs;
+    my $max = FDPASS_MAX();
+    my $nb = int((@names + $max - 1) / $max);
+    for my $i (0 .. $nb - 1) {
+        my ($from, $to) = ($i * $max, ($i + 1) * $max - 1);
+        $to = $#names if $to > $#names;
+        my @n = @names[$from .. $to];
+        my $list = join('', map { "$_\n" } @n);
+        my $data = ($i ? '' : "$HO_MAGIC " . scalar(@names) . " $nb $mtype "
+                              . length($meta) . "\n$meta")
+                 . 'batch ' . scalar(@n) . ' ' . length($list) . "\n$list";
+        push @msgs, [[ @files[$from .. $to] ], $data];
+    }
+
+    my ($ls, $made, @node);
+    if (ref $where || ref \$where eq 'GLOB') {
+        $ls = $where;
+    } else {
+        $ls = endp_create($where, mode => 0600) or return;
+        $made = $where;
+        @node = (lstat $made)[0, 1] unless substr($made, 0, 1) eq "\0";
+    }
+    my ($ok, $err);
+    my $done = eval {
+        $ok = _ho_give_on($ls, \@msgs, scalar(@names), $uid, $deadline);
+        $err = $! + 0;
+        1;
+    };
+    my $died = $@;
+    if (defined $made) {
+        # Removed only while it is still our node: nobody else can make
+        # one at the path while we listen on it.
+        if (@node) {
+            my @now = lstat $made;
+            unlink $made if @now && $now[0] == $node[0] && $now[1] == $node[1];
+        }
+        close $ls;
+    }
+    die $died unless $done;
+    $! = $err;
+    return $ok ? 1 : undef;
+}
+
+sub _ho_give_on {
+    my ($ls, $msgs, $count, $uid, $deadline) = @_;
+    my $c;
+    while (1) {
+        _ho_wait($ls, 0, $deadline) or return;
+        $c = serv_accept_fh($ls);
+        if (!$c) {
+            next if $! == Errno::EAGAIN() || $! == Errno::EWOULDBLOCK()
+                 || $! == Errno::ECONNABORTED() || $! == Errno::EINTR();
+            return;
+        }
+        my (undef, $puid) = peer_cred($c);
+        last if defined $puid ? $puid == $uid : $! == Errno::ENOSYS();
+        # Not our successor: told so, and closed; the wait goes on.
+        $c->blocking(0);
+        send_fds($c, [], "$HO_MAGIC refused\n");
+        close $c;
+    }
+    $c->blocking(0);
+    my $ok = _ho_give_to($c, $msgs, $count, $deadline);
+    my $err = $! + 0;
+    close $c;
+    $! = $err;
+    return $ok;
+}
+
+sub _ho_give_to {
+    my ($c, $msgs, $count, $deadline) = @_;
+    for (@$msgs) {
+        _ho_send($c, $_->[0], $_->[1], $deadline) or return;
+    }
+    # The acknowledgement: one short line, nothing else.
+    my $want = "held $count\n";
+    my $buf = '';
+    while (1) {
+        _ho_wait($c, 0, $deadline) or return;
+        my $n = sysread($c, $buf, 64, length $buf);
+        if (!defined $n) {
+            next if $! == Errno::EAGAIN() || $! == Errno::EWOULDBLOCK()
+                 || $! == Errno::EINTR();
+            return;
+        }
+        return _ho_fail(Errno::ECONNRESET()) unless $n;
+        return _ho_fail(Errno::EPROTO())
+            unless substr($want, 0, length $buf) eq substr($buf, 0, length $want);
+        return 1 if $buf eq $want;
+        return _ho_fail(Errno::EPROTO()) if length $buf > length $want;
+    }
+}
+
+my %take_opt = (uid => 1, meta => 1, timeout => 1, max => 1);
+
+sub handoff_take {
+    _croak('Usage: File::FDpasser::handoff_take($path, %opt)') unless @_ % 2;
+    my ($path, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::handoff_take: unknown option '$_'") unless $take_opt{$_};
+    }
+    _croak('File::FDpasser::handoff_take: meta is not a SCALAR reference')
+        if defined $opt{meta} && ref $opt{meta} ne 'SCALAR' && ref $opt{meta} ne 'REF';
+    my $max = defined $opt{max} ? $opt{max} : 1024;
+    _croak("File::FDpasser::handoff_take: max must be a positive whole number, not '$max'")
+        unless !ref $max && $max =~ /\A[1-9][0-9]{0,8}\z/;
+    my $timeout = _ho_timeout('handoff_take', $opt{timeout});
+    _croak('File::FDpasser::handoff_take: returns (NAME => HANDLE, ...); '
+           . 'call it in list context')
+        unless wantarray;
+    my $uid = defined $opt{uid} ? $opt{uid} : $>;
+    _ho_load();
+    my $deadline = Time::HiRes::time() + $timeout;
+
+    my $c = endp_connect($path) or return;
+    my (@fds, @handles, $meta);
+    my ($ok, $err);
+    my $done = eval {
+        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, \@fds, \@handles, \$meta);
+        $err = $! + 0;
+        1;
+    };
+    my $died = $@;
+    close $c;
+    if (!$done || !$ok) {
+        # Nothing received is kept: the handles made, then the numbers
+        # not yet behind a handle.
+        close $_ for grep { defined } @handles;
+        close_fds(@fds[scalar(@handles) .. $#fds]) if @fds > @handles;
+        die $died unless $done;
+        $! = $err;
+        return;
+    }
+    ${ $opt{meta} } = $meta if $opt{meta};
+    return @$ok;
+}
+
+# One complete line at $pos of $buf, no longer than $max bytes: the line;
+# undef while it is incomplete; dies 'EPROTO' when it cannot be one.
+# A failure inside the parser, as an errno value (a die of anything else,
+# e.g. from a signal handler, propagates).
+sub _ho_die { my $e = $_[0]; die bless \$e, 'File::FDpasser::_handoff_error' }
+
+sub _ho_line {
+    my ($buf, $pos, $max) = @_;
+    my $nl = index($$buf, "\n", $pos);
+    if ($nl < 0) {
+        _ho_die(Errno::EPROTO()) if length($$buf) - $pos >= $max;
+        return;
+    }
+    _ho_die(Errno::EPROTO()) if $nl - $pos >= $max;
+    return substr($$buf, $pos, $nl - $pos + 1);
+}
+
+sub _ho_take_from {
+    my ($c, $path, $uid, $max, $deadline, $fds, $handles, $metaref) = @_;
+    my (undef, $ouid) = peer_cred($c);
+    if (!defined $ouid) {
+        return unless $! == Errno::ENOSYS();
+        # No credentials here: the node must be the user's, and closed
+        # to others.
+        my @st = substr($path, 0, 1) eq "\0" ? () : lstat $path;
+        return _ho_fail(Errno::EACCES())
+            unless @st && -S _ && $st[4] == $uid && !($st[2] & 022);
+    } elsif ($ouid != $uid) {
+        return _ho_fail(Errno::EACCES());
+    }
+
+    my $buf = '';
+    my $pos = 0;
+    my ($count, $nb, $mtype, $mlen, $meta, @names);
+    my ($batches, $stage) = (0, 'head');
+    my $got_any = 0;
+    my $proto = sub { _ho_die(Errno::EPROTO()) };
+    my $step = eval {
+        while (1) {
+            # Parse what has come.
+            while (1) {
+                if ($stage eq 'head') {
+                    my $line = _ho_line(\$buf, 0, 128);
+                    if (!defined $line) {
+                        my $l = length($buf) < length($HO_MAGIC) + 1
+                              ? length($buf) : length($HO_MAGIC) + 1;
+                        $proto->() if substr($buf, 0, $l) ne substr("$HO_MAGIC ", 0, $l);
+                        last;
+                    }
+                    _ho_die(Errno::EACCES()) if $line eq "$HO_MAGIC refused\n";
+                    ($count, $nb, $mtype, $mlen) = $line =~
+                        /\A\Q$HO_MAGIC\E ([1-9][0-9]{0,8}) ([1-9][0-9]{0,8}) ([-sh]) (0|[1-9][0-9]{0,5})\n\z/
+                        or $proto->();
+                    $proto->() if $nb > $count || $mlen > $HO_META_MAX
+                               || ($mtype eq '-') != ($mlen == 0);
+                    _ho_die(Errno::EMSGSIZE()) if $count > $max;
+                    $pos = length $line;
+                    $stage = 'meta';
+                } elsif ($stage eq 'meta') {
+                    last if length($buf) - $pos < $mlen;
+                    my $m = substr($buf, $pos, $mlen);
+                    $pos += $mlen;
+                    if ($mtype eq 's') {
+                        $meta = $m;
+                    } elsif ($mtype eq 'h') {
+                        my %h;
+                        while (length $m) {
+                            my ($kl, $vl) = $m =~ /\A(0|[1-9][0-9]{0,5}) (0|[1-9][0-9]{0,5})\n/
+                                or $proto->();
+                            my $at = length("$kl $vl\n");
+                            $proto->() if $at + $kl + $vl > length $m;
+                            $h{ substr($m, $at, $kl) } = substr($m, $at + $kl, $vl);
+                            substr($m, 0, $at + $kl + $vl, '');
+                        }
+                        $meta = \%h;
+                    }
+                    $stage = 'batch';
+                } elsif ($stage eq 'batch') {
+                    last if $batches == $nb;
+                    my $line = _ho_line(\$buf, $pos, 24) // last;
+                    my ($k, $len) = $line =~ /\Abatch ([1-9][0-9]{0,2}) (0|[1-9][0-9]{0,5})\n\z/
+                        or $proto->();
+                    $proto->() if $k > FDPASS_MAX() || $len > $k * 256
+                               || @names + $k > $count;
+                    last if length($buf) - $pos - length($line) < $len;
+                    my $list = substr($buf, $pos + length $line, $len);
+                    $proto->() unless substr($list, -1) eq "\n";
+                    my @n = split /\n/, $list, -1;
+                    pop @n;
+                    $proto->() if @n != $k || grep { !/$HO_NAME/ } @n;
+                    push @names, @n;
+                    $pos += length($line) + $len;
+                    $batches++;
+                }
+            }
+            $proto->() if defined $count && @$fds > $count;
+            if ($stage eq 'batch' && $batches == $nb) {
+                # Everything announced has come, and nothing else.
+                $proto->() if @names != $count || @$fds != $count || $pos != length $buf;
+                last;
+            }
+            # More to come.
+            _ho_wait($c, 0, $deadline) or _ho_die($! + 0);
+            my $want = defined $count ? $count - @$fds : FDPASS_MAX();
+            $want = FDPASS_MAX() if $want > FDPASS_MAX();
+            $want = 1 if $want < 1;
+            my ($data, @got) = recv_fds($c, $want, 65536);
+            if (!defined $data) {
+                # recv_fds: more descriptors than announced (it closed
+                # them all).
+                _ho_die(Errno::EPROTO()) if $! == Errno::EMSGSIZE();
+                _ho_die($! + 0) if $!;
+                # End of stream: closed early.
+                _ho_die($got_any ? Errno::EPROTO() : Errno::ECONNRESET());
+            }
+            $got_any = 1;
+            push @$fds, @got;
+            $buf .= $data;
+        }
+        1;
+    };
+    if (!$step) {
+        my $e = $@;
+        die $e unless ref $e eq 'File::FDpasser::_handoff_error';
+        return _ho_fail($$e);
+    }
+
+    # Handles of the right class, in order.
+    for my $fd (@$fds) {
+        my $h = _ho_handle($fd) or return;
+        push @$handles, $h;
+    }
+    _ho_send($c, [], "held $count\n", $deadline) or return;
+    $$metaref = $meta;
+    return [ map { ($names[$_], $handles->[$_]) } 0 .. $#names ];
+}
+
+my %ho_open = (r => '<', w => '>', a => '>>', 'w+' => '+<', 'a+' => '+>>');
+
+sub _ho_handle {
+    my ($fd) = @_;
+    my $mode = get_fopen_mode($fd);
+    return unless defined $mode;
+    open(my $h, "$ho_open{$mode}&=", $fd) or return;
+    my $class = 'IO::Handle';
+    if (my $name = getsockname($h)) {
+        my $family = length($name) >= 2 ? Socket::sockaddr_family($name) : -1;
+        $class = $family == Socket::AF_INET() ? 'IO::Socket::INET'
+               : $family == Socket::AF_UNIX() ? 'IO::Socket::UNIX'
+               : $family == Socket::AF_INET6() && IO::Socket::IP->can('new')
+                                            ? 'IO::Socket::IP'
+               : 'IO::Socket';
+    }
+    return bless $h, $class;
 }
 
 sub _croak { Carp::croak(@_) }
