@@ -20,11 +20,13 @@
 # connections already accepted), then exit.
 #
 # Zero-downtime restart: an instance started with --control PATH listens
-# there; a new one started with --takeover PATH connects, checks with
-# peer_cred that the old one runs as the same user, receives the
-# listening socket, starts its workers and says "ready"; the old one then
-# stops accepting, drains and exits, while the new one goes on accepting
-# on the same socket, so no connection is refused on the way.  Port 0 in
+# there; a new one started with --takeover PATH takes the listening
+# socket over with handoff_take (which checks that the old one runs as
+# the same user, and acknowledges once it holds the socket), and the old
+# one, in handoff_give, learns that it may go: it stops accepting, drains
+# and exits, while the new one goes on accepting on the same socket, so
+# no connection is refused on the way.  A takeover that fails on either
+# side leaves the old instance serving.  Port 0 in
 # --listen picks a free port; the line "listening on HOST:PORT" tells it.
 #
 # Where the system has TCP_DEFER_ACCEPT (Linux), the listening socket
@@ -53,26 +55,17 @@ GetOptions(\%opt, 'listen=s', 'workers=i', 'mode=s', 'control=s',
 my $idle_timeout = $opt{idle} || 5;
 my $me = "prefork-httpd $$";
 
-# Is the peer's uid ours?  Where the system cannot tell (peer_cred fails
-# with ENOSYS), the control endpoint's mode 0600 is what keeps others out.
-sub same_user {
-    my ($uid) = @_;
-    return $uid == $< if defined $uid;
-    return $! == Errno::ENOSYS();
-}
-
 # ---------------------------------------------------------------------
 # The listening socket: our own, or the old instance's.
 my ($listener, $from);
 if (defined $opt{takeover}) {
-    my $old = endp_connect($opt{takeover})
-        or die "$me: cannot reach $opt{takeover}: $!\n";
-    my ($opid, $ouid) = peer_cred($old);
-    die "$me: the instance at $opt{takeover} runs as uid ",
-        $ouid // '?', ", not $<\n" unless same_user($ouid);
-    $listener = recv_fh($old, 'IO::Socket::INET')
+    # The old instance learns that we hold the socket when this returns,
+    # and stops accepting then; connections meanwhile wait in the queue.
+    my %l = handoff_take($opt{takeover}, meta => \my $meta, timeout => 30)
         or die "$me: no listening socket from $opt{takeover}: $!\n";
-    $from = [$old, $opid];
+    $listener = $l{http}
+        or die "$me: $opt{takeover} handed over no listener named http\n";
+    $from = ref $meta eq 'HASH' ? $meta->{pid} : undef;
 } else {
     $listener = IO::Socket::INET->new(LocalAddr => $opt{listen},
                                       Listen => 1024, ReuseAddr => 1)
@@ -236,16 +229,10 @@ setsockopt($listener, SOL_SOCKET, SO_RCVTIMEO, pack('l!l!', 0, 250_000))
 start_worker() for 1 .. $opt{workers};
 my ($host, $port) = ($listener->sockhost, $listener->sockport);
 print "$me: listening on $host:$port (mode $opt{mode}, $opt{workers} workers",
-      $from ? ", taken over from pid " . ($from->[1] // '?') : '', ")\n";
+      defined $opt{takeover} ? ", taken over from pid " . ($from // '?') : '', ")\n";
 
-# The old instance may go now; our own control endpoint comes after it.
+# Our own control endpoint, once the old instance has closed its own.
 my $control;
-if ($from) {
-    my $old = $from->[0];
-    syswrite($old, "ready\n");
-    my $bye = <$old>;
-    close $old;
-}
 if (defined $opt{control}) {
     for (1 .. 100) {
         last if $control = endp_create($opt{control}, mode => 0600);
@@ -327,21 +314,20 @@ sub dispatch {
     close_fds($fd);
 }
 
+# A successor waits on the control endpoint: hand it the listening
+# socket (a process of another user is refused there, and the wait goes
+# on for a while).  The workers go on serving meanwhile; in pass mode the
+# connections that come wait in the queue, which the successor shares.
 sub hand_over {
-    my $conn = serv_accept_fh($control) or return;
-    my (undef, $uid) = peer_cred($conn);
-    if (!same_user($uid)) {
-        print "$me: refused a takeover from uid ", $uid // '?', "\n";
+    if (!handoff_give($control, [http => $listener],
+                      meta => { pid => $$, mode => $opt{mode} }, timeout => 10)) {
+        print "$me: the takeover failed ($!); still serving\n";
         return;
     }
-    send_file($conn, $listener) or return;
-    my $ready = <$conn>;
-    return unless defined $ready && $ready eq "ready\n";
     print "$me: handed the listening socket over; draining\n";
     close $control;
     undef $control;
     $stop = 1;
-    syswrite($conn, "bye\n");
 }
 
 while (1) {
