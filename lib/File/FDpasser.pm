@@ -99,7 +99,8 @@ and hands each to the least busy worker with C<send_file>.
 =item F<eg/handoff.pl> [C<--demo>] [C<--port> I<PORT>]
 
 a server that, on SIGHUP, starts a new copy of itself with C<spawn>,
-passing its listening socket as descriptor 3, and exits; no client is
+hands it its listening socket by name with C<handoff_give> (the copy
+calls C<handoff_take>), and exits once the copy holds it; no client is
 refused meanwhile.
 
 =item F<eg/privsep.pl>
