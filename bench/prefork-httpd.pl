@@ -17,7 +17,9 @@
 # HTTP/1.0 with "Connection: keep-alive").
 #
 # SIGTERM: stop accepting, finish the requests under way (and the
-# connections already accepted), then exit.
+# connections already accepted; a keep-alive client's next request, if it
+# comes within a second, is answered and its connection closed), then
+# exit.
 #
 # Zero-downtime restart: an instance started with --control PATH listens
 # there; a new one started with --takeover PATH takes the listening
@@ -53,6 +55,7 @@ GetOptions(\%opt, 'listen=s', 'workers=i', 'mode=s', 'control=s',
     or die "usage: $0 --listen HOST:PORT [--workers N] [--mode pass|accept]"
          . " [--control PATH] [--takeover PATH] [--no-defer]\n";
 my $idle_timeout = $opt{idle} || 5;
+my $grace = $idle_timeout < 1 ? $idle_timeout : 1;
 my $me = "prefork-httpd $$";
 
 # ---------------------------------------------------------------------
@@ -93,14 +96,17 @@ sub serve_connection {
     my $answered = 0;    # requests answered on this connection
     while (1) {
         # A request's head; an idle keep-alive connection ends at the idle
-        # timeout, or at once when we are stopping.  A new connection's
-        # first request is waited for even then: its client has not been
-        # answered yet.
+        # timeout, or, when we are stopping, after a grace of a second at
+        # most: a busy client's next request may be on its way already,
+        # and is answered (with "Connection: close") rather than lost to a
+        # close that crosses it.  A new connection's first request is
+        # waited for in full even then: its client has not been answered
+        # yet.
         while ($buf !~ /\r?\n\r?\n/) {
             my $rin = '';
             vec($rin, fileno($c), 1) = 1;
             my $n = select(my $rout = $rin, undef, undef,
-                           ($stop && $answered && $buf eq '') ? 0 : $idle_timeout);
+                           ($stop && $answered && $buf eq '') ? $grace : $idle_timeout);
             next if $n < 0 && $! == EINTR;
             return if $n <= 0;
             $n = sysread($c, $buf, 65536, length $buf);
@@ -147,6 +153,34 @@ sub serve_connection {
     }
 }
 
+# A stopping worker may end a keep-alive connection just as the client
+# sends its next request on it.  Closed with that request unread, the
+# socket would send the client a reset, which can also destroy the
+# answer before it (a failed request for the client); so our side is
+# ended first and the connection closed once the client has closed its
+# own, as Apache's lingering close does (for two seconds at most).  The
+# client then sees a keep-alive connection closed before an answer, which
+# it retries on a new connection, served by whoever accepts then.
+sub end_connection {
+    my ($c) = @_;
+    if ($stop) {
+        shutdown($c, 1);
+        my $until = time + 2;
+        while (time <= $until) {
+            my $rin = '';
+            vec($rin, fileno($c), 1) = 1;
+            my $n = select(my $rout = $rin, undef, undef, 0.5);
+            next if $n < 0 && $! == EINTR;
+            last if $n < 0;
+            next if $n == 0;
+            my $got = sysread($c, my $junk, 65536);
+            next if !defined $got && $! == EINTR;
+            last unless $got;
+        }
+    }
+    close $c;
+}
+
 sub worker_exit {
     my ($stats) = @_;
     print "$me worker $$ served $stats->{requests} requests on "
@@ -168,7 +202,7 @@ sub worker_pass {
         last unless $c;
         $stats{connections}++;
         serve_connection($c, \%stats);
-        close $c;
+        end_connection($c);
         syswrite($report_w, $done);
     }
     worker_exit(\%stats);
@@ -181,7 +215,7 @@ sub worker_accept {
         accept(my $c, $listener) or next;
         $stats{connections}++;
         serve_connection($c, \%stats);
-        close $c;
+        end_connection($c);
     }
     worker_exit(\%stats);
 }
