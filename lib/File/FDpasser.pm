@@ -1128,7 +1128,7 @@ a count, batch or name that does not add up, more descriptors than
 announced, bytes left over, or the connection closed part-way, a batch
 cut short), C<ECONNRESET> (the old side closed the connection before
 sending anything), C<EMSGSIZE> (more than C<$n> listeners announced,
-default 1024; nothing received), C<EMFILE> (no room in the descriptor
+default 1024; what came with the announcement is closed), C<EMFILE> (no room in the descriptor
 table for the next batch; what arrived before is closed), C<EPIPE>
 (the old side went away before the acknowledgement could be sent).
 A failure leaves the old side serving.  Misuse croaks: an unknown
