@@ -4,6 +4,7 @@
 # side's call returns only once the successor acknowledged (the test
 # plays the successor by the wire and holds back its acknowledgement);
 # 300 pipes (more than FDPASS_MAX) go in batches, in order, close-on-exec;
+# metadata of every form (none, empty, 64 KiB, a hash) arrives as sent;
 # a successor that dies or never acknowledges leaves the old side with an
 # error and its listener, which still serves; hostile old sides (garbage,
 # counts that do not add up, a batch cut short, more descriptors than
@@ -165,6 +166,26 @@ EOF
     reap_ok($giver, 'the old side (its handoff_give returned true)');
     close $_ for map { $l[2 * $_ + 1] } 0 .. $count - 1;
 }
+
+# --- Metadata of every form ----------------------------------------------
+
+for my $meta (undef, '', {}, 'x' x 65536, { '' => '', "k\n" => "v\0\n", wide => "\xe9" }) {
+    my $ctl = path();
+    my $ls = endp_create($ctl, mode => 0600) or die;
+    my $giver = run_child {
+        pipe(my $r, my $w) or die;
+        handoff_give($ls, [p => $r], meta => $meta, timeout => 20);
+    };
+    close $ls;
+    my @l = handoff_take($ctl, meta => \my $got, timeout => 20);
+    my $what = !defined $meta ? 'none' : ref $meta ? 'a hash of ' . keys(%$meta)
+             : 'a string of ' . length($meta) . ' bytes';
+    ok(@l == 2, "metadata $what: taken") or diag("handoff_take: $!");
+    is_deeply($got, $meta, "metadata $what: arrived as sent");
+    reap_ok($giver, "metadata $what: the old side");
+}
+ok(!eval { handoff_give(path(), [p => \*STDIN], meta => 'x' x 65537); 1 }
+   && $@ =~ /^File::FDpasser::handoff_give: meta is longer/, 'metadata over 65536 bytes croaks');
 
 # --- Successors that fail: the old side keeps serving ---------------------
 

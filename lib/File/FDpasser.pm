@@ -2055,7 +2055,7 @@ sub _ho_take_from {
                         /\A\Q$HO_MAGIC\E ([1-9][0-9]{0,8}) ([1-9][0-9]{0,8}) ([-sh]) (0|[1-9][0-9]{0,5})\n\z/
                         or $proto->();
                     $proto->() if $nb > $count || $mlen > $HO_META_MAX
-                               || ($mtype eq '-') != ($mlen == 0);
+                               || ($mtype eq '-' && $mlen != 0);
                     _ho_die(Errno::EMSGSIZE()) if $count > $max;
                     $pos = length $line;
                     $stage = 'meta';
