@@ -9,7 +9,8 @@
 # error and its listener, which still serves; hostile old sides (garbage,
 # counts that do not add up, a batch cut short, more descriptors than
 # announced, a hang, a refusal) make the taker fail with the documented
-# $! and leave its descriptor count as it was.  The cases with two uids
+# $! and leave its descriptor count as it was; a caller's alarm handler
+# that dies ends either call, which cleans up.  The cases with two uids
 # need root (a child drops to 65534).
 use strict;
 use warnings;
@@ -296,6 +297,46 @@ hostile('a close before anything', ECONNRESET, sub { POSIX::_exit(0) });
 hostile('a refusal', EACCES, sub { send_fds($_[0], [], "FDPASSER-HANDOFF/1 refused\n") });
 hostile('more listeners than max', EMSGSIZE,
         sub { send_fds($_[0], [$_[1]], header(2000, 8)) });
+
+# The caller's alarm: a handler that dies ends the wait; the exception
+# propagates, and what the call took or made is gone.
+{
+    my $ctl = path();
+    my $ls = endp_create($ctl, mode => 0600) or die;
+    my $pid = run_child {
+        my $c = serv_accept_fh($ls) or die;
+        my @p = map { pipe(my $r, my $w) or die; $r } 1 .. 2;
+        send_fds($c, [$p[0]], header(2, 2) . batch('a'));
+        sleep 30;
+        1;
+    };
+    close $ls;
+    my $before = open_fds();
+    my @l = eval {
+        local $SIG{ALRM} = sub { die "alarm\n" };
+        alarm 1;
+        handoff_take($ctl, timeout => 20);
+    };
+    alarm 90;
+    is($@, "alarm\n", "handoff_take: a dying alarm handler's exception propagates");
+    is(open_fds(), $before, '... and what it received is closed');
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+
+    my $tcp = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
+    $ctl = path();
+    $before = open_fds();
+    my $ok = eval {
+        local $SIG{ALRM} = sub { die "alarm\n" };
+        alarm 1;
+        handoff_give($ctl, [tcp => $tcp], timeout => 20);
+    };
+    alarm 90;
+    is($@, "alarm\n", "handoff_give: a dying alarm handler's exception propagates");
+    ok(!-e $ctl, '... the endpoint it made is gone');
+    is(open_fds(), $before, '... closed too');
+    ok(still_serves($tcp), '... and the listener serves');
+}
 
 {
     my $before = open_fds();
