@@ -17,14 +17,18 @@
 # HTTP/1.0 with "Connection: keep-alive").
 #
 # SIGTERM: stop accepting, finish the requests under way (and the
-# connections already accepted), then exit.
+# connections already accepted; a keep-alive client's next request, if it
+# comes within a second, is answered and its connection closed), then
+# exit.
 #
 # Zero-downtime restart: an instance started with --control PATH listens
-# there; a new one started with --takeover PATH connects, checks with
-# peer_cred that the old one runs as the same user, receives the
-# listening socket, starts its workers and says "ready"; the old one then
-# stops accepting, drains and exits, while the new one goes on accepting
-# on the same socket, so no connection is refused on the way.  Port 0 in
+# there; a new one started with --takeover PATH takes the listening
+# socket over with handoff_take (which checks that the old one runs as
+# the same user, and acknowledges once it holds the socket), and the old
+# one, in handoff_give, learns that it may go: it stops accepting, drains
+# and exits, while the new one goes on accepting on the same socket, so
+# no connection is refused on the way.  A takeover that fails on either
+# side leaves the old instance serving.  Port 0 in
 # --listen picks a free port; the line "listening on HOST:PORT" tells it.
 #
 # Where the system has TCP_DEFER_ACCEPT (Linux), the listening socket
@@ -51,28 +55,20 @@ GetOptions(\%opt, 'listen=s', 'workers=i', 'mode=s', 'control=s',
     or die "usage: $0 --listen HOST:PORT [--workers N] [--mode pass|accept]"
          . " [--control PATH] [--takeover PATH] [--no-defer]\n";
 my $idle_timeout = $opt{idle} || 5;
+my $grace = $idle_timeout < 1 ? $idle_timeout : 1;
 my $me = "prefork-httpd $$";
-
-# Is the peer's uid ours?  Where the system cannot tell (peer_cred fails
-# with ENOSYS), the control endpoint's mode 0600 is what keeps others out.
-sub same_user {
-    my ($uid) = @_;
-    return $uid == $< if defined $uid;
-    return $! == Errno::ENOSYS();
-}
 
 # ---------------------------------------------------------------------
 # The listening socket: our own, or the old instance's.
 my ($listener, $from);
 if (defined $opt{takeover}) {
-    my $old = endp_connect($opt{takeover})
-        or die "$me: cannot reach $opt{takeover}: $!\n";
-    my ($opid, $ouid) = peer_cred($old);
-    die "$me: the instance at $opt{takeover} runs as uid ",
-        $ouid // '?', ", not $<\n" unless same_user($ouid);
-    $listener = recv_fh($old, 'IO::Socket::INET')
+    # The old instance learns that we hold the socket when this returns,
+    # and stops accepting then; connections meanwhile wait in the queue.
+    my %l = handoff_take($opt{takeover}, meta => \my $meta, timeout => 30)
         or die "$me: no listening socket from $opt{takeover}: $!\n";
-    $from = [$old, $opid];
+    $listener = $l{http}
+        or die "$me: $opt{takeover} handed over no listener named http\n";
+    $from = ref $meta eq 'HASH' ? $meta->{pid} : undef;
 } else {
     $listener = IO::Socket::INET->new(LocalAddr => $opt{listen},
                                       Listen => 1024, ReuseAddr => 1)
@@ -100,14 +96,17 @@ sub serve_connection {
     my $answered = 0;    # requests answered on this connection
     while (1) {
         # A request's head; an idle keep-alive connection ends at the idle
-        # timeout, or at once when we are stopping.  A new connection's
-        # first request is waited for even then: its client has not been
-        # answered yet.
+        # timeout, or, when we are stopping, after a grace of a second at
+        # most: a busy client's next request may be on its way already,
+        # and is answered (with "Connection: close") rather than lost to a
+        # close that crosses it.  A new connection's first request is
+        # waited for in full even then: its client has not been answered
+        # yet.
         while ($buf !~ /\r?\n\r?\n/) {
             my $rin = '';
             vec($rin, fileno($c), 1) = 1;
             my $n = select(my $rout = $rin, undef, undef,
-                           ($stop && $answered && $buf eq '') ? 0 : $idle_timeout);
+                           ($stop && $answered && $buf eq '') ? $grace : $idle_timeout);
             next if $n < 0 && $! == EINTR;
             return if $n <= 0;
             $n = sysread($c, $buf, 65536, length $buf);
@@ -154,6 +153,34 @@ sub serve_connection {
     }
 }
 
+# A stopping worker may end a keep-alive connection just as the client
+# sends its next request on it.  Closed with that request unread, the
+# socket would send the client a reset, which can also destroy the
+# answer before it (a failed request for the client); so our side is
+# ended first and the connection closed once the client has closed its
+# own, as Apache's lingering close does (for two seconds at most).  The
+# client then sees a keep-alive connection closed before an answer, which
+# it retries on a new connection, served by whoever accepts then.
+sub end_connection {
+    my ($c) = @_;
+    if ($stop) {
+        shutdown($c, 1);
+        my $until = time + 2;
+        while (time <= $until) {
+            my $rin = '';
+            vec($rin, fileno($c), 1) = 1;
+            my $n = select(my $rout = $rin, undef, undef, 0.5);
+            next if $n < 0 && $! == EINTR;
+            last if $n < 0;
+            next if $n == 0;
+            my $got = sysread($c, my $junk, 65536);
+            next if !defined $got && $! == EINTR;
+            last unless $got;
+        }
+    }
+    close $c;
+}
+
 sub worker_exit {
     my ($stats) = @_;
     print "$me worker $$ served $stats->{requests} requests on "
@@ -175,7 +202,7 @@ sub worker_pass {
         last unless $c;
         $stats{connections}++;
         serve_connection($c, \%stats);
-        close $c;
+        end_connection($c);
         syswrite($report_w, $done);
     }
     worker_exit(\%stats);
@@ -188,7 +215,7 @@ sub worker_accept {
         accept(my $c, $listener) or next;
         $stats{connections}++;
         serve_connection($c, \%stats);
-        close $c;
+        end_connection($c);
     }
     worker_exit(\%stats);
 }
@@ -236,16 +263,10 @@ setsockopt($listener, SOL_SOCKET, SO_RCVTIMEO, pack('l!l!', 0, 250_000))
 start_worker() for 1 .. $opt{workers};
 my ($host, $port) = ($listener->sockhost, $listener->sockport);
 print "$me: listening on $host:$port (mode $opt{mode}, $opt{workers} workers",
-      $from ? ", taken over from pid " . ($from->[1] // '?') : '', ")\n";
+      defined $opt{takeover} ? ", taken over from pid " . ($from // '?') : '', ")\n";
 
-# The old instance may go now; our own control endpoint comes after it.
+# Our own control endpoint, once the old instance has closed its own.
 my $control;
-if ($from) {
-    my $old = $from->[0];
-    syswrite($old, "ready\n");
-    my $bye = <$old>;
-    close $old;
-}
 if (defined $opt{control}) {
     for (1 .. 100) {
         last if $control = endp_create($opt{control}, mode => 0600);
@@ -327,21 +348,20 @@ sub dispatch {
     close_fds($fd);
 }
 
+# A successor waits on the control endpoint: hand it the listening
+# socket (a process of another user is refused there, and the wait goes
+# on for a while).  The workers go on serving meanwhile; in pass mode the
+# connections that come wait in the queue, which the successor shares.
 sub hand_over {
-    my $conn = serv_accept_fh($control) or return;
-    my (undef, $uid) = peer_cred($conn);
-    if (!same_user($uid)) {
-        print "$me: refused a takeover from uid ", $uid // '?', "\n";
+    if (!handoff_give($control, [http => $listener],
+                      meta => { pid => $$, mode => $opt{mode} }, timeout => 10)) {
+        print "$me: the takeover failed ($!); still serving\n";
         return;
     }
-    send_file($conn, $listener) or return;
-    my $ready = <$conn>;
-    return unless defined $ready && $ready eq "ready\n";
     print "$me: handed the listening socket over; draining\n";
     close $control;
     undef $control;
     $stop = 1;
-    syswrite($conn, "bye\n");
 }
 
 while (1) {

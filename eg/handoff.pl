@@ -4,11 +4,13 @@
 # connecting: no connection is refused on the way.
 #
 # Each connection is answered with one line naming the generation and pid
-# of the server.  On SIGHUP the server starts a new copy of itself with
-# spawn, the listening socket placed at descriptor 3 of the new process
-# (as systemd's socket activation does), and exits.  Connections that
-# arrive meanwhile wait in the socket's queue, which the new process
-# inherits.
+# of the server.  On SIGHUP the server makes a control endpoint, starts a
+# new copy of itself with spawn, and hands it the listening socket, by
+# name, with its generation as metadata (handoff_give; the new copy calls
+# handoff_take); once the new copy says it holds the socket, the old one
+# exits.  Connections that arrive meanwhile wait in the socket's queue,
+# which both share.  Should the new copy fail, the old one goes on
+# serving.
 #
 # --demo: a free port; a client process makes 30 connections, one after
 # another, while every generation hands over after 10 of them (the third
@@ -17,16 +19,19 @@ use strict;
 use warnings;
 use Getopt::Long;
 use IO::Socket::INET;
-use File::FDpasser qw(spawn);
+use File::Spec;
+use File::FDpasser qw(spawn endp_create handoff_give handoff_take);
 
 $| = 1;
 GetOptions('demo' => \my $demo, 'port=i' => \(my $port = 8080),
-           'fd=i' => \my $fd, 'generation=i' => \(my $generation = 1))
+           'takeover=s' => \my $takeover)
     or die "usage: $0 [--demo] [--port PORT]\n";
-my $listener;
-if (defined $fd) {    # started by the previous generation
-    $listener = IO::Socket::INET->new_from_fd($fd, 'r')
-        or die "handoff: descriptor $fd: $!\n";
+my ($listener, $generation) = (undef, 1);
+if (defined $takeover) {    # started by the previous generation
+    my %l = handoff_take($takeover, meta => \my $meta, timeout => 10)
+        or die "handoff: nothing taken over from $takeover: $!\n";
+    $listener = $l{http} or die "handoff: no listener named http\n";
+    $generation = $meta->{generation} + 1;
 } else {
     $listener = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 128,
                                       LocalPort => $demo ? 0 : $port, ReuseAddr => 1)
@@ -58,11 +63,21 @@ until ($hup) {
     $hup = 1;
 }
 
-# The same perl, module path and script; the listening socket at 3.
-my $next = spawn([$^X, (map { "-I$_" } @INC), $0, '--fd', 3,
-                  '--generation', $generation + 1, $demo ? '--demo' : ()],
-                 fds => { 3 => $listener })
+# The control endpoint first, so the new copy finds it; then the same
+# perl, module path and script, told where to take the socket from.
+my $path = File::Spec->catfile(File::Spec->tmpdir, "handoff-$$.ctl");
+my $control = endp_create($path, mode => 0600)
+    or die "handoff: endp_create $path: $!\n";
+my $next = spawn([$^X, (map { "-I$_" } @INC), $0, '--takeover', $path,
+                  $demo ? '--demo' : ()])
     or die "handoff: spawn: $!\n";
+my $ok = handoff_give($control, [http => $listener],
+                      meta => { generation => $generation }, timeout => 10);
+my $err = $!;
+close $control;
+unlink $path;
+die "handoff: generation $generation (pid $$): pid $next took nothing ($err)\n"
+    unless $ok;
 print "handoff: generation $generation (pid $$) handed the socket to pid $next, exits\n";
 
 sub demo_client {

@@ -99,7 +99,8 @@ and hands each to the least busy worker with C<send_file>.
 =item F<eg/handoff.pl> [C<--demo>] [C<--port> I<PORT>]
 
 a server that, on SIGHUP, starts a new copy of itself with C<spawn>,
-passing its listening socket as descriptor 3, and exits; no client is
+hands it its listening socket by name with C<handoff_give> (the copy
+calls C<handoff_take>), and exits once the copy holds it; no client is
 refused meanwhile.
 
 =item F<eg/privsep.pl>
@@ -342,6 +343,41 @@ backend (0.09's C<sysv> code wrote its messages otherwise) and on
 Windows (0.09 never ran there; the exchange has its own framing) a
 receive still reads one byte, and C<send_file_v009> fails with
 C<ENOSYS>.
+
+=head2 The handoff wire
+
+C<handoff_give> and C<handoff_take> speak a small protocol of their own
+over a stream connection, so a program in another language can take
+part.  All numbers are ASCII decimal, lines end in C<\n>.  The old side
+sends, as the data of the message that carries the first batch's
+descriptors:
+
+    FDPASSER-HANDOFF/1 COUNT BATCHES TYPE METALEN\n
+    METADATA (METALEN bytes)
+
+TYPE is C<-> (no metadata; METALEN 0), C<s> (a string) or C<h> (a hash:
+one record per key, in any order, each C<KEYLEN VALUELEN\n> then the key's
+and the value's bytes).  METALEN is at most 65536.  Each batch, the
+first right after the metadata in the same message, every other one in
+a message of its own, is
+
+    batch K NAMELEN\n
+    NAMES (NAMELEN bytes: K names, each followed by \n)
+
+and its message carries its K descriptors (1 to C<FDPASS_MAX>), in the
+order of the names.  COUNT (at least 1) is the sum of the Ks, BATCHES
+the number of batches.  A name is 1 to 255 bytes of printable ASCII
+(space to C<~>) without C<:>.  The successor, once it has all COUNT
+descriptors and nothing else, answers C<held COUNT\n>; that line is
+the acknowledgement the old side waits for.  An old side that refuses
+the successor's uid sends C<FDPASSER-HANDOFF/1 refused\n> instead of
+the header and closes.
+
+On a stream the kernel may join or split the data of those messages;
+the descriptors always arrive with or before the bytes of their batch.
+So the receiver reads the bytes as one stream and the descriptors as
+one queue, in order, and checks the totals: COUNT descriptors, no more,
+with every byte accounted for.
 
 =head1 FUNCTIONS
 
@@ -1138,6 +1174,140 @@ Both calls need the SCM_RIGHTS backend (haproxy's systems); elsewhere
 they fail with C<ENOSYS>.  The wire, and how it changed between haproxy
 versions, is described in HACKING.
 
+=head3 $ok = handoff_give($path_or_endpoint, [NAME => HANDLE, ...] [, uid => $uid] [, meta => $meta] [, timeout => $seconds])
+
+Hands this process's listeners, by name, to its successor (the next
+generation of the same server) over a named endpoint, and returns once
+the successor holds every one of them.  The successor calls
+C<handoff_take> on the same path.  The listeners are usually listening
+sockets (TCP, UNIX stream or SEQPACKET endpoints), but any open handle
+or descriptor number goes (a pipe, a file, a connected socket); each
+arrives as a descriptor of its own on the same open file.
+
+C<$path_or_endpoint> is a path (a plain string; a C<"\0"> prefix names a
+Linux abstract socket), at which the call makes an endpoint with
+C<endp_create($path, mode =E<gt> 0600)> and which it removes again
+before it returns (only while the node is still the one it made), or a
+listening endpoint the caller made (a handle, e.g. from C<endp_create>,
+which it leaves open, so a server can keep a control endpoint and call
+C<handoff_give> when C<select> says a successor waits).  A plain number
+is taken as a path.
+
+The call accepts connections on the endpoint until one comes from a
+process of uid C<$uid> (default: this process's effective uid, C<$E<gt>>),
+as C<peer_cred> reports it; a peer of another uid is told it was refused
+(the successor's C<handoff_take> fails with C<EACCES>) and closed, and
+the call goes on waiting.  Where the system records no credentials
+(C<peer_cred> fails with C<ENOSYS>), the endpoint's mode is the check:
+the 0600 of an endpoint the call makes admits only its owner (and
+root).  To the first successor of the right uid it sends every listener
+with its name, in messages of at most C<FDPASS_MAX> descriptors (any
+number of listeners goes, in batches), and C<$meta> with the first:
+undef (the default, no metadata), a string of bytes, or a reference to a
+hash of strings (keys and values; each value a defined plain scalar),
+at most 65536 bytes as written on the wire (L</The handoff wire>).  Then
+it waits for the successor to acknowledge that it holds them all.
+
+Returns true when the successor acknowledged.  Returns false with C<$!>
+otherwise: C<ETIMEDOUT> (no successor of the right uid came, or it did
+not acknowledge, within C<$seconds>, default 30; the whole call is
+bounded by it), C<ECONNRESET> or C<EPIPE> (the successor closed the
+connection or died before it acknowledged), C<EPROTO> (it answered
+something other than the acknowledgement), C<EBADF> (a HANDLE is not
+open; checked before anything is made or sent), or what C<endp_create>
+gives for a path.  The successor that failed is not waited for again:
+the call returns, and the caller may call it again.  Misuse croaks: the
+listeners not an ARRAY of NAME =E<gt> HANDLE pairs or empty, a NAME that is
+not 1 to 255 bytes of printable ASCII without C<:> (the names systemd
+accepts, so they can go on to C<fdstore> or C<spawn>'s C<listen>),
+C<$meta> that is neither a string nor such a hash, or too long, a
+negative or non-numeric timeout, an unknown option.
+
+What the old side can rely on: its listeners stay open in every case,
+success included; the call never closes, changes (not even
+C<O_NONBLOCK>) or takes any of them.  On success the successor holds a
+descriptor on every one; the old process decides itself when to stop
+accepting on them (close them, drain, exit).  Until it does, both
+processes accept on the same sockets, which is harmless: each connection
+goes to one of them.  On failure nothing was handed over for good: the
+successor, if it got as far as receiving, closes what it received and
+fails too, and the old process simply goes on serving.  One case is left
+open, as by any acknowledgement: when the time runs out just as the
+successor's acknowledgement is on its way, the successor serves and the
+old side reports C<ETIMEDOUT> and goes on serving as well; nothing is
+refused, and the old side may stop once it learns otherwise.  The call
+waits with C<select> on the endpoint and never uses C<alarm>, so the
+caller may; signal handlers run while it waits, and one that dies
+propagates its exception after the endpoint the call made is removed.
+C<SIGPIPE> is never raised.  The connection is close-on-exec and
+closed before the call returns.
+
+    # the old generation, in its loop, when its control endpoint is readable
+    if (handoff_give($control, [http => $listener, admin => $admin],
+                     meta => { generation => $gen, pid => $$ }, timeout => 10)) {
+        close $listener; close $admin;   # the successor serves now; drain
+    } else {
+        warn "handoff failed: $!; still serving\n";
+    }
+
+=head3 @listeners = handoff_take($path [, uid => $uid] [, meta => \$meta] [, timeout => $seconds] [, max => $n])
+
+The successor's side of C<handoff_give>: connects to C<$path>, checks
+that the endpoint was made by a process of uid C<$uid> (default: this
+process's effective uid; C<peer_cred> on the connection reports the uid
+of whoever made the listening endpoint; where the system records no
+credentials, the socket node at C<$path> must be owned by C<$uid> and
+not writable by group or others, and an abstract name fails), receives
+every batch, checks it, and acknowledges only once it holds every
+descriptor.  Returns (NAME, HANDLE) pairs in the order the old side gave
+them, so C<my %l = handoff_take($path)> gives them by name when the
+names are distinct.  C<< meta => \$meta >> sets C<$meta> to the
+metadata sent: undef when none, the string, or a new hash reference.
+
+Each handle owns its descriptor, which is close-on-exec (as every
+received descriptor above C<$^F>), and is of the class its kind calls
+for, as with C<listen_fds>: C<IO::Socket::INET> (C<AF_INET>),
+C<IO::Socket::IP> (C<AF_INET6>), C<IO::Socket::UNIX> (C<AF_UNIX>, any
+socket type), C<IO::Socket> (other families), C<IO::Handle> (pipes,
+files and devices, opened in the descriptor's own access mode).  Those
+classes are loaded before the call connects, never after a descriptor
+arrived.
+
+On failure it returns the empty list with C<$!> set, and every
+descriptor it received is closed before it returns: no handle is made
+and no descriptor is left open for a failed take; nothing the process
+held before the call is touched.  C<$!>: C<ENOENT> or C<ECONNREFUSED>
+(nobody at C<$path>), C<EACCES> (the endpoint's maker is not of uid
+C<$uid>, the old side refused this process's uid, or the endpoint's
+permissions), C<ETIMEDOUT> (the old side sent nothing, or stopped in
+the middle, for C<$seconds>, default 30; the whole call is bounded by
+it), C<EPROTO> (what came is not a handoff: garbage, an unknown version,
+a count, batch or name that does not add up, more descriptors than
+announced, bytes left over, or the connection closed part-way, a batch
+cut short), C<ECONNRESET> (the old side closed the connection before
+sending anything), C<EMSGSIZE> (more than C<$n> listeners announced,
+default 1024; what came with the announcement is closed), C<EMFILE> (no room in the descriptor
+table for the next batch; what arrived before is closed), C<EPIPE>
+(the old side went away before the acknowledgement could be sent).
+A failure leaves the old side serving.  Misuse croaks: an unknown
+option, C<meta> not a SCALAR reference, a bad timeout or C<max>, a call
+outside list context (which would drop the handles).
+
+The connection is made as C<endp_connect> makes it; the time limit
+applies from then on.  Once this call has returned the list, the old side
+has been told (the acknowledgement was sent) and the successor may serve
+at once; the old side stops accepting on its own terms, so for a while
+both may accept, and no connection is refused on the way.
+
+    my %l = handoff_take('/run/myserver/control', meta => \my $meta,
+                         timeout => 10)
+        or die "no listeners from the old generation: $!";
+    my $http = $l{http};                  # an IO::Socket::INET
+    print "generation ", $meta->{generation} + 1, "\n";
+
+F<bench/prefork-httpd.pl> uses the two for its C<--control>/C<--takeover>
+restart, and F<eg/handoff.pl> shows one generation after another.
+
 =head1 BEHAVIOUR EVERY CALL KEEPS
 
 =head2 No descriptor leaks
@@ -1653,6 +1823,7 @@ our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       haproxy_getsocks haproxy_serve_getsocks
                       peer_pidfd
                       notify fdstore fdstore_remove
+                      handoff_give handoff_take
 );
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
@@ -1856,6 +2027,423 @@ sub fdstore {
 sub fdstore_remove {
     _croak('Usage: File::FDpasser::fdstore_remove($name)') unless @_ == 1;
     return _fdstore(_notify_addr(), _fdname($_[0]), [], _FDSTORE_REMOVE());
+}
+
+# Generation handoff: Perl over send_fds, recv_fds, peer_cred and the
+# endpoint calls; the wire is in the POD (The handoff wire).  Everything
+# either side loads is loaded at the start of the call, before any
+# connection or descriptor is taken.
+my $HO_MAGIC    = 'FDPASSER-HANDOFF/1';
+my $HO_META_MAX = 65536;
+my $HO_NAME     = qr/\A[\x20-\x39\x3b-\x7e]{1,255}\z/;    # printable, no ':'
+
+sub _ho_load {
+    require Errno;
+    require Socket;
+    require Time::HiRes;
+    require IO::Socket::INET;
+    require IO::Socket::UNIX;
+    eval { require IO::Socket::IP };    # IPv6 listeners; core since 5.20
+}
+
+sub _ho_timeout {
+    my ($fn, $t) = @_;
+    return 30 unless defined $t;
+    _croak("File::FDpasser::$fn: timeout must be a number of seconds, not '$t'")
+        unless !ref $t && $t =~ /\A(?:\d+(?:\.\d*)?|\.\d+)\z/;
+    return $t;
+}
+
+sub _ho_fail { $! = $_[0]; return }
+
+sub _ho_fileno {
+    my ($h) = @_;
+    return $h if !ref $h && ref \$h ne 'GLOB' && defined $h && $h =~ /\A\d+\z/;
+    return fileno($h);
+}
+
+# Waits until $h is readable (or writable) or the deadline passes: true
+# when ready, false with $! (ETIMEDOUT) otherwise.  Signal handlers run
+# while it waits (Perl runs them when select returns EINTR).
+sub _ho_wait {
+    my ($h, $write, $deadline) = @_;
+    my $fd = _ho_fileno($h);
+    return _ho_fail(Errno::EBADF()) unless defined $fd;
+    while (1) {
+        my $left = $deadline - Time::HiRes::time();
+        return _ho_fail(Errno::ETIMEDOUT()) if $left <= 0;
+        my $v = '';
+        vec($v, $fd, 1) = 1;
+        my $n = $write ? select(undef, my $w = $v, undef, $left)
+                       : select(my $r = $v, undef, undef, $left);
+        return 1 if $n > 0;
+        return if $n < 0 && $! != Errno::EINTR();
+    }
+}
+
+# All of $data (and the descriptors, with its first part) on a
+# non-blocking connection, before the deadline.
+sub _ho_send {
+    my ($c, $files, $data, $deadline) = @_;
+    my $off = 0;
+    while ($off < length $data) {
+        _ho_wait($c, 1, $deadline) or return;
+        my $n = send_fds($c, $off ? [] : $files, substr($data, $off));
+        if ($n) {
+            $off += $n;
+        } elsif ($! != Errno::EAGAIN() && $! != Errno::EWOULDBLOCK()) {
+            return;
+        }
+    }
+    return 1;
+}
+
+my %give_opt = (uid => 1, meta => 1, timeout => 1);
+
+sub handoff_give {
+    _croak('Usage: File::FDpasser::handoff_give($path_or_endpoint, '
+           . '[NAME => HANDLE, ...], %opt)')
+        unless @_ >= 2 && !(@_ % 2) && ref $_[1] eq 'ARRAY';
+    my ($where, $list, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::handoff_give: unknown option '$_'") unless $give_opt{$_};
+    }
+    my @list = @$list;    # each element fetched once
+    _croak('File::FDpasser::handoff_give: listeners must be NAME => HANDLE pairs')
+        if !@list || @list % 2;
+    my (@names, @files);
+    while (@list) {
+        my ($name, $file) = splice(@list, 0, 2);
+        _croak('File::FDpasser::handoff_give: bad listener name '
+               . (defined $name ? "'$name'" : 'undef')
+               . ' (1 to 255 bytes of printable ASCII, no ":")')
+            unless defined $name && !ref $name && $name =~ $HO_NAME;
+        push @names, "$name";
+        push @files, $file;
+    }
+    my ($mtype, $meta) = ('-', '');
+    if (defined(my $m = $opt{meta})) {
+        my $bytes = sub {
+            my ($s) = @_;
+            _croak('File::FDpasser::handoff_give: meta holds something that is not a string')
+                unless defined $s && !ref $s;
+            $s = "$s";
+            utf8::downgrade($s, 1)
+                or _croak('File::FDpasser::handoff_give: Wide character in meta');
+            return $s;
+        };
+        if (ref $m eq 'HASH') {
+            $mtype = 'h';
+            for my $k (sort keys %$m) {
+                my ($kb, $vb) = ($bytes->($k), $bytes->($m->{$k}));
+                $meta .= length($kb) . ' ' . length($vb) . "\n$kb$vb";
+            }
+        } else {
+            ($mtype, $meta) = ('s', $bytes->($m));
+        }
+        _croak("File::FDpasser::handoff_give: meta is longer than $HO_META_MAX bytes")
+            if length $meta > $HO_META_MAX;
+    }
+    my $timeout = _ho_timeout('handoff_give', $opt{timeout});
+    my $uid = defined $opt{uid} ? $opt{uid} : $>;
+    _ho_load();
+    my $deadline = Time::HiRes::time() + $timeout;
+    for (@files) {
+        return _ho_fail(Errno::EBADF()) unless my_getfl($_) >= 0;
+    }
+
+    # The messages: the header and metadata with the first batch.
+    my @msgs;
+    my $max = FDPASS_MAX();
+    my $nb = int((@names + $max - 1) / $max);
+    for my $i (0 .. $nb - 1) {
+        my ($from, $to) = ($i * $max, ($i + 1) * $max - 1);
+        $to = $#names if $to > $#names;
+        my @n = @names[$from .. $to];
+        my $list = join('', map { "$_\n" } @n);
+        my $data = ($i ? '' : "$HO_MAGIC " . scalar(@names) . " $nb $mtype "
+                              . length($meta) . "\n$meta")
+                 . 'batch ' . scalar(@n) . ' ' . length($list) . "\n$list";
+        push @msgs, [[ @files[$from .. $to] ], $data];
+    }
+
+    my ($ls, $made, @node);
+    if (ref $where || ref \$where eq 'GLOB') {
+        $ls = $where;
+    } else {
+        $ls = endp_create($where, mode => 0600) or return;
+        $made = $where;
+        @node = (lstat $made)[0, 1] unless substr($made, 0, 1) eq "\0";
+    }
+    my ($ok, $err);
+    my $done = eval {
+        $ok = _ho_give_on($ls, \@msgs, scalar(@names), $uid, $deadline);
+        $err = $! + 0;
+        1;
+    };
+    my $died = $@;
+    if (defined $made) {
+        # Removed only while it is still our node: nobody else can make
+        # one at the path while we listen on it.
+        if (@node) {
+            my @now = lstat $made;
+            unlink $made if @now && $now[0] == $node[0] && $now[1] == $node[1];
+        }
+        close $ls;
+    }
+    die $died unless $done;
+    $! = $err;
+    return $ok ? 1 : undef;
+}
+
+sub _ho_give_on {
+    my ($ls, $msgs, $count, $uid, $deadline) = @_;
+    my $c;
+    while (1) {
+        _ho_wait($ls, 0, $deadline) or return;
+        $c = serv_accept_fh($ls);
+        if (!$c) {
+            next if $! == Errno::EAGAIN() || $! == Errno::EWOULDBLOCK()
+                 || $! == Errno::ECONNABORTED() || $! == Errno::EINTR();
+            return;
+        }
+        my (undef, $puid) = peer_cred($c);
+        last if defined $puid ? $puid == $uid : $! == Errno::ENOSYS();
+        # Not our successor: told so, and closed; the wait goes on.
+        $c->blocking(0);
+        send_fds($c, [], "$HO_MAGIC refused\n");
+        close $c;
+    }
+    $c->blocking(0);
+    my $ok = _ho_give_to($c, $msgs, $count, $deadline);
+    my $err = $! + 0;
+    close $c;
+    $! = $err;
+    return $ok;
+}
+
+sub _ho_give_to {
+    my ($c, $msgs, $count, $deadline) = @_;
+    for (@$msgs) {
+        _ho_send($c, $_->[0], $_->[1], $deadline) or return;
+    }
+    # The acknowledgement: one short line, nothing else.
+    my $want = "held $count\n";
+    my $buf = '';
+    while (1) {
+        _ho_wait($c, 0, $deadline) or return;
+        my $n = sysread($c, $buf, 64, length $buf);
+        if (!defined $n) {
+            next if $! == Errno::EAGAIN() || $! == Errno::EWOULDBLOCK()
+                 || $! == Errno::EINTR();
+            return;
+        }
+        return _ho_fail(Errno::ECONNRESET()) unless $n;
+        return _ho_fail(Errno::EPROTO())
+            unless substr($want, 0, length $buf) eq substr($buf, 0, length $want);
+        return 1 if $buf eq $want;
+        return _ho_fail(Errno::EPROTO()) if length $buf > length $want;
+    }
+}
+
+my %take_opt = (uid => 1, meta => 1, timeout => 1, max => 1);
+
+sub handoff_take {
+    _croak('Usage: File::FDpasser::handoff_take($path, %opt)') unless @_ % 2;
+    my ($path, %opt) = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::handoff_take: unknown option '$_'") unless $take_opt{$_};
+    }
+    _croak('File::FDpasser::handoff_take: meta is not a SCALAR reference')
+        if defined $opt{meta} && ref $opt{meta} ne 'SCALAR' && ref $opt{meta} ne 'REF';
+    my $max = defined $opt{max} ? $opt{max} : 1024;
+    _croak("File::FDpasser::handoff_take: max must be a positive whole number, not '$max'")
+        unless !ref $max && $max =~ /\A[1-9][0-9]{0,8}\z/;
+    my $timeout = _ho_timeout('handoff_take', $opt{timeout});
+    _croak('File::FDpasser::handoff_take: returns (NAME => HANDLE, ...); '
+           . 'call it in list context')
+        unless wantarray;
+    my $uid = defined $opt{uid} ? $opt{uid} : $>;
+    _ho_load();
+    my $deadline = Time::HiRes::time() + $timeout;
+
+    my $c = endp_connect($path) or return;
+    my (@fds, @handles, $meta);
+    my ($ok, $err);
+    my $done = eval {
+        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, \@fds, \@handles, \$meta);
+        $err = $! + 0;
+        1;
+    };
+    my $died = $@;
+    close $c;
+    if (!$done || !$ok) {
+        # Nothing received is kept: the handles made, then the numbers
+        # not yet behind a handle.
+        close $_ for grep { defined } @handles;
+        close_fds(@fds[scalar(@handles) .. $#fds]) if @fds > @handles;
+        die $died unless $done;
+        $! = $err;
+        return;
+    }
+    ${ $opt{meta} } = $meta if $opt{meta};
+    return @$ok;
+}
+
+# One complete line at $pos of $buf, no longer than $max bytes: the line;
+# undef while it is incomplete; dies 'EPROTO' when it cannot be one.
+# A failure inside the parser, as an errno value (a die of anything else,
+# e.g. from a signal handler, propagates).
+sub _ho_die { my $e = $_[0]; die bless \$e, 'File::FDpasser::_handoff_error' }
+
+sub _ho_line {
+    my ($buf, $pos, $max) = @_;
+    my $nl = index($$buf, "\n", $pos);
+    if ($nl < 0) {
+        _ho_die(Errno::EPROTO()) if length($$buf) - $pos >= $max;
+        return;
+    }
+    _ho_die(Errno::EPROTO()) if $nl - $pos >= $max;
+    return substr($$buf, $pos, $nl - $pos + 1);
+}
+
+sub _ho_take_from {
+    my ($c, $path, $uid, $max, $deadline, $fds, $handles, $metaref) = @_;
+    my (undef, $ouid) = peer_cred($c);
+    if (!defined $ouid) {
+        return unless $! == Errno::ENOSYS();
+        # No credentials here: the node must be the user's, and closed
+        # to others.
+        my @st = substr($path, 0, 1) eq "\0" ? () : lstat $path;
+        return _ho_fail(Errno::EACCES())
+            unless @st && -S _ && $st[4] == $uid && !($st[2] & 022);
+    } elsif ($ouid != $uid) {
+        return _ho_fail(Errno::EACCES());
+    }
+
+    my $buf = '';
+    my $pos = 0;
+    my ($count, $nb, $mtype, $mlen, $meta, @names);
+    my ($batches, $stage) = (0, 'head');
+    my $got_any = 0;
+    my $proto = sub { _ho_die(Errno::EPROTO()) };
+    my $step = eval {
+        while (1) {
+            # Parse what has come.
+            while (1) {
+                if ($stage eq 'head') {
+                    my $line = _ho_line(\$buf, 0, 128);
+                    if (!defined $line) {
+                        my $l = length($buf) < length($HO_MAGIC) + 1
+                              ? length($buf) : length($HO_MAGIC) + 1;
+                        $proto->() if substr($buf, 0, $l) ne substr("$HO_MAGIC ", 0, $l);
+                        last;
+                    }
+                    _ho_die(Errno::EACCES()) if $line eq "$HO_MAGIC refused\n";
+                    ($count, $nb, $mtype, $mlen) = $line =~
+                        /\A\Q$HO_MAGIC\E ([1-9][0-9]{0,8}) ([1-9][0-9]{0,8}) ([-sh]) (0|[1-9][0-9]{0,5})\n\z/
+                        or $proto->();
+                    $proto->() if $nb > $count || $mlen > $HO_META_MAX
+                               || ($mtype eq '-' && $mlen != 0);
+                    _ho_die(Errno::EMSGSIZE()) if $count > $max;
+                    $pos = length $line;
+                    $stage = 'meta';
+                } elsif ($stage eq 'meta') {
+                    last if length($buf) - $pos < $mlen;
+                    my $m = substr($buf, $pos, $mlen);
+                    $pos += $mlen;
+                    if ($mtype eq 's') {
+                        $meta = $m;
+                    } elsif ($mtype eq 'h') {
+                        my %h;
+                        while (length $m) {
+                            my ($kl, $vl) = $m =~ /\A(0|[1-9][0-9]{0,5}) (0|[1-9][0-9]{0,5})\n/
+                                or $proto->();
+                            my $at = length("$kl $vl\n");
+                            $proto->() if $at + $kl + $vl > length $m;
+                            $h{ substr($m, $at, $kl) } = substr($m, $at + $kl, $vl);
+                            substr($m, 0, $at + $kl + $vl, '');
+                        }
+                        $meta = \%h;
+                    }
+                    $stage = 'batch';
+                } elsif ($stage eq 'batch') {
+                    last if $batches == $nb;
+                    my $line = _ho_line(\$buf, $pos, 24) // last;
+                    my ($k, $len) = $line =~ /\Abatch ([1-9][0-9]{0,2}) (0|[1-9][0-9]{0,5})\n\z/
+                        or $proto->();
+                    $proto->() if $k > FDPASS_MAX() || $len > $k * 256
+                               || @names + $k > $count;
+                    last if length($buf) - $pos - length($line) < $len;
+                    my $list = substr($buf, $pos + length $line, $len);
+                    $proto->() unless substr($list, -1) eq "\n";
+                    my @n = split /\n/, $list, -1;
+                    pop @n;
+                    $proto->() if @n != $k || grep { !/$HO_NAME/ } @n;
+                    push @names, @n;
+                    $pos += length($line) + $len;
+                    $batches++;
+                }
+            }
+            $proto->() if defined $count && @$fds > $count;
+            if ($stage eq 'batch' && $batches == $nb) {
+                # Everything announced has come, and nothing else.
+                $proto->() if @names != $count || @$fds != $count || $pos != length $buf;
+                last;
+            }
+            # More to come.
+            _ho_wait($c, 0, $deadline) or _ho_die($! + 0);
+            my $want = defined $count ? $count - @$fds : FDPASS_MAX();
+            $want = FDPASS_MAX() if $want > FDPASS_MAX();
+            $want = 1 if $want < 1;
+            my ($data, @got) = recv_fds($c, $want, 65536);
+            if (!defined $data) {
+                # recv_fds: more descriptors than announced (it closed
+                # them all).
+                _ho_die(Errno::EPROTO()) if $! == Errno::EMSGSIZE();
+                _ho_die($! + 0) if $!;
+                # End of stream: closed early.
+                _ho_die($got_any ? Errno::EPROTO() : Errno::ECONNRESET());
+            }
+            $got_any = 1;
+            push @$fds, @got;
+            $buf .= $data;
+        }
+        1;
+    };
+    if (!$step) {
+        my $e = $@;
+        die $e unless ref $e eq 'File::FDpasser::_handoff_error';
+        return _ho_fail($$e);
+    }
+
+    # Handles of the right class, in order.
+    for my $fd (@$fds) {
+        my $h = _ho_handle($fd) or return;
+        push @$handles, $h;
+    }
+    _ho_send($c, [], "held $count\n", $deadline) or return;
+    $$metaref = $meta;
+    return [ map { ($names[$_], $handles->[$_]) } 0 .. $#names ];
+}
+
+my %ho_open = (r => '<', w => '>', a => '>>', 'w+' => '+<', 'a+' => '+>>');
+
+sub _ho_handle {
+    my ($fd) = @_;
+    my $mode = get_fopen_mode($fd);
+    return unless defined $mode;
+    open(my $h, "$ho_open{$mode}&=", $fd) or return;
+    my $class = 'IO::Handle';
+    if (my $name = getsockname($h)) {
+        my $family = length($name) >= 2 ? Socket::sockaddr_family($name) : -1;
+        $class = $family == Socket::AF_INET() ? 'IO::Socket::INET'
+               : $family == Socket::AF_UNIX() ? 'IO::Socket::UNIX'
+               : $family == Socket::AF_INET6() && IO::Socket::IP->can('new')
+                                            ? 'IO::Socket::IP'
+               : 'IO::Socket';
+    }
+    return bless $h, $class;
 }
 
 sub _croak { Carp::croak(@_) }
