@@ -1445,6 +1445,7 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009);
+push @EXPORT_OK, qw(listen_fds);
 our %EXPORT_TAGS = (all => [ @EXPORT, @EXPORT_OK ]);
 
 # 0.09's other names, fully qualified (never exported, as in 0.09), with
@@ -1547,6 +1548,81 @@ sub spawn {
         $env = [ map { "$_=$opt{env}{$_}" } sort keys %{ $opt{env} } ];
     }
     return _spawn($argv, \@map, $env, $opt{chdir}, $opt{via_fork} ? 1 : 0);
+}
+
+# listen_fds: the pid of the process that has looked at its listeners.
+# A pid, not a flag: a child forked afterwards starts without the record
+# (its $$ differs), so listeners its parent placed for it, with
+# LISTEN_PID set to the child's pid, are its to take.
+my $listen_done = 0;
+# The classes of listen_fds's handles, by the core's FDPASS_KIND_*: a
+# file, AF_INET, AF_INET6, AF_UNIX, another family.  Loaded on the first
+# call that has listeners to take, before any descriptor is touched.
+my @listen_class;
+
+sub _listen_classes {
+    return 1 if @listen_class;
+    local $@;
+    eval { require IO::Socket::INET; require IO::Socket::UNIX; 1 } or return 0;
+    # IO::Socket::IP is in the core from perl 5.20 on.
+    my $inet6 = eval { require IO::Socket::IP; 1 } ? 'IO::Socket::IP' : 'IO::Socket';
+    @listen_class = ('IO::Handle', 'IO::Socket::INET', $inet6,
+                     'IO::Socket::UNIX', 'IO::Socket');
+    return 1;
+}
+
+# What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (copies) say: 0 and the
+# (name, handle) pairs, or an errno value (0: nothing passed).
+sub _listen_take {
+    my ($pid, $count, $names) = @_;
+    return 0 unless defined $pid && defined $count;
+    # Plain decimal: ASCII digits only, no sign, space or base prefix.
+    return _EINVAL() unless $pid =~ /\A[0-9]+\z/;
+    $pid =~ s/\A0+//;
+    return _EINVAL() if $pid eq '';        # 0 names no process
+    return 0 unless $pid eq $$;            # meant for another process
+    # The first call that finds LISTEN_PID naming this process is the
+    # only one that looks at the descriptors, whatever it finds: a retry
+    # could otherwise take a descriptor the program has opened since at
+    # a number that was not open before.
+    return 0 if $listen_done == $$;
+    $listen_done = $$;
+    return _EINVAL() unless $count =~ /\A[0-9]+\z/;
+    $count =~ s/\A0+//;
+    return 0 if $count eq '';
+    my @names;
+    if (defined $names) {
+        # As libsystemd splits it: every ':' separates, an empty
+        # LISTEN_FDNAMES is no names.
+        @names = split /:/, $names, -1;
+        return _EINVAL() unless @names == $count;
+        for (@names) {
+            return _EINVAL() unless length($_) <= 255 && /\A[\x20-\x7e]*\z/;
+        }
+    }
+    # More digits than an int holds: past any descriptor table.
+    return _EBADF() if length($count) > 10 || $count > 0x7fffffff;
+    _listen_classes() or return $! + 0 || _EINVAL();
+    my @fh = _listen_fds($count + 0, \@listen_class) or return $! + 0;
+    @names = ('unknown') x @fh unless defined $names;
+    return (0, map { ($names[$_], $fh[$_]) } 0 .. $#fh);
+}
+
+sub listen_fds {
+    _croak('Usage: File::FDpasser::listen_fds([unset_env => 0])') if @_ % 2;
+    my %opt = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::listen_fds: unknown option '$_'")
+            unless $_ eq 'unset_env';
+    }
+    _croak('File::FDpasser::listen_fds: returns (name, handle) pairs; '
+           . 'call it in list context') unless wantarray;
+    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
+    my @val = @ENV{@var};
+    delete @ENV{@var} if !exists $opt{unset_env} || $opt{unset_env};
+    my ($err, @pairs) = _listen_take(@val);
+    $! = $err;
+    return @pairs;
 }
 
 sub _croak { Carp::croak(@_) }
