@@ -179,7 +179,6 @@ sub read_report {
     my $r = read_report($out);
     is($r->{err}, 0, 'server: $! is 0 after taking its listeners');
     is($r->{env}, '', 'server: LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES consumed');
-    my $i = 0;
     is_deeply($r->{fh}, [ map { "$names[$_] $class[$_] " . ($_ + 3) . ' cloexec' } 0 .. $#names ],
               'server: each name, class and number as placed, close-on-exec across exec');
     is($r->{again}, '0 0', 'server: a second call takes nothing, $! 0');
