@@ -483,6 +483,9 @@ BOOT:
     newCONSTSUB(stash, "_SEQPACKET", newSViv(FDPASS_SEQPACKET));
     newCONSTSUB(stash, "_FDSTORE_NOPOLL", newSViv(FDPASS_FDSTORE_NOPOLL));
     newCONSTSUB(stash, "_FDSTORE_REMOVE", newSViv(FDPASS_FDSTORE_REMOVE));
+    /* listen_fds's $! for values it refuses before the core is called. */
+    newCONSTSUB(stash, "_EINVAL", newSViv(EINVAL));
+    newCONSTSUB(stash, "_EBADF", newSViv(EBADF));
 }
 
 void
@@ -679,6 +682,54 @@ close_fds(...)
         XSRETURN_NO;
     }
     XSRETURN_YES;
+
+void
+_listen_fds(int n, SV *classes)
+  PREINIT:
+    HV *stash[FDPASS_KIND_SOCKET + 1];
+    AV *av;
+    SV *h;
+    int i, kind, e;
+  PPCODE:
+    /* Handles are made for descriptors nothing else would close. */
+    if (GIMME_V != G_LIST)
+        croak("File::FDpasser::listen_fds: returns (name, handle) pairs; "
+              "call it in list context");
+    /* The classes, one per FDPASS_KIND_* (the Perl layer loaded them),
+     * are looked up before any descriptor is touched. */
+    SvGETMAGIC(classes);
+    if (!SvROK(classes) || SvTYPE(SvRV(classes)) != SVt_PVAV)
+        croak("File::FDpasser::_listen_fds: classes is not an ARRAY reference");
+    av = (AV *)SvRV(classes);
+    for (i = 0; i <= FDPASS_KIND_SOCKET; i++) {
+        SV **c = av_fetch(av, i, 0);
+
+        stash[i] = c ? S_class_stash(aTHX_ *c) : NULL;
+    }
+    if (fdpass_listen_fds(n) < 0)
+        XSRETURN_EMPTY;
+    EXTEND(SP, n);
+    for (i = 0; i < n; i++) {
+        int fd = FDPASS_LISTEN_FDS_START + i;
+
+        /* Each handle owns its descriptor at the same number.  Should
+         * one fail (no memory), every listener is closed: those with a
+         * handle when the mortal handles are freed, the others here; a
+         * descriptor left open with no handle could not be closed by
+         * anyone. */
+        kind = fdpass_fd_kind(fd);
+        h = kind < 0 ? NULL : fdp_fd2handle(aTHX_ fd, stash[kind]);
+        if (h == NULL) {
+            e = errno;
+            if (kind < 0)
+                (void)close(fd);
+            while (++i < n)
+                (void)close(FDPASS_LISTEN_FDS_START + i);
+            errno = e;
+            XSRETURN_EMPTY;
+        }
+        mPUSHs(h);
+    }
 
 SV *
 recv_fh(fdpass_handle sock, SV *class = NULL)

@@ -730,6 +730,21 @@ be_peer_cred(int sock, pid_t *ret_pid, fdpass_uid_t *ret_uid,
     return fdp_fail(ENOSYS);
 }
 
+/* Socket activation is a POSIX supervisors' protocol: no Windows form. */
+static int
+be_listen_fds(int n)
+{
+    (void)n;
+    return fdp_fail(ENOSYS);
+}
+
+static int
+be_fd_kind(int fd)
+{
+    (void)fd;
+    return fdp_fail(ENOSYS);
+}
+
 static int
 be_peer_pidfd(int sock)
 {

@@ -258,6 +258,62 @@ be_is_socket(int fd)
     return S_ISSOCK(st.st_mode) ? 1 : 0;
 }
 
+/* Socket activation: the kind of a descriptor a supervisor passed.
+ * SO_TYPE tells a socket from anything else (ENOTSOCK); its address
+ * family tells the rest.  A socket whose address cannot be asked for is
+ * still a socket. */
+static int
+be_fd_kind(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int type;
+    socklen_t tlen = sizeof(type);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0)
+        return errno == ENOTSOCK ? FDPASS_KIND_FILE : -1;
+    memset(&ss, 0, sizeof(ss));
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return FDPASS_KIND_SOCKET;
+    switch (ss.ss_family) {
+    case AF_INET:
+        return FDPASS_KIND_INET;
+#ifdef AF_INET6
+    case AF_INET6:
+        return FDPASS_KIND_INET6;
+#endif /* AF_INET6 */
+    case AF_UNIX:
+        return FDPASS_KIND_UNIX;
+    default:
+        return FDPASS_KIND_SOCKET;
+    }
+}
+
+/* Socket activation: check that each of the n descriptors from
+ * FDPASS_LISTEN_FDS_START is open, then set close-on-exec on each. */
+static int
+be_listen_fds(int n)
+{
+    const int first = FDPASS_LISTEN_FDS_START;
+    int i;
+
+    if (n == 0)
+        return 0;
+    /* The highest first: a count past the table (LISTEN_FDS=2000000000)
+     * fails with one call, not after a walk up to the end of the table. */
+    if (fcntl(first + n - 1, F_GETFD) < 0)
+        return -1;
+    for (i = 0; i < n - 1; i++)
+        if (fcntl(first + i, F_GETFD) < 0)
+            return -1;
+    /* All are open; only another thread closing one of them now can
+     * make a flag fail to change. */
+    for (i = 0; i < n; i++)
+        if (be_set_cloexec(first + i, 1) < 0)
+            return -1;
+    return 0;
+}
+
 #ifdef FDP_NEED_SIGPIPE_MASK
 /* Neither MSG_NOSIGNAL nor SO_NOSIGPIPE, or a STREAMS pipe (written with
  * write): SIGPIPE is blocked in this thread while sending, and one that
@@ -744,6 +800,25 @@ int
 fdpass_is_socket(int fd)
 {
     return be_is_socket(fd);
+}
+
+int
+fdpass_listen_fds(int n)
+{
+    if (n < 0)
+        return fdp_fail(EINVAL);
+    /* Such descriptors could not be numbered. */
+    if (n > INT_MAX - FDPASS_LISTEN_FDS_START)
+        return fdp_fail(EBADF);
+    return be_listen_fds(n);
+}
+
+int
+fdpass_fd_kind(int fd)
+{
+    if (fd < 0)
+        return fdp_fail(EBADF);
+    return be_fd_kind(fd);
 }
 
 int

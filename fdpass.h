@@ -355,6 +355,38 @@ int fdpass_getfl(int fd);
 /* 1 when fd is a socket, 0 when it is something else; -1 and EBADF. */
 int fdpass_is_socket(int fd);
 
+/*
+ * Socket activation, the receiving side (systemd's sd_listen_fds(3)): a
+ * supervisor that starts a program places n listeners at descriptors
+ * FDPASS_LISTEN_FDS_START, +1, ... and says how many in LISTEN_FDS.  The
+ * caller reads the environment (fdpass.h has no view of it);
+ * fdpass_listen_fds takes the n descriptors: each must be open, and
+ * then each is set close-on-exec.  All or nothing: every one is checked
+ * before any flag changes, so a failure leaves each as it was (unless
+ * another thread closes one of them meanwhile).  The highest is checked
+ * first, so a count past the table fails at once, whatever its size.
+ * n == 0 takes nothing.  Returns 0.
+ * Errors: EINVAL (n < 0), EBADF (a descriptor in the range not open,
+ * n > INT_MAX - FDPASS_LISTEN_FDS_START among them), ENOSYS (Windows).
+ */
+#define FDPASS_LISTEN_FDS_START 3
+int fdpass_listen_fds(int n);
+
+/* What fdpass_fd_kind reports. */
+#define FDPASS_KIND_FILE   0 /* not a socket: a fifo, a device, a file */
+#define FDPASS_KIND_INET   1 /* an AF_INET socket */
+#define FDPASS_KIND_INET6  2 /* an AF_INET6 socket */
+#define FDPASS_KIND_UNIX   3 /* an AF_UNIX socket, of any type */
+#define FDPASS_KIND_SOCKET 4 /* a socket of another family, or one whose
+                              * address cannot be asked for */
+
+/*
+ * What kind of descriptor fd is, for choosing the class of its handle:
+ * a socket's family (getsockname), or FDPASS_KIND_FILE.  Returns the
+ * FDPASS_KIND_* value.  Errors: EBADF, ENOSYS (Windows).
+ */
+int fdpass_fd_kind(int fd);
+
 /* Close nfds descriptors, keeping errno as it was. */
 void fdpass_close_all(const int *fds, size_t nfds);
 

@@ -937,30 +937,70 @@ process's pid.  Returns (NAME, HANDLE) pairs in descriptor order (3, 4,
 ...), so C<my %l = listen_fds()> gives them by name when the names are
 distinct (systemd lets two listeners share a name; keep the list then).
 A listener without a name (no C<LISTEN_FDNAMES>) is named C<unknown>, as
-systemd names it.
+systemd names it.  C<LISTEN_FDNAMES> is split at every C<:> as
+libsystemd splits it: C<a::b> is three names, the middle one empty (a
+valid name), and an empty C<LISTEN_FDNAMES> is no names at all, which
+matches no count but 0.
 
-Each descriptor keeps its number and is set close-on-exec; its handle is
-of the class its kind calls for: C<IO::Socket::INET> (C<AF_INET>),
-C<IO::Socket::IP> (C<AF_INET6>; the maintained class for IPv6, where
-C<IO::Socket::INET6> is not), C<IO::Socket::UNIX> (C<AF_UNIX>, any socket
+    my %l = listen_fds() or die $! ? "listen_fds: $!" : "no listeners passed";
+    while (my $c = $l{http}->accept) { ... }
+
+Each descriptor keeps its number and is set close-on-exec, whatever
+C<$^F> says (as C<sd_listen_fds> does; a program the server starts
+should get its listeners through C<spawn>'s C<fds> or C<listen>).  Its
+handle is of the class its kind calls for: C<IO::Socket::INET>
+(C<AF_INET>), C<IO::Socket::IP> (C<AF_INET6>; the maintained class for
+IPv6, where C<IO::Socket::INET6> is not; C<IO::Socket> on a perl older
+than 5.20 without it), C<IO::Socket::UNIX> (C<AF_UNIX>, any socket
 type), C<IO::Socket> (other families), C<IO::Handle> (fifos, character
-devices and other files, opened with the descriptor's own access mode).
-The handle owns the descriptor: closing it closes the listener.
+devices, regular files and other files, opened with the descriptor's
+own access mode).  The handle owns the descriptor, which is not
+duplicated: closing it closes the listener.  The kind is asked of the
+descriptor (C<SO_TYPE>, C<getsockname>), never taken from the name.
+The socket classes are loaded by the first call that has listeners to
+take, before any descriptor is touched (see L</Nothing is loaded after a
+descriptor is taken>); programs that never call C<listen_fds> do not
+load them.
 
 The three variables are removed from C<%ENV> on every path, as
-C<sd_listen_fds(unset_environment=1)> does, unless C<< unset_env => 0 >>.
-A process takes its listeners once: a later call returns the empty list,
-even with C<< unset_env => 0 >>, so no descriptor gets two handles.
+C<sd_listen_fds(unset_environment=1)> does, unless C<< unset_env => 0 >>
+(any false value keeps them).
+
+A process looks at its listeners once: the first call that finds
+C<LISTEN_PID> naming this process is the only one that touches
+descriptors, whatever it returns; every later call in the process
+returns the empty list with C<$!> set to 0, even with
+C<< unset_env => 0 >> or with the variables set again, so no descriptor
+gets two handles, and no descriptor the program opened since at a
+number that was free then is taken for a listener.  The record is kept
+with the process's pid: a child forked afterwards (without C<exec>)
+starts without one, so listeners placed for it at 3, 4, ... with
+C<LISTEN_PID> set to the child's own pid are its to take, while the
+parent's variables, if kept, name the parent and give the child
+nothing.  The record belongs to the Perl interpreter: under ithreads,
+take the listeners before starting threads.
 
 Nothing passed (no C<LISTEN_PID> or C<LISTEN_FDS>, another process's
-pid, C<LISTEN_FDS=0>, or taken already): the empty list with C<$!> set to
-0.  Bad values give the empty list with C<$!> set and take nothing (no
-descriptor is changed or closed): C<EINVAL> for a C<LISTEN_PID> or
-C<LISTEN_FDS> that is not a plain decimal number, or a C<LISTEN_FDNAMES>
-whose count of names differs from C<LISTEN_FDS> or with a name systemd
-would refuse (more than 255 bytes, a byte outside printable ASCII, a
-C<:>); C<EBADF> when a descriptor the count names is not open (a count
-past the table among them).  Croaks outside list context.
+pid, C<LISTEN_FDS=0>, or looked at already): the empty list with C<$!>
+set to 0; C<LISTEN_FDS> and C<LISTEN_FDNAMES> are not looked at when
+C<LISTEN_PID> names another process.  Bad values give the empty list
+with C<$!> set and take nothing (no descriptor is changed, closed or
+opened): C<EINVAL> for a C<LISTEN_PID> or C<LISTEN_FDS> that is not a
+plain decimal number (ASCII digits only: no sign, space, C<0x> or
+trailing newline; leading zeros are allowed) or a C<LISTEN_PID> of 0,
+or a C<LISTEN_FDNAMES> whose count of names differs from C<LISTEN_FDS>
+or with a name systemd would refuse (more than 255 bytes, a byte outside
+printable ASCII, C<0x20> to C<0x7e>); C<EBADF> when a descriptor the
+count names is not open (a count past the table, or too large for an
+C<int>, among them: the highest descriptor is asked first, so any count
+is answered at once).  Pids are compared as digit strings and counts
+checked for size before any use, so no value wraps round to this
+process's pid or to a small count.  If a handle cannot be made once the descriptors are taken
+(out of memory), every listener is closed and the empty list returned
+with C<$!>.  Croaks outside list context, and for an unknown option.
+On Windows the call fails with C<ENOSYS>; on every POSIX backend
+(C<SCM_RIGHTS> and STREAMS) it works, as the protocol is only
+descriptors and the environment.
 
 =head3 spawn(..., listen => [NAME => SOURCE, ...])
 
@@ -1738,6 +1778,8 @@ The public functions, all of them, as F<fdpass.h> declares them:
     int fdpass_fopen_mode(int fd, const char **ret_mode);
     int fdpass_getfl(int fd);                    /* F_GETFL flags */
     int fdpass_is_socket(int fd);                /* 1 or 0 */
+    int fdpass_listen_fds(int n);     /* socket activation: take 3 .. n + 2 */
+    int fdpass_fd_kind(int fd);       /* FDPASS_KIND_INET, _UNIX, _FILE, ... */
     void fdpass_close_all(const int *fds, size_t nfds); /* errno kept */
     const char *fdpass_backend(void);  /* "scm_rights", "streams", "win32" */
     const char *fdpass_features(void); /* what the build found, as words */
@@ -1820,6 +1862,7 @@ our @EXPORT = qw(
 );
 our @EXPORT_OK   = qw(send_fds recv_fds close_fds peer_cred spawn FDPASS_MAX
                       send_file_v009
+                      listen_fds
                       haproxy_getsocks haproxy_serve_getsocks
                       peer_pidfd
                       notify fdstore fdstore_remove
@@ -2444,6 +2487,81 @@ sub _ho_handle {
                : 'IO::Socket';
     }
     return bless $h, $class;
+}
+
+# listen_fds: the pid of the process that has looked at its listeners.
+# A pid, not a flag: a child forked afterwards starts without the record
+# (its $$ differs), so listeners its parent placed for it, with
+# LISTEN_PID set to the child's pid, are its to take.
+my $listen_done = 0;
+# The classes of listen_fds's handles, by the core's FDPASS_KIND_*: a
+# file, AF_INET, AF_INET6, AF_UNIX, another family.  Loaded on the first
+# call that has listeners to take, before any descriptor is touched.
+my @listen_class;
+
+sub _listen_classes {
+    return 1 if @listen_class;
+    local $@;
+    eval { require IO::Socket::INET; require IO::Socket::UNIX; 1 } or return 0;
+    # IO::Socket::IP is in the core from perl 5.20 on.
+    my $inet6 = eval { require IO::Socket::IP; 1 } ? 'IO::Socket::IP' : 'IO::Socket';
+    @listen_class = ('IO::Handle', 'IO::Socket::INET', $inet6,
+                     'IO::Socket::UNIX', 'IO::Socket');
+    return 1;
+}
+
+# What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (copies) say: 0 and the
+# (name, handle) pairs, or an errno value (0: nothing passed).
+sub _listen_take {
+    my ($pid, $count, $names) = @_;
+    return 0 unless defined $pid && defined $count;
+    # Plain decimal: ASCII digits only, no sign, space or base prefix.
+    return _EINVAL() unless $pid =~ /\A[0-9]+\z/;
+    $pid =~ s/\A0+//;
+    return _EINVAL() if $pid eq '';        # 0 names no process
+    return 0 unless $pid eq $$;            # meant for another process
+    # The first call that finds LISTEN_PID naming this process is the
+    # only one that looks at the descriptors, whatever it finds: a retry
+    # could otherwise take a descriptor the program has opened since at
+    # a number that was not open before.
+    return 0 if $listen_done == $$;
+    $listen_done = $$;
+    return _EINVAL() unless $count =~ /\A[0-9]+\z/;
+    $count =~ s/\A0+//;
+    return 0 if $count eq '';
+    my @names;
+    if (defined $names) {
+        # As libsystemd splits it: every ':' separates, an empty
+        # LISTEN_FDNAMES is no names.
+        @names = split /:/, $names, -1;
+        return _EINVAL() unless @names == $count;
+        for (@names) {
+            return _EINVAL() unless length($_) <= 255 && /\A[\x20-\x7e]*\z/;
+        }
+    }
+    # More digits than an int holds: past any descriptor table.
+    return _EBADF() if length($count) > 10 || $count > 0x7fffffff;
+    _listen_classes() or return $! + 0 || _EINVAL();
+    my @fh = _listen_fds($count + 0, \@listen_class) or return $! + 0;
+    @names = ('unknown') x @fh unless defined $names;
+    return (0, map { ($names[$_], $fh[$_]) } 0 .. $#fh);
+}
+
+sub listen_fds {
+    _croak('Usage: File::FDpasser::listen_fds([unset_env => 0])') if @_ % 2;
+    my %opt = @_;
+    for (sort keys %opt) {
+        _croak("File::FDpasser::listen_fds: unknown option '$_'")
+            unless $_ eq 'unset_env';
+    }
+    _croak('File::FDpasser::listen_fds: returns (name, handle) pairs; '
+           . 'call it in list context') unless wantarray;
+    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
+    my @val = @ENV{@var};
+    delete @ENV{@var} if !exists $opt{unset_env} || $opt{unset_env};
+    my ($err, @pairs) = _listen_take(@val);
+    $! = $err;
+    return @pairs;
 }
 
 sub _croak { Carp::croak(@_) }

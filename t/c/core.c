@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +492,106 @@ test_interrupted_send(void)
     free(buf);
 }
 
+/* Is fd close-on-exec?  -1 when it is not open. */
+static int
+cloexec(int fd)
+{
+    int fl = fcntl(fd, F_GETFD);
+
+    return fl < 0 ? -1 : (fl & FD_CLOEXEC) != 0;
+}
+
+/* A copy of fd at 50 or above, the original closed. */
+static int
+high(int fd)
+{
+    int h = fcntl(fd, F_DUPFD, 50);
+
+    close(fd);
+    return h;
+}
+
+/*
+ * Socket activation: fdpass_listen_fds and fdpass_fd_kind, in a child
+ * whose 3, 4 and 5 are placed as a supervisor leaves them (inheritable).
+ * The child sends one bit per failed check through a pipe.
+ */
+static void
+test_listen_fds(void)
+{
+    static const char *const names[] = {
+        "listen_fds(-1): EINVAL",
+        "listen_fds(INT_MAX - 2): EBADF",
+        "listen_fds(3) with 5 not open: EBADF",
+        "... 3 and 4 left inheritable",
+        "listen_fds(3) with a hole at 4: EBADF, 3 and 5 left inheritable",
+        "listen_fds(2): 0",
+        "... 3 and 4 close-on-exec",
+        "fd_kind: an AF_UNIX socket",
+        "fd_kind: an AF_INET socket",
+        "fd_kind: a pipe is a file",
+        "fd_kind: a number not open: EBADF",
+        "listen_fds(0): 0",
+    };
+    const size_t n = sizeof(names) / sizeof(names[0]);
+    int rep[2], status;
+    unsigned bad = ~0u;
+    size_t i;
+    pid_t pid;
+
+    if (pipe(rep) < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        int sv[2], p[2], un, in, pr, fd;
+
+        close(rep[0]);
+        bad = 0;
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pipe(p) < 0
+            || (in = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+            _exit(2);
+        un = high(sv[0]);
+        in = high(in);
+        pr = high(p[0]);
+        rep[1] = high(rep[1]);
+        for (fd = 3; fd < 50; fd++)
+            close(fd);
+        errno = 0;
+        bad |= !(fdpass_listen_fds(-1) < 0 && errno == EINVAL) << 0;
+        errno = 0;
+        bad |= !(fdpass_listen_fds(INT_MAX - 2) < 0 && errno == EBADF) << 1;
+        dup2(un, 3);
+        dup2(pr, 4);
+        errno = 0;
+        bad |= !(fdpass_listen_fds(3) < 0 && errno == EBADF) << 2;
+        bad |= !(cloexec(3) == 0 && cloexec(4) == 0) << 3;
+        dup2(un, 5);
+        close(4);
+        errno = 0;
+        bad |= !(fdpass_listen_fds(3) < 0 && errno == EBADF
+                 && cloexec(3) == 0 && cloexec(5) == 0) << 4;
+        dup2(in, 4);
+        close(5);
+        bad |= !(fdpass_listen_fds(2) == 0) << 5;
+        bad |= !(cloexec(3) == 1 && cloexec(4) == 1) << 6;
+        bad |= !(fdpass_fd_kind(3) == FDPASS_KIND_UNIX) << 7;
+        bad |= !(fdpass_fd_kind(4) == FDPASS_KIND_INET) << 8;
+        bad |= !(fdpass_fd_kind(pr) == FDPASS_KIND_FILE) << 9;
+        errno = 0;
+        bad |= !(fdpass_fd_kind(5) < 0 && errno == EBADF) << 10;
+        bad |= !(fdpass_listen_fds(0) == 0) << 11;
+        _exit(write(rep[1], &bad, sizeof(bad)) == sizeof(bad) ? 0 : 3);
+    }
+    close(rep[1]);
+    if (pid < 0 || read(rep[0], &bad, sizeof(bad)) != sizeof(bad))
+        bad = ~0u;
+    close(rep[0]);
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    for (i = 0; i < n; i++)
+        ok(!(bad & (1u << i)), names[i]);
+}
+
 int
 main(void)
 {
@@ -506,6 +607,7 @@ main(void)
     test_interrupted_send();
     test_endpoints(dir);
     test_seqpacket(dir);
+    test_listen_fds();
     ok(open_fds() == before, "no descriptor left open by the whole run");
     ok(strcmp(fdpass_backend(), "scm_rights") == 0
        || strcmp(fdpass_backend(), "streams") == 0, "backend name");

@@ -456,6 +456,10 @@ test_errors(void)
        && errno == EPROTONOSUPPORT, "SEQPACKET connect: EPROTONOSUPPORT");
     errno = 0;
     ok(fdpass_spawn(NULL, NULL, NULL, 0, NULL, -1, 0, NULL) < 0, "spawn fails");
+    errno = 0;
+    ok(fdpass_listen_fds(1) < 0 && errno == ENOSYS, "socket activation: ENOSYS");
+    errno = 0;
+    ok(fdpass_fd_kind(f) < 0 && errno == ENOSYS, "fd kind: ENOSYS");
     ok(strcmp(fdpass_backend(), "win32") == 0, "backend is win32");
     _close(f);
     _close(sv[0]);
