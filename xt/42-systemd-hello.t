@@ -72,9 +72,9 @@ sub free_port {
     if (!$pid) {
         open(STDOUT, '>', "$dir/activate.out") or POSIX::_exit(126);
         open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
-        exec $activate, '-l', "127.0.0.1:$port", '--fdname=http',
-            '-l', $path, '--fdname=local',
-            $^X, '-Mblib', $script;
+        { exec $activate, '-l', "127.0.0.1:$port", '--fdname=http',
+              '-l', $path, '--fdname=local',
+              $^X, '-Mblib', $script }
         POSIX::_exit(127);
     }
     my ($tcp, $unix, $why);
@@ -158,6 +158,7 @@ sub free_port {
             sleep 0.005;
         }
         print $wr "DONE $n $failed\n";
+        close $wr;
         POSIX::_exit(0);
     }
     close $wr;

@@ -44,8 +44,8 @@ my $ss = fork // die "fork: $!";
 if (!$ss) {
     open(STDOUT, '>', "$dir/starter.out") or POSIX::_exit(126);
     open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
-    exec $starter, "--port=127.0.0.1:$port", "--path=$path", '--interval=1',
-        '--', $^X, '-Mblib', $script;
+    { exec $starter, "--port=127.0.0.1:$port", "--path=$path", '--interval=1',
+          '--', $^X, '-Mblib', $script }
     POSIX::_exit(127);
 }
 
@@ -68,7 +68,7 @@ my $abpid = fork // die "fork: $!";
 if (!$abpid) {
     open(STDOUT, '>', "$dir/ab.out") or POSIX::_exit(126);
     open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
-    exec $ab, '-q', '-t', 5, '-n', 1000000, '-c', 4, "http://127.0.0.1:$port/";
+    { exec $ab, '-q', '-t', 5, '-n', 1000000, '-c', 4, "http://127.0.0.1:$port/" }
     POSIX::_exit(127);
 }
 my $ab_started = time;
@@ -84,6 +84,7 @@ if (!$client) {
         print $wr defined $who ? "$who\n" : "FAILED $why\n";
         sleep 0.002;
     }
+    close $wr;
     POSIX::_exit(0);
 }
 close $wr;
