@@ -467,6 +467,45 @@ S_copy_pv(pTHX_ SV *sv)
     return SvPVX(sv);
 }
 
+/* The stashes of the classes for each FDPASS_KIND_* (an ARRAY the Perl
+ * layer filled after loading them), looked up before any descriptor is
+ * touched. */
+static void
+S_kind_stashes(pTHX_ SV *classes, HV **stash)
+{
+    AV *av;
+    int i;
+
+    SvGETMAGIC(classes);
+    if (!SvROK(classes) || SvTYPE(SvRV(classes)) != SVt_PVAV)
+        croak("File::FDpasser: classes is not an ARRAY reference");
+    av = (AV *)SvRV(classes);
+    for (i = 0; i <= FDPASS_KIND_SOCKET; i++) {
+        SV **c = av_fetch(av, i, 0);
+
+        stash[i] = c ? S_class_stash(aTHX_ *c) : NULL;
+    }
+}
+
+/* A handle owning the passed listener fd at its own number, of the class
+ * for its kind; NULL with errno, fd closed: a descriptor left open with
+ * no handle could be closed by no one.  The caller closes the listeners
+ * after it (those before have handles, freed with the mortals). */
+static SV *
+S_listener_handle(pTHX_ int fd, HV **stash)
+{
+    int kind = fdpass_fd_kind(fd);
+    SV *h = kind < 0 ? NULL : fdp_fd2handle(aTHX_ fd, stash[kind]);
+
+    if (h == NULL && kind < 0) {
+        int e = errno;
+
+        (void)close(fd);
+        errno = e;
+    }
+    return h;
+}
+
 MODULE = File::FDpasser		PACKAGE = File::FDpasser
 
 PROTOTYPES: DISABLE
@@ -687,44 +726,67 @@ void
 _listen_fds(int n, SV *classes)
   PREINIT:
     HV *stash[FDPASS_KIND_SOCKET + 1];
-    AV *av;
-    SV *h;
-    int i, kind, e;
+    int i;
   PPCODE:
     /* Handles are made for descriptors nothing else would close. */
     if (GIMME_V != G_LIST)
         croak("File::FDpasser::listen_fds: returns (name, handle) pairs; "
               "call it in list context");
-    /* The classes, one per FDPASS_KIND_* (the Perl layer loaded them),
-     * are looked up before any descriptor is touched. */
-    SvGETMAGIC(classes);
-    if (!SvROK(classes) || SvTYPE(SvRV(classes)) != SVt_PVAV)
-        croak("File::FDpasser::_listen_fds: classes is not an ARRAY reference");
-    av = (AV *)SvRV(classes);
-    for (i = 0; i <= FDPASS_KIND_SOCKET; i++) {
-        SV **c = av_fetch(av, i, 0);
-
-        stash[i] = c ? S_class_stash(aTHX_ *c) : NULL;
-    }
+    /* The classes are looked up before any descriptor is touched. */
+    S_kind_stashes(aTHX_ classes, stash);
     if (fdpass_listen_fds(n) < 0)
         XSRETURN_EMPTY;
     EXTEND(SP, n);
     for (i = 0; i < n; i++) {
-        int fd = FDPASS_LISTEN_FDS_START + i;
+        SV *h = S_listener_handle(aTHX_ FDPASS_LISTEN_FDS_START + i, stash);
 
-        /* Each handle owns its descriptor at the same number.  Should
-         * one fail (no memory), every listener is closed: those with a
-         * handle when the mortal handles are freed, the others here; a
-         * descriptor left open with no handle could not be closed by
-         * anyone. */
-        kind = fdpass_fd_kind(fd);
-        h = kind < 0 ? NULL : fdp_fd2handle(aTHX_ fd, stash[kind]);
         if (h == NULL) {
-            e = errno;
-            if (kind < 0)
-                (void)close(fd);
+            int e = errno;
+
             while (++i < n)
                 (void)close(FDPASS_LISTEN_FDS_START + i);
+            errno = e;
+            XSRETURN_EMPTY;
+        }
+        mPUSHs(h);
+    }
+
+void
+_take_listeners(SV *fds_ref, SV *classes)
+  PREINIT:
+    HV *stash[FDPASS_KIND_SOCKET + 1];
+    AV *av;
+    int *fds;
+    SSize_t n, i;
+  PPCODE:
+    if (GIMME_V != G_LIST)
+        croak("File::FDpasser::listen_fds: returns (name, handle) pairs; "
+              "call it in list context");
+    S_kind_stashes(aTHX_ classes, stash);
+    SvGETMAGIC(fds_ref);
+    if (!SvROK(fds_ref) || SvTYPE(SvRV(fds_ref)) != SVt_PVAV)
+        croak("File::FDpasser::_take_listeners: fds is not an ARRAY reference");
+    av = (AV *)SvRV(fds_ref);
+    n = av_len(av) + 1;
+    Newx(fds, n > 0 ? n : 1, int);
+    SAVEFREEPV(fds);
+    /* The numbers were checked by the Perl layer: plain, below 2**31. */
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(av, i, 0);
+
+        fds[i] = e ? (int)SvIV(*e) : -1;
+    }
+    if (fdpass_take_listeners(fds, (size_t)n) < 0)
+        XSRETURN_EMPTY;
+    EXTEND(SP, n);
+    for (i = 0; i < n; i++) {
+        SV *h = S_listener_handle(aTHX_ fds[i], stash);
+
+        if (h == NULL) {
+            int e = errno;
+
+            while (++i < n)
+                (void)close(fds[i]);
             errno = e;
             XSRETURN_EMPTY;
         }

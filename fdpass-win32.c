@@ -739,6 +739,15 @@ be_listen_fds(int n)
 }
 
 static int
+be_take_listeners(const int *fds, int *sorted, size_t n)
+{
+    (void)fds;
+    (void)sorted;
+    (void)n;
+    return fdp_fail(ENOSYS);
+}
+
+static int
 be_fd_kind(int fd)
 {
     (void)fd;

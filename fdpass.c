@@ -314,6 +314,53 @@ be_listen_fds(int n)
     return 0;
 }
 
+static int
+fdp_int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Listeners named by number (Server::Starter): each is an open socket,
+ * and a listening one where its type has connections; none is named
+ * twice (sorted is a copy made by the caller).  Then close-on-exec on
+ * each.  Every one is checked before any flag changes. */
+static int
+be_take_listeners(const int *fds, int *sorted, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int type, on;
+        socklen_t len = sizeof(type);
+
+        if (fcntl(fds[i], F_GETFD) < 0)
+            return -1;
+        if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+            return -1; /* ENOTSOCK for anything but a socket */
+        if (type == SOCK_DGRAM)
+            continue;
+#ifdef SO_ACCEPTCONN
+        len = sizeof(on);
+        if (getsockopt(fds[i], SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0)
+            return -1;
+        if (!on)
+            return fdp_fail(EINVAL); /* connected, or never listened */
+#else
+        (void)on;
+#endif /* SO_ACCEPTCONN */
+    }
+    qsort(sorted, n, sizeof(int), fdp_int_cmp);
+    for (i = 1; i < n; i++)
+        if (sorted[i] == sorted[i - 1])
+            return fdp_fail(EINVAL);
+    for (i = 0; i < n; i++)
+        if (be_set_cloexec(fds[i], 1) < 0)
+            return -1;
+    return 0;
+}
+
 #ifdef FDP_NEED_SIGPIPE_MASK
 /* Neither MSG_NOSIGNAL nor SO_NOSIGPIPE, or a STREAMS pipe (written with
  * write): SIGPIPE is blocked in this thread while sending, and one that
@@ -811,6 +858,30 @@ fdpass_listen_fds(int n)
     if (n > INT_MAX - FDPASS_LISTEN_FDS_START)
         return fdp_fail(EBADF);
     return be_listen_fds(n);
+}
+
+int
+fdpass_take_listeners(const int *fds, size_t n)
+{
+    int *sorted;
+    size_t i;
+    int r;
+
+    if (n == 0)
+        return 0;
+    if (fds == NULL)
+        return fdp_fail(EINVAL);
+    for (i = 0; i < n; i++)
+        if (fds[i] < 0)
+            return fdp_fail(EBADF);
+    if (n > (size_t)-1 / sizeof(int) || (sorted = malloc(n * sizeof(int))) == NULL)
+        return fdp_fail(ENOMEM);
+    memcpy(sorted, fds, n * sizeof(int));
+    r = be_take_listeners(fds, sorted, n);
+    i = (size_t)errno;
+    free(sorted);
+    errno = (int)i;
+    return r;
 }
 
 int

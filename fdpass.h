@@ -372,6 +372,18 @@ int fdpass_is_socket(int fd);
 #define FDPASS_LISTEN_FDS_START 3
 int fdpass_listen_fds(int n);
 
+/*
+ * Listeners a supervisor named by number (Server::Starter's
+ * SERVER_STARTER_PORT): each of the n descriptors in fds must be an open
+ * socket, listening where its type has connections (not SOCK_DGRAM), and
+ * none may be named twice; then each is set close-on-exec.  All or
+ * nothing, as fdpass_listen_fds.  n == 0 takes nothing.  Returns 0.
+ * Errors: EBADF (a descriptor negative or not open), ENOTSOCK (not a
+ * socket), EINVAL (a stream or seqpacket socket that is not listening, a
+ * descriptor named twice, fds NULL), ENOMEM, ENOSYS (Windows).
+ */
+int fdpass_take_listeners(const int *fds, size_t n);
+
 /* What fdpass_fd_kind reports. */
 #define FDPASS_KIND_FILE   0 /* not a socket: a fifo, a device, a file */
 #define FDPASS_KIND_INET   1 /* an AF_INET socket */

@@ -19,7 +19,7 @@
 use strict;
 use warnings;
 use Test::More;
-use Errno qw(EINVAL EBADF);
+use Errno qw(EINVAL EBADF ENOTSOCK);
 use Fcntl ();
 use IO::Socket::INET;
 use IO::Socket::UNIX;
@@ -472,6 +472,74 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
     is("$f[0]|$f[1]|$f[5]", '2|0|0/0', "a forked child with its parent's variables takes nothing");
 }
 
+# ---------------------------------------------------------------------
+# Server::Starter's SERVER_STARTER_PORT ("NAME=FD;..."), read by the same
+# call when no systemd listeners were passed: 3 and 4 as start_server
+# leaves them.
+{
+    my $ss = 'SERVER_STARTER_PORT';
+    my $left = sub { exists $ENV{$ss} ? "kept $ENV{$ss}" : 'gone' };
+    my @f = split /\|/, attempt({ $ss => '127.0.0.1:8080=3;/run/a=b.sock=04' }, after => $left), -1;
+    is("$f[0]|$f[1]|$f[4]|$f[5]",
+       '2|0|127.0.0.1:8080=IO::Socket::INET@3,/run/a=b.sock=IO::Socket::UNIX@4|gone',
+       'SERVER_STARTER_PORT: both taken, named as given (the last "=" ends a name), the variable consumed')
+        or diag "@f";
+    my ($before, $after) = $f[2] =~ /^before (.*) after (.*)$/ or diag "@f";
+    my %want = map { split /:/ } split / /, $before || '';
+    $want{$_} = sprintf('0%o', oct($want{$_}) | 02000000) for 3, 4;
+    is($after, join(' ', map { "$_:$want{$_}" } sort { $a <=> $b } keys %want),
+       '... and the one change to any descriptor is close-on-exec on 3 and 4');
+
+    @f = split /\|/, attempt({ $ss => '8080=3', LISTEN_PID => '{PID}', LISTEN_FDS => 1,
+                               LISTEN_FDNAMES => 'web' }, after => $left), -1;
+    is("$f[0]|$f[1]|$f[4]|$f[5]", '1|0|web=IO::Socket::INET@3|gone',
+       "systemd's listeners first; SERVER_STARTER_PORT consumed unread");
+    @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ unset_env => 0 ], after => $left), -1;
+    is("$f[0]|$f[1]|$f[4]|$f[5]", '1|0|8080=IO::Socket::INET@3|kept 8080=3',
+       'unset_env => 0 keeps SERVER_STARTER_PORT');
+    @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ from => 'systemd' ], after => $left), -1;
+    is("$f[0]|$f[1]|$f[2]|$f[4]|$f[5]", '0|0|same||kept 8080=3',
+       "from => 'systemd': SERVER_STARTER_PORT neither read nor removed");
+    @f = split /\|/, attempt({ $ss => '8080=3', LISTEN_PID => '{PID}', LISTEN_FDS => 2 },
+                             opt => [ from => 'server_starter' ], after => $left), -1;
+    is("$f[0]|$f[1]|$f[3]|$f[4]", '1|0|LISTEN_PID,LISTEN_FDS|8080=IO::Socket::INET@3',
+       "from => 'server_starter': LISTEN_* neither read nor removed");
+    @f = split /\|/, attempt({ $ss => 'u5353=5' }, setup => sub {
+        my $u = IO::Socket::INET->new(Proto => 'udp', LocalAddr => '127.0.0.1') or die;
+        POSIX::dup2(fileno $u, 5) or die;
+    }), -1;
+    is("$f[0]|$f[1]|$f[4]", '1|0|u5353=IO::Socket::INET@5', 'a UDP socket (start_server --port=u...)');
+    @f = split /\|/, attempt({ $ss => '8080=3', LISTEN_PID => '{PID}', LISTEN_FDS => '+2' }), -1;
+    is("$f[0]|$f[1]|$f[2]", '0|' . EINVAL . '|same', "bad LISTEN_FDS: its EINVAL, no fallback");
+
+    my %refused = (
+        'a trailing ;'       => ['8080=3;', EINVAL],
+        'an empty entry'     => ['8080=3;;/run/a=4', EINVAL],
+        'no name'            => ['=3', EINVAL],
+        'no number'          => ['8080=', EINVAL],
+        'no ='               => ['8080', EINVAL],
+        'a sign'             => ['8080=+3', EINVAL],
+        'a negative number'  => ['8080=-3', EINVAL],
+        'junk after'         => ['8080=3x', EINVAL],
+        'a space'            => ['8080= 3', EINVAL],
+        'a digit of another script' => ["8080=\x{663}", EINVAL],
+        'a descriptor twice' => ['8080=3;other=003', EINVAL],
+        'not open'           => ['8080=3;other=9', EBADF],
+        'past INT_MAX'       => ['8080=2147483648', EBADF],
+        'wraps to 3 in 32 bits' => ['8080=4294967299', EBADF],
+        'many digits'        => ['8080=' . '9' x 40, EBADF],
+        'a pipe'             => ['8080=3;p=5', ENOTSOCK, sub { pipe(my $r, my $w) or die; POSIX::dup2(fileno $r, 5) or die }],
+        'a connected socket' => ['8080=3;c=5', EINVAL, sub {
+            socketpair(my $x, my $y, Socket::AF_UNIX(), Socket::SOCK_STREAM(), 0) or die;
+            POSIX::dup2(fileno $x, 5) or die }],
+    );
+    for my $name (sort keys %refused) {
+        my ($v, $errno, $setup) = @{ $refused{$name} };
+        is(attempt({ $ss => $v }, setup => $setup, after => $left), join('|', 0, $errno + 0, 'same', '', '', 'gone'),
+           "SERVER_STARTER_PORT, $name: " . ($! = $errno) . ', nothing changed, the variable consumed');
+    }
+}
+
 # Misuse croaks, with nothing touched.
 {
     local @ENV{qw(LISTEN_PID LISTEN_FDS)} = ($$, 2);
@@ -482,6 +550,8 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
     like($@, qr/^File::FDpasser::listen_fds: .*list context/, 'void context croaks');
     eval { my @l = listen_fds(unset => 0) };
     like($@, qr/^File::FDpasser::listen_fds: unknown option 'unset'/, 'unknown option croaks');
+    eval { my @l = listen_fds(from => 'inetd') };
+    like($@, qr/^File::FDpasser::listen_fds: unknown source 'inetd'/, 'unknown source croaks');
     eval { my @l = listen_fds('unset_env') };
     like($@, qr/^Usage: File::FDpasser::listen_fds/, 'odd arguments croak');
     is(fd_state(), $before, '... no descriptor changed');

@@ -166,11 +166,18 @@ measures (F<bench/prefork.sh>), is a larger program with Linux tuning.
 
     # supervisors (systemd's protocols), on request, or with :all
     @l  = listen_fds()                          (name => handle, ...) passed in
+                                                (systemd, Server::Starter)
     $pid = spawn([...], listen => [http => $ls]) be the supervisor
     $ok = notify("READY=1" [, fds => \@fhs])    tell $NOTIFY_SOCKET
     $ok = fdstore($name, \@fhs [, poll => 0])   keep descriptors in the store
     $ok = fdstore_remove($name)
     $pidfd = peer_pidfd($c)                     the peer as a pidfd
+
+    # handing listeners on: haproxy's socket transfer, own generations
+    @l  = haproxy_getsocks($stats_path)         a running haproxy's listeners
+    $n  = haproxy_serve_getsocks($c, \@ls)      answer `haproxy -x`
+    $ok = handoff_give($path, [http => $ls])    to the next generation
+    @l  = handoff_take($path)                   from the previous one
 
 =head1 HANDLE ARGUMENTS
 
@@ -928,10 +935,13 @@ both sides.  None links libsystemd; each speaks the documented protocol
 (L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Outside Linux and the
 SCM_RIGHTS backend they fail with C<ENOSYS> except where said.
 
-=head3 @listeners = listen_fds([unset_env => 0])
+=head3 @listeners = listen_fds([unset_env => 0] [, from => $source])
 
-Takes the listeners a supervisor passed to this process (socket
-activation): C<$ENV{LISTEN_FDS}> descriptors from number 3 on, named by
+Takes the listeners a supervisor passed to this process: systemd's
+socket activation, or Server::Starter's C<SERVER_STARTER_PORT> (below)
+when no systemd listeners were passed.  C<< from => 'systemd' >> or
+C<< from => 'server_starter' >> reads one of the two only (the default
+is C<any>).  Socket activation: C<$ENV{LISTEN_FDS}> descriptors from number 3 on, named by
 C<$ENV{LISTEN_FDNAMES}>, and only when C<$ENV{LISTEN_PID}> is this
 process's pid.  Returns (NAME, HANDLE) pairs in descriptor order (3, 4,
 ...), so C<my %l = listen_fds()> gives them by name when the names are
@@ -962,9 +972,12 @@ take, before any descriptor is touched (see L</Nothing is loaded after a
 descriptor is taken>); programs that never call C<listen_fds> do not
 load them.
 
-The three variables are removed from C<%ENV> on every path, as
-C<sd_listen_fds(unset_environment=1)> does, unless C<< unset_env => 0 >>
-(any false value keeps them).
+The three variables, and a C<LISTEN_PIDFDID> (which systemd 258 and
+later set beside them), are removed from C<%ENV> on every path, as
+C<sd_listen_fds(unset_environment=1)> does, and so is
+C<SERVER_STARTER_PORT>, unless C<< unset_env => 0 >> (any false value
+keeps them).  Only the variables of the sources C<from> names are read
+or removed.  C<LISTEN_PIDFDID> itself is not checked: C<LISTEN_PID> is.
 
 A process looks at its listeners once: the first call that finds
 C<LISTEN_PID> naming this process is the only one that touches
@@ -1001,6 +1014,40 @@ with C<$!>.  Croaks outside list context, and for an unknown option.
 On Windows the call fails with C<ENOSYS>; on every POSIX backend
 (C<SCM_RIGHTS> and STREAMS) it works, as the protocol is only
 descriptors and the environment.
+
+B<Server::Starter.>  C<start_server> (L<Server::Starter>) opens the
+listeners, keeps them across hot deploys (C<SIGHUP> starts a new
+generation of the server, then stops the old one) and names them in
+C<SERVER_STARTER_PORT>: C<NAME=FD> entries joined by C<;>, NAME being
+what C<--port> or C<--path> was given (C<127.0.0.1:8080>, C<8080>,
+C<[::1]:8080>, C<u53> for UDP, a path).  C<listen_fds> returns (NAME,
+HANDLE) pairs in that order, each descriptor at its own number, set
+close-on-exec, of the class its kind calls for, as above, under the
+same once-per-process record.  The protocol has no C<LISTEN_PID>: the
+variable reaches every process the server starts, which is why it is
+removed by default and why each descriptor must be what
+C<start_server> makes: an open socket (C<EBADF> otherwise, C<ENOTSOCK>
+for another file) that listens, unless it is a datagram socket
+(C<EINVAL> for a connected or unbound stream socket).  C<EINVAL> also
+for an entry that is not C<NAME=FD> (an empty name or entry, a number
+with a sign, a space or other digits than ASCII's) and for a descriptor
+named twice; C<EBADF> for a number too large for an C<int>.  The last
+C<=> of an entry ends its name, so a path may hold one.  All or
+nothing, as above.
+
+    # start_server --port=127.0.0.1:8080 --path=/run/app.sock -- perl app.pl
+    my %l = listen_fds() or die $! ? "listen_fds: $!" : "not under start_server";
+    my $http = $l{'127.0.0.1:8080'};
+
+Other supervisors that pass listeners by environment, and why they are
+not read: Mojolicious's C<hypnotoad> hands its listeners to its own
+next generation in C<MOJO_REUSE>, a private format that only its
+C<Mojo::IOLoop::Server> reads; L<Net::Server> re-executes itself on
+C<SIGHUP> with its listeners described in its own private variable;
+einhorn (C<EINHORN_FD_COUNT>, C<EINHORN_FD_0>, ...) is simple to read but
+has no Debian package to test against.  A server run by any of them
+uses their own reading; a program can hand its listeners to this
+module's calls as ordinary handles.
 
 =head3 spawn(..., listen => [NAME => SOURCE, ...])
 
@@ -1779,6 +1826,7 @@ The public functions, all of them, as F<fdpass.h> declares them:
     int fdpass_getfl(int fd);                    /* F_GETFL flags */
     int fdpass_is_socket(int fd);                /* 1 or 0 */
     int fdpass_listen_fds(int n);     /* socket activation: take 3 .. n + 2 */
+    int fdpass_take_listeners(const int *fds, size_t n); /* by number */
     int fdpass_fd_kind(int fd);       /* FDPASS_KIND_INET, _UNIX, _FILE, ... */
     void fdpass_close_all(const int *fds, size_t nfds); /* errno kept */
     const char *fdpass_backend(void);  /* "scm_rights", "streams", "win32" */
@@ -2547,19 +2595,57 @@ sub _listen_take {
     return (0, map { ($names[$_], $fh[$_]) } 0 .. $#fh);
 }
 
+# What SERVER_STARTER_PORT (a copy) says, as _listen_take: entries
+# "NAME=FD" joined by ';', NAME being what start_server was given
+# ("127.0.0.1:8080", "[::1]:8080", "8080", "u53", a path), FD a number.
+sub _starter_take {
+    my ($spec) = @_;
+    return 0 unless defined $spec && length $spec;
+    return 0 if $listen_done == $$;        # once per process, as above
+    $listen_done = $$;
+    my (@names, @fds);
+    for my $entry (split /;/, $spec, -1) {
+        # The last '=' ends the name: a path may hold one.
+        return _EINVAL() unless $entry =~ /\A(.+)=([0-9]+)\z/s;
+        my ($name, $fd) = ($1, $2);
+        $fd =~ s/\A0+(?=[0-9])//;
+        return _EBADF() if length($fd) > 10 || $fd > 0x7fffffff;
+        push @names, $name;
+        push @fds, $fd + 0;
+    }
+    _listen_classes() or return $! + 0 || _EINVAL();
+    my @fh = _take_listeners(\@fds, \@listen_class) or return $! + 0;
+    return (0, map { ($names[$_], $fh[$_]) } 0 .. $#fh);
+}
+
+my %listen_from = (systemd => 1, server_starter => 2, any => 3);
+
 sub listen_fds {
-    _croak('Usage: File::FDpasser::listen_fds([unset_env => 0])') if @_ % 2;
+    _croak('Usage: File::FDpasser::listen_fds([unset_env => 0] [, from => $source])')
+        if @_ % 2;
     my %opt = @_;
     for (sort keys %opt) {
         _croak("File::FDpasser::listen_fds: unknown option '$_'")
-            unless $_ eq 'unset_env';
+            unless $_ eq 'unset_env' || $_ eq 'from';
     }
+    my $from = defined $opt{from} ? $opt{from} : 'any';
+    _croak("File::FDpasser::listen_fds: unknown source '$from'")
+        unless $listen_from{$from};
     _croak('File::FDpasser::listen_fds: returns (name, handle) pairs; '
            . 'call it in list context') unless wantarray;
-    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
-    my @val = @ENV{@var};
-    delete @ENV{@var} if !exists $opt{unset_env} || $opt{unset_env};
-    my ($err, @pairs) = _listen_take(@val);
+    my $unset = !exists $opt{unset_env} || $opt{unset_env};
+    my ($err, @pairs) = (0);
+    if ($listen_from{$from} & 1) {
+        my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
+        my @val = @ENV{@var};
+        delete @ENV{@var, 'LISTEN_PIDFDID'} if $unset;
+        ($err, @pairs) = _listen_take(@val);
+    }
+    if ($listen_from{$from} & 2) {
+        my $spec = $ENV{SERVER_STARTER_PORT};
+        delete $ENV{SERVER_STARTER_PORT} if $unset;
+        ($err, @pairs) = _starter_take($spec) if !$err && !@pairs;
+    }
     $! = $err;
     return @pairs;
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -592,6 +594,62 @@ test_listen_fds(void)
         ok(!(bad & (1u << i)), names[i]);
 }
 
+/* Listeners named by number (Server::Starter): fdpass_take_listeners,
+ * all or nothing. */
+static void
+test_take_listeners(void)
+{
+    int ls, ls2, u, sv[2], p[2], fds[3];
+    struct sockaddr_in a;
+
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ls = socket(AF_INET, SOCK_STREAM, 0);
+    ls2 = socket(AF_INET, SOCK_STREAM, 0);
+    u = socket(AF_INET, SOCK_DGRAM, 0);
+    if (ls < 0 || ls2 < 0 || u < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0
+        || pipe(p) < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) < 0
+        || listen(ls, 1) < 0 || bind(ls2, (struct sockaddr *)&a, sizeof a) < 0
+        || listen(ls2, 1) < 0) {
+        ok(0, "take_listeners: set up");
+        return;
+    }
+    fdpass_set_cloexec(ls, 0);
+    fdpass_set_cloexec(ls2, 0);
+    fdpass_set_cloexec(u, 0);
+    fds[0] = ls; fds[1] = p[0];
+    errno = 0;
+    ok(fdpass_take_listeners(fds, 2) < 0 && errno == ENOTSOCK
+       && cloexec(ls) == 0, "take_listeners: a pipe is ENOTSOCK, nothing changed");
+    fds[1] = sv[0];
+    errno = 0;
+    ok(fdpass_take_listeners(fds, 2) < 0 && errno == EINVAL
+       && cloexec(ls) == 0, "take_listeners: a connected socket is EINVAL");
+    fds[1] = ls;
+    errno = 0;
+    ok(fdpass_take_listeners(fds, 2) < 0 && errno == EINVAL,
+       "take_listeners: one descriptor twice is EINVAL");
+    fds[1] = 100000;
+    errno = 0;
+    ok(fdpass_take_listeners(fds, 2) < 0 && errno == EBADF,
+       "take_listeners: a number not open is EBADF");
+    fds[1] = -1;
+    errno = 0;
+    ok(fdpass_take_listeners(fds, 2) < 0 && errno == EBADF,
+       "take_listeners: a negative number is EBADF");
+    errno = 0;
+    ok(fdpass_take_listeners(NULL, 1) < 0 && errno == EINVAL,
+       "take_listeners: fds NULL is EINVAL");
+    ok(fdpass_take_listeners(NULL, 0) == 0, "take_listeners: none is 0");
+    fds[0] = ls2; fds[1] = u; fds[2] = ls;
+    ok(fdpass_take_listeners(fds, 3) == 0 && cloexec(ls) == 1
+       && cloexec(ls2) == 1 && cloexec(u) == 1,
+       "take_listeners: two listeners and a datagram socket, close-on-exec");
+    close(ls); close(ls2); close(u); close(sv[0]); close(sv[1]);
+    close(p[0]); close(p[1]);
+}
+
 int
 main(void)
 {
@@ -608,6 +666,7 @@ main(void)
     test_endpoints(dir);
     test_seqpacket(dir);
     test_listen_fds();
+    test_take_listeners();
     ok(open_fds() == before, "no descriptor left open by the whole run");
     ok(strcmp(fdpass_backend(), "scm_rights") == 0
        || strcmp(fdpass_backend(), "streams") == 0, "backend name");

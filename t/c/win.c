@@ -459,6 +459,8 @@ test_errors(void)
     errno = 0;
     ok(fdpass_listen_fds(1) < 0 && errno == ENOSYS, "socket activation: ENOSYS");
     errno = 0;
+    ok(fdpass_take_listeners(&f, 1) < 0 && errno == ENOSYS, "take_listeners: ENOSYS");
+    errno = 0;
     ok(fdpass_fd_kind(f) < 0 && errno == ENOSYS, "fd kind: ENOSYS");
     ok(strcmp(fdpass_backend(), "win32") == 0, "backend is win32");
     _close(f);
