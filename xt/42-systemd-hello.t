@@ -27,6 +27,8 @@ plan skip_all => "needs $activate and $analyze (Debian package systemd)"
     unless -x $activate && -x $analyze;
 
 alarm 120;
+my @running;    # stopped in END, however the test ends
+END { local $?; kill 'KILL', @running if @running }
 my $dir    = tmpdir();
 my $script = 'eg/systemd/hello.pl';
 
@@ -77,6 +79,7 @@ sub free_port {
               $^X, '-Mblib', $script }
         POSIX::_exit(127);
     }
+    push @running, $pid;
     my ($tcp, $unix, $why);
     for (1 .. 100) {    # the activator binds, then execs the server
         ($tcp, $why) = get(IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port"));
@@ -135,6 +138,7 @@ sub free_port {
     my $first = spawn([$^X, '-Mblib', $script, '--listen', '127.0.0.1:0'],
                    env => \%env, fds => { 1 => $out1, 2 => $out1 })
         or die "spawn: $!";
+    push @running, $first;
     my @states = $wait_ready->('first instance');
     ok(exists $store{http}, 'the first instance put its listener in the store');
     like(join("\n", @states), qr/^FDPOLL=0$/m, 'with FDPOLL=0');
@@ -161,6 +165,7 @@ sub free_port {
         close $wr;
         POSIX::_exit(0);
     }
+    push @running, $client;
     close $wr;
     sleep 0.5;
     kill 'TERM', $first;
@@ -173,6 +178,7 @@ sub free_port {
                        env => \%env, fds => { 1 => $out2, 2 => $out2 },
                        listen => [ http => $store{http} ])
         or die "spawn: $!";
+    push @running, $second;
     $wait_ready->('second instance');
     sleep 0.5;
     kill 'TERM', $client;
