@@ -28,7 +28,9 @@ plan skip_all => "needs $activate and $analyze (Debian package systemd)"
 
 alarm 120;
 my @running;    # stopped in END, however the test ends
-END { local $?; kill 'KILL', @running if @running }
+END { local $?; kill "KILL", @running if @running }
+# Wait for a child and forget it (its pid may be reused).
+sub reap { my ($pid) = @_; waitpid($pid, 0); my $st = $?; @running = grep { $_ != $pid } @running; $? = $st }
 my $dir    = tmpdir();
 my $script = 'eg/systemd/hello.pl';
 
@@ -94,7 +96,7 @@ sub free_port {
     is($p1, $pid, 'by the process the activator became (LISTEN_PID was its own)');
     is($p2, $pid, 'the same process on both');
     kill 'TERM', $pid;
-    waitpid($pid, 0);
+    reap($pid);
     is($? & 127, 0, 'the server stopped on SIGTERM');
     my $out = do { local (@ARGV, $/) = "$dir/activate.out"; <> } // '';
     like($out, qr/^hello: pid $pid serving on http local \(handed\)$/m,
@@ -169,7 +171,7 @@ sub free_port {
     close $wr;
     sleep 0.5;
     kill 'TERM', $first;
-    waitpid($first, 0);
+    reap($first);
     is($?, 0, 'the first instance stopped cleanly');
     sleep 0.3;    # a gap with no server at all: clients wait in the queue
 
@@ -183,9 +185,9 @@ sub free_port {
     sleep 0.5;
     kill 'TERM', $client;
     my @lines = <$rd>;
-    waitpid($client, 0);
+    reap($client);
     kill 'TERM', $second;
-    waitpid($second, 0);
+    reap($second);
     is($?, 0, 'the second instance stopped cleanly');
 
     my ($done) = grep { /^DONE/ } @lines;
