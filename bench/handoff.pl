@@ -462,23 +462,24 @@ sub cell {
     return sprintf("$fmt ($fmt-$fmt)", median(@v), $s[0], $s[-1]);
 }
 print "\n| kind | runs | window ms | requests in window | at the baseline rate"
-    . " | requests overall | failures"
+    . " | old's last answer to new's first, ms | requests overall | failures"
     . " | longest gap in window, ms | longest gap in baseline, ms"
     . " | runs whose longest gap fell in the window |\n";
-print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
 for my $kind (@kinds) {
     my $runs = $res{$kind};
     if (!$runs || !@$runs) {
-        printf "| %s | 0 | not measured: %s | | | | | | | |\n", $kind,
+        printf "| %s | 0 | not measured: %s | | | | | | | | |\n", $kind,
             (split /\n/, $skip{$kind} // 'every run failed')[0];
         next;
     }
     my $fail = 0;
     $fail += $_->{failures} for @$runs;
-    printf "| %s | %d | %s | %s | %s | %s | %d | %s | %s | %d of %d |\n", $kind, scalar @$runs,
+    printf "| %s | %d | %s | %s | %s | %s | %s | %d | %s | %s | %d of %d |\n", $kind, scalar @$runs,
         cell($runs, sub { $_[0]{window} * 1e3 }, '%.0f'),
         cell($runs, sub { $_[0]{in_window} }, '%.0f'),
         cell($runs, sub { $_[0]{base_rate} * $_[0]{window} }, '%.0f'),
+        cell($runs, sub { ($_[0]{first_new} - $_[0]{last_old}) * 1e3 }, '%.0f'),
         cell($runs, sub { $_[0]{requests} }, '%.0f'),
         $fail,
         cell($runs, sub { $_[0]{gap_window} * 1e3 }, '%.0f'),
