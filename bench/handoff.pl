@@ -462,7 +462,9 @@ sub cell {
     my ($runs, $f, $fmt) = @_;
     my @v = map { $f->($_) } @$runs;
     my @s = sort { $a <=> $b } @v;
-    return sprintf("$fmt ($fmt-$fmt)", median(@v), $s[0], $s[-1]);
+    my $c = sprintf("$fmt ($fmt to $fmt)", median(@v), $s[0], $s[-1]);
+    $c =~ s/(?<![\d.])-(0(?:\.0+)?)(?![\d.])/$1/g;    # -0 is 0
+    return $c;
 }
 print "\n| kind | runs | window ms | requests in window | at the baseline rate"
     . " | old's last answer to new's first, ms | requests overall | failures"
