@@ -223,8 +223,10 @@ $setup{generation} = sub {
         last if ($port) = slurp($log) =~ /listening on [\d.]+:(\d+)/ and -S $ctl;
         sleep 0.025;
     }
-    return "the old instance did not start:\n" . tail($log) unless $port && -S $ctl;
-    return "the old instance does not answer:\n" . tail($log) unless probe($port, 10);
+    if (!$port || !-S $ctl || !probe($port, 10)) {
+        stop($old);
+        return "the old instance did not start or does not answer:\n" . tail($log);
+    }
     my ($new, $status);
     return {
         port => $port,
@@ -302,7 +304,11 @@ frontend fe
     http-request return status 200 content-type text/plain string "haproxy"
 EOF
     close $fh or die "$cfg: $!";
-    return "our server does not answer:\n" . tail($log) unless probe($port, 10);
+    if (!probe($port, 10)) {
+        stop($server);
+        unlink $path;
+        return "our server does not answer:\n" . tail($log);
+    }
     my ($hap, $status);
     return {
         port => $port,
@@ -439,7 +445,7 @@ for my $run (1 .. $reps) {
             # A missing program or a server that does not start will not
             # do better next time; a failed run is shown and the next run
             # is tried.
-            $skip{$kind} = $r if $r =~ /^no |does not answer|did not start/;
+            $skip{$kind} = $r if $r =~ /^no |does not answer/;
             next;
         }
         push @{ $res{$kind} }, $r;
