@@ -1,9 +1,8 @@
 #!/usr/bin/perl
 # bench/handoff.pl [--reps R] [--clients K] [--duration S] [--trigger S]
 #                  [--interval S] [--starter-app SCRIPT] [--only KIND,...]
-#                  - a listener handed on
-# under load, three ways (bench/README.md, "Handing listeners on under
-# load"):
+# - a listener handed on under load, three ways (bench/README.md,
+# "Handing listeners on under load"):
 #
 #   generation      bench/prefork-httpd.pl --control PATH, a new instance
 #                   started with --takeover PATH (handoff_give/handoff_take);
