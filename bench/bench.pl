@@ -6,7 +6,8 @@
 # implementations alternate, R repetitions, medians, ratios to the C loop.
 # Then user-space instructions per descriptor with callgrind (difference
 # of two run lengths), system calls per descriptor with strace, the load
-# cost of "use File::FDpasser", and a soak.
+# cost of "use File::FDpasser", and a soak.  Then a listener handed on
+# under load, three ways (bench/handoff.pl).
 # Run from the built distribution: make bench.
 use strict;
 use warnings;
@@ -16,7 +17,7 @@ use File::Temp qw(tempdir);
 GetOptions('reps=i' => \(my $reps = 7), 'n=i' => \(my $n = 200_000),
            'soak=i' => \(my $soak = 1_000_000),
            'only=s' => \(my $only)) or die "usage\n";
-# --only times|instructions|syscalls|soak runs that part alone.
+# --only times|instructions|syscalls|soak|handoff runs that part alone.
 sub want { !defined $only || $only eq $_[0] }
 my $tmp = tempdir(CLEANUP => 1);
 my $cc = do { require Config; $Config::Config{cc} };
@@ -178,4 +179,11 @@ if (want('soak')) {
               " kB), descriptors $f0 -> $f1\n";
     };
     system($^X, '-Mblib', '-e', $script, $soak) == 0 or die "soak failed\n";
+}
+
+# A listener handed on under load: the generation handoff, haproxy -x,
+# Server::Starter (bench/handoff.pl; a kind whose program is missing is
+# left out).
+if (want('handoff')) {
+    system($^X, '-Mblib', 'bench/handoff.pl') == 0 or die "handoff failed\n";
 }
