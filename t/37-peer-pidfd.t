@@ -237,9 +237,9 @@ is(open_fds(), $before, 'no descriptor left open by the refusals');
 
 # --- The handle, polling, and pid reuse -------------------------------------
 
-SKIP: {
-    skip 'this build has no SO_PEERPIDFD (make fallback-test): ENOSYS, shown above', 19
-        unless $built;
+# A build without SO_PEERPIDFD (make fallback-test) has no handle to
+# look at: its answer, ENOSYS in every case, is asserted above.
+if ($built) {
     my $path = "$dir/life";
     my $l = endp_create($path) or die "endp_create: $!";
     my ($cpid, $cr) = role(undef, sub {
