@@ -306,6 +306,52 @@ for my $name (sort keys %bad_call) {
     is($i->{data}, 'READY=1', '... and arrives at that name');
 }
 
+# The POD's recipe for a sender that exits at once (sd_notify_barrier's
+# BARRIER=1): the helper sends READY=1, then BARRIER=1 with a pipe's
+# write end, closes its own copy and waits for end of file on the read
+# end, which comes only once the manager has read the messages and closed
+# the descriptor it got; so the helper is still there while the manager
+# has not read them.
+{
+    my $mgr = $mgr{abstract};
+    my $pid = run_child {
+        $ENV{NOTIFY_SOCKET} = $abstract;
+        notify('READY=1') or return 0;
+        pipe(my $r, my $w) or return 0;
+        notify('BARRIER=1', fds => [$w]) or return 0;
+        close $w;
+        my $in = '';
+        vec($in, fileno $r, 1) = 1;
+        select(my $ready = $in, undef, undef, 30) or return 0;
+        my $got = sysread($r, my $buf, 1);
+        defined $got && $got == 0;
+    };
+    # Both messages queued (bounded wait), then the helper still waits.
+    my ($queued, $ready) = (0, 0);
+    for (1 .. 3000) {
+        my $buf;
+        my $n = recv($mgr, $buf, 4096, MSG_DONTWAIT | Socket::MSG_PEEK());
+        last if defined $n && $buf eq 'BARRIER=1' && ($queued = 1);
+        if (defined $n && $buf eq 'READY=1') {
+            my ($i) = take($mgr);
+            is($i->{data}, 'READY=1', 'barrier: the state comes first');
+            is($i->{pid}, $pid, '... from the helper');
+            $ready = 1;
+            next;
+        }
+        select(undef, undef, undef, 0.01);
+    }
+    ok($ready && $queued, 'barrier: BARRIER=1 queued behind it');
+    is(waitpid($pid, POSIX::WNOHANG()), 0,
+       '... and the helper waits while the manager has not read it');
+    my ($i, @fds) = take($mgr);
+    is($i->{data}, 'BARRIER=1', 'BARRIER=1 arrives');
+    is($i->{nfds}, 1, '... with the one descriptor');
+    is($i->{types}, Fcntl::S_IFIFO() >> 12, '... a pipe end');
+    close_fds(@fds);
+    reap_ok($pid, 'the helper saw end of file once the manager closed it, and exited');
+}
+
 # Programmer errors croak.
 for ([sub { notify('A=1', fds => \*STDIN) }, qr/^File::FDpasser::notify: fds is not an ARRAY/],
      [sub { notify('A=1', fd => []) }, qr/^File::FDpasser::notify: unknown option 'fd'/],

@@ -965,7 +965,17 @@ than 5.20 without it), C<IO::Socket::UNIX> (C<AF_UNIX>, any socket
 type), C<IO::Socket> (other families), C<IO::Handle> (fifos, character
 devices, regular files and other files, opened with the descriptor's
 own access mode).  The handle owns the descriptor, which is not
-duplicated: closing it closes the listener.  The kind is asked of the
+duplicated: closing it closes the listener.  The numbers are trusted as
+C<sd_listen_fds> trusts them: a descriptor in the range that the
+program already has open under a Perl handle of its own is handed out
+all the same (the script's C<DATA> handle at 3, when a supervisor said
+C<LISTEN_FDS=1> but left 3 closed, so that perl opened the script
+there; a handle a forked child inherited at 3 and then placed a
+listener of its own over with C<dup2>).  The two handles then share the
+descriptor: PerlIO counts its handles on each number, and closing one
+of them leaves the descriptor open until the other is closed too.  A
+forked child that places listeners for itself should close the Perl
+handles at those numbers first.  The kind is asked of the
 descriptor (C<SO_TYPE>, C<getsockname>), never taken from the name.
 The socket classes are loaded by the first call that has listeners to
 take, before any descriptor is touched (see L</Nothing is loaded after a
@@ -1095,7 +1105,10 @@ C</> alone, as libsystemd refuses them; an empty or undef C<$state> or
 one with a NUL byte), C<EBADF> (an element of C<@files> not open),
 C<EMSGSIZE> (more than C<FDPASS_MAX> descriptors, or a C<$state> over
 4096 bytes, which systemd's manager would drop), C<ENOENT>/
-C<ECONNREFUSED> (no manager there).  C<$state> and C<@files> are
+C<ECONNREFUSED> (no manager there), C<EPROTOTYPE> (a socket there that
+is not a datagram one), C<EACCES> (no write permission on it or search
+permission on a directory above it), C<EMFILE> (no free descriptor for
+the sending socket; nothing is sent or left open).  C<$state> and C<@files> are
 checked before C<NOTIFY_SOCKET> is looked at, so a bad call fails
 outside systemd too, and a failed call has sent nothing.  C<$state> is
 sent as bytes (wide characters croak): systemd reads it as UTF-8 and
@@ -1111,12 +1124,59 @@ SCM_RIGHTS backend on any system; on the STREAMS and Windows backends
 it returns C<"0E0"> without C<NOTIFY_SOCKET> and fails with C<ENOSYS>
 with it.
 
+A path in C<NOTIFY_SOCKET> is followed as C<connect(2)> follows it,
+symbolic links included, as C<sd_notify> follows it: the message, with
+its descriptors, goes to whatever datagram socket is bound there when
+the call sends.  Nothing guards against another user who can write to a
+directory on that path (the same holds for C<sd_notify>); systemd's own
+C<NOTIFY_SOCKET>, C</run/systemd/notify>, is in a directory only root
+writes, and a manager of your own should bind in one too.
+
+B<A sender that exits at once.>  systemd finds the unit a notification
+belongs to by the sender's pid (or its cgroup), looked up when it reads
+the message; a process that has exited by then, such as a short helper
+that only says C<READY=1> for a service with C<NotifyAccess=all>, may
+not be found, and its message is then ignored.  C<sd_notify_barrier>
+closes that gap, and the same is done with C<notify>: after the state,
+send C<BARRIER=1> with the write end of a pipe, close your own copy of
+it, and wait for end of file on the read end.  The manager closes the
+descriptor it got once it has handled every message sent before it, so
+the end of file means the state was read while this process still
+existed.  C<sd_notify_barrier> waits 5 seconds at most:
+
+    notify("READY=1") or die "notify: $!";
+    pipe(my $r, my $w) or die "pipe: $!";
+    notify('BARRIER=1', fds => [$w]) or die "notify: $!";
+    close $w;                   # only the manager's copy is left open
+    my $in = '';
+    vec($in, fileno $r, 1) = 1;
+    select(my $ready = $in, undef, undef, 5)
+        or warn "the manager did not answer the barrier in 5 s\n";
+    # sysread now returns 0: end of file, the messages were handled.
+
+Outside a manager (C<"0E0">) C<$w> is closed by the C<close>, so the end
+of file comes at once.
+
 =head3 $ok = fdstore($name, \@files [, poll => 0])
 
 Hands descriptors to the manager's file descriptor store (C<FDSTORE=1>
 with C<FDNAME=$name>; C<< poll => 0 >> adds C<FDPOLL=0>, so the manager
-does not drop them on C<POLLHUP>/C<POLLERR>).  On the service's next
-start they come back through C<listen_fds> under C<$name>.  Results as
+does not drop them on C<POLLHUP>/C<POLLERR>).  They come back, through
+C<listen_fds> under C<$name>, when the service is started again while
+the manager keeps them: on a restart (C<systemctl restart>, or
+C<Restart=> after the main process exited or crashed).  They are closed
+and forgotten when the service stops (C<systemctl stop>, or an exit that
+no restart follows), unless the unit has
+C<FileDescriptorStorePreserve=yes> (systemd 254 and later; they are then
+kept while the unit is loaded), and one by one when one reports
+C<POLLHUP> or C<POLLERR> (unless stored with C<< poll => 0 >>).  What comes
+back is systemd's list, not a replay of the calls: the descriptors of
+the service's socket units come first, then the stored ones, in an order
+of systemd's (not necessarily the order they were stored), so take them
+by name; a descriptor that refers to the same open file as one already
+stored (a C<dup> of it, or the same one sent twice) is not stored again,
+and keeps the name it was first stored under; and several descriptors
+may share a name (take the list, not a hash, then).  Results as
 C<notify>; a C<$name> systemd would refuse (empty or undef, over 255
 bytes, a byte outside printable ASCII 0x20 to 0x7e, which a wide
 character always is, a C<:>) is C<EINVAL>, with or without
