@@ -172,6 +172,47 @@ for my $form (qw(path abstract)) {
     reap_ok($pid, 'notify returned 1 after its signal handler ran once');
 }
 
+# A signal handler that dies while notify waits on a full queue: the
+# exception propagates, nothing is sent or left open, and unset_env => 1
+# still removes NOTIFY_SOCKET (sd_notify's unset_environment holds on
+# every path: a program that catches the exception must not pass the
+# variable on to what it starts next).
+{
+    my $name = "\@fdpass-notify-die-$$";
+    my $full = manager($name);
+    socket(my $filler, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+    my $to = pack_sockaddr_un("\0" . substr($name, 1));
+    my $queued = 0;
+    $queued++ while $queued < 100_000
+        && defined send($filler, 'filler', MSG_DONTWAIT, $to);
+    my $pid = run_child {
+        local $SIG{USR1} = sub { die "usr1\n" };
+        $ENV{NOTIFY_SOCKET} = $name;
+        pipe(my $r, my $w) or return 0;
+        my $before = open_fds();
+        my $ok = eval { notify('READY=1', fds => [$w], unset_env => 1); 1 };
+        !$ok && $@ eq "usr1\n" && !exists $ENV{NOTIFY_SOCKET}
+            && open_fds() == $before;
+    };
+    my $state = '';
+    for (1 .. 500) {
+        open(my $st, '<', "/proc/$pid/stat") or last;
+        $state = (split ' ', (split /\)/, scalar <$st>)[-1])[0];
+        last if $state eq 'S';
+        select(undef, undef, undef, 0.01);
+    }
+    is(waitpid($pid, POSIX::WNOHANG()), 0, 'notify waits on a full queue');
+    kill 'USR1', $pid;
+    reap_ok($pid, 'a handler that dies: its exception, nothing left open, '
+            . 'NOTIFY_SOCKET removed all the same (unset_env => 1)');
+    my ($data, $n) = ('', 0);
+    while ($n++ < $queued + 1) {
+        defined recv($full, $data, 64, MSG_DONTWAIT) or last;
+        last if $data ne 'filler';
+    }
+    is($data, 'filler', '... and nothing but the fillers was sent');
+}
+
 # The credentials are the sender's own, not the manager's: as root, a
 # sender that became another user.
 SKIP: {

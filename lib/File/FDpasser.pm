@@ -1119,7 +1119,9 @@ manager checks, as for C<sd_notify>.  As C<sd_notify>, the call waits
 while the manager's queue is full; a signal meanwhile runs its Perl
 handler and the send is tried again.  C<< unset_env => 1 >> deletes
 C<NOTIFY_SOCKET> from C<%ENV> afterwards, whatever the result, with
-C<$!> kept (C<sd_notify>'s C<unset_environment>).  It works on the
+C<$!> kept (C<sd_notify>'s C<unset_environment>), also when a signal
+handler dies while the call waits (the exception then propagates
+unchanged, and nothing was sent).  It works on the
 SCM_RIGHTS backend on any system; on the STREAMS and Windows backends
 it returns C<"0E0"> without C<NOTIFY_SOCKET> and fails with C<ENOSYS>
 with it.
@@ -2148,8 +2150,20 @@ sub notify {
     $state = defined $state ? "$state" : '';
     utf8::downgrade($state, 1)
         or _croak('File::FDpasser::notify: wide character in state');
-    my $r = _notify(_notify_addr(), $state, $files);
-    _notify_unset() if $opt{unset_env};
+    return _notify(_notify_addr(), $state, $files) unless $opt{unset_env};
+    # unset_env holds on every path, as sd_notify's unset_environment:
+    # also when a signal handler dies while the call waits on a full
+    # queue, so that a program that catches the exception does not pass
+    # the variable on.  The exception is thrown again unchanged; the
+    # caller's $@ is left alone otherwise.
+    my ($r, $ok, $died);
+    {
+        local $@;
+        $ok = eval { $r = _notify(_notify_addr(), $state, $files); 1 };
+        $died = $@;
+    }
+    _notify_unset();
+    die $died unless $ok;
     return $r;
 }
 
