@@ -409,6 +409,44 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
        'a regular file at 3: an IO::Handle that reads it');
 }
 
+# A full table when the classes are to be loaded (a fresh perl, which
+# has not loaded IO::Socket::INET): EMFILE, and nothing removed, recorded
+# or touched, so that the same call succeeds once descriptors are freed
+# (before, the variables were gone and the record set: 3 and 4 stayed
+# open with no handle for good).
+{
+    my $code = $state_code . q{
+        use File::FDpasser qw(listen_fds);
+        @ENV{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES)} = ($$, 2, 'web:ctl');
+        my $loaded = exists $INC{'IO/Socket/INET.pm'} ? 'loaded' : 'not-loaded';
+        my $before = fd_state();
+        my @fill;
+        while (defined(my $fd = POSIX::open('/dev/null', POSIX::O_RDONLY()))) {
+            push @fill, $fd;
+            last if @fill > 100_000;
+        }
+        $! = 0;
+        my @l = listen_fds();
+        my $err = $! + 0;
+        POSIX::close($_) for @fill;
+        my $after = fd_state();
+        my $env = join(',', grep { exists $ENV{$_} } qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES));
+        my @again = listen_fds();
+        my @fh;
+        while (my ($n, $h) = splice(@again, 0, 2)) { push @fh, "$n=" . ref($h) . '@' . fileno($h) }
+        print join('|', $loaded, scalar(@l), $err, $before eq $after ? 'same' : 'changed',
+                   $env, join(',', @fh)), "\n";
+    };
+    open(my $out, '-|', $^X, @inc, '-e', $code) or die "perl: $!";
+    my $line = <$out>;
+    close $out;
+    $line = "no report ($?)" unless defined $line;
+    chomp $line;
+    is($line, join('|', 'not-loaded', 0, Errno::EMFILE(), 'same', 'LISTEN_PID,LISTEN_FDS,LISTEN_FDNAMES', $two),
+       'a full table while the classes load: EMFILE, nothing changed or removed; '
+       . 'the call then succeeds once there is room');
+}
+
 # Once per process; a forked child is a process of its own.
 {
     my @f = split /\|/, attempt({ LISTEN_PID => '{PID}', LISTEN_FDS => 2 },

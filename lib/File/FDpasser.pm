@@ -977,14 +977,18 @@ of them leaves the descriptor open until the other is closed too.  A
 forked child that places listeners for itself should close the Perl
 handles at those numbers first.  The kind is asked of the
 descriptor (C<SO_TYPE>, C<getsockname>), never taken from the name.
-The socket classes are loaded by the first call that has listeners to
-take, before any descriptor is touched (see L</Nothing is loaded after a
+The socket classes are loaded by the first call that finds the
+variables of a source it reads set, before any variable is removed or
+descriptor touched (see L</Nothing is loaded after a
 descriptor is taken>); programs that never call C<listen_fds> do not
-load them.
+load them.  When that load fails (C<EMFILE> or C<ENFILE>: a full
+table), the call returns the empty list with that C<$!> and changes
+nothing: no variable is removed and the call is not recorded (below), so
+the same call takes the listeners once descriptors are freed.
 
 The three variables, and a C<LISTEN_PIDFDID> (which systemd 258 and
-later set beside them), are removed from C<%ENV> on every path, as
-C<sd_listen_fds(unset_environment=1)> does, and so is
+later set beside them), are removed from C<%ENV> on every path but a failed load of the
+classes (above), as C<sd_listen_fds(unset_environment=1)> does, and so is
 C<SERVER_STARTER_PORT>, unless C<< unset_env => 0 >> (any false value
 keeps them).  Only the variables of the sources C<from> names are read
 or removed.  C<LISTEN_PIDFDID> itself is not checked: C<LISTEN_PID> is.
@@ -2709,14 +2713,26 @@ sub listen_fds {
            . 'call it in list context') unless wantarray;
     my $unset = !exists $opt{unset_env} || $opt{unset_env};
     my ($err, @pairs) = (0);
-    if ($listen_from{$from} & 1) {
-        my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
-        my @val = @ENV{@var};
+    # Each variable is read once (a tied %ENV's FETCH runs once).  The
+    # classes are loaded before anything is removed or recorded: a load
+    # that fails (EMFILE: a full table) leaves everything as it was, so
+    # the call can be tried again once descriptors are freed, rather
+    # than leave the listeners open with no handle for good.
+    my $src = $listen_from{$from};
+    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
+    my @val = $src & 1 ? @ENV{@var} : ();
+    my $spec = $src & 2 ? $ENV{SERVER_STARTER_PORT} : undef;
+    if ($listen_done != $$
+        && (defined $val[0] && defined $val[1] || defined $spec && length $spec)
+        && !_listen_classes()) {
+        $! = $! + 0 || _EINVAL();
+        return;
+    }
+    if ($src & 1) {
         delete @ENV{@var, 'LISTEN_PIDFDID'} if $unset;
         ($err, @pairs) = _listen_take(@val);
     }
-    if ($listen_from{$from} & 2) {
-        my $spec = $ENV{SERVER_STARTER_PORT};
+    if ($src & 2) {
         delete $ENV{SERVER_STARTER_PORT} if $unset;
         ($err, @pairs) = _starter_take($spec) if !$err && !@pairs;
     }
