@@ -393,6 +393,29 @@ for my $name (sort keys %bad_call) {
     reap_ok($pid, 'the helper saw end of file once the manager closed it, and exited');
 }
 
+# A full descriptor table: notify and fdstore need a socket of their own
+# and fail with EMFILE, with nothing sent and nothing left open.
+{
+    my $pid = run_child {
+        $ENV{NOTIFY_SOCKET} = $path;
+        my $before = open_fds();
+        my @fill;
+        while (defined(my $fd = POSIX::open('/dev/null', POSIX::O_RDONLY()))) {
+            push @fill, $fd;
+            last if @fill > 100_000;
+        }
+        my $r1 = notify('READY=1', fds => [\*STDIN]);
+        my $e1 = $! + 0;
+        my $r2 = fdstore('full', [\*STDIN]);
+        my $e2 = $! + 0;
+        POSIX::close($_) for @fill;
+        !defined $r1 && $e1 == Errno::EMFILE() && !defined $r2 && $e2 == Errno::EMFILE()
+            && open_fds() == $before;
+    };
+    reap_ok($pid, 'a full table: notify and fdstore fail with EMFILE, nothing left open');
+    ok(nothing_queued($mgr{path}), '... and nothing was sent');
+}
+
 # Programmer errors croak.
 for ([sub { notify('A=1', fds => \*STDIN) }, qr/^File::FDpasser::notify: fds is not an ARRAY/],
      [sub { notify('A=1', fd => []) }, qr/^File::FDpasser::notify: unknown option 'fd'/],
