@@ -932,8 +932,11 @@ platform.
 Exported on request; C<:all> exports everything.  Calls for a server run by systemd (or by anything that speaks its
 protocols: C<systemd-socket-activate>, or this module's own C<spawn>), on
 both sides.  None links libsystemd; each speaks the documented protocol
-(L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Outside Linux and the
-SCM_RIGHTS backend they fail with C<ENOSYS> except where said.
+(L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Where one cannot work
+it fails with C<ENOSYS>; each says where that is (C<listen_fds> and
+C<spawn>'s C<listen> work on every POSIX system, C<notify> and the
+fd store on the SCM_RIGHTS backend anywhere, C<peer_pidfd> on Linux
+only).
 
 =head3 @listeners = listen_fds([unset_env => 0] [, from => $source])
 
@@ -1005,7 +1008,10 @@ starts without one, so listeners placed for it at 3, 4, ... with
 C<LISTEN_PID> set to the child's own pid are its to take, while the
 parent's variables, if kept, name the parent and give the child
 nothing.  The record belongs to the Perl interpreter: under ithreads,
-take the listeners before starting threads.
+take the listeners before starting threads.  A thread started before
+the call has its own copy of C<%ENV>, with the variables still in it,
+and of the record, so a call in it would take the same descriptors
+again, a second handle on each.
 
 Nothing passed (no C<LISTEN_PID> or C<LISTEN_FDS>, another process's
 pid, C<LISTEN_FDS=0>, or looked at already): the empty list with C<$!>
