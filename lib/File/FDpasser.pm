@@ -1220,14 +1220,22 @@ C<SO_PEERPIDFD> number neither the headers nor this module know; a
 listener is still C<ENOTCONN> there, as for C<peer_cred> without
 credentials), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
 C<peer_cred>, C<ESRCH> (the peer has exited and been reaped; on every
-kernel, though Linux 6.16 and later hand out a pidfd of such a process:
+kernel for a peer in this process's pid namespace or one below it,
+though Linux 6.16 and later hand out a pidfd of such a process:
 it is refused after C<pidfd_send_signal> with signal 0 says C<ESRCH>,
 and only where that call is refused itself, by a seccomp filter or under
 valgrind, does such a pidfd come back, readable at once), C<EMFILE>.  A
 peer that has exited but is not yet reaped (a zombie) is returned, its
 pidfd readable at once; so is one that exits and is reaped just after
-the call.  The handle is for C<poll>, C<select>, C<fileno> and C<close>:
-nothing is read from a pidfd.
+the call.  A peer outside this process's pid namespace (one
+C<peer_cred> reports with C<$pid> undef: a process of the host seen from
+inside a container) is returned as a pidfd all the same, since the
+kernel records it, and it can be polled; but C<pidfd_send_signal>
+refuses it (C<EINVAL>), so there is no asking whether it has been
+reaped: there, from Linux 6.16 on, a peer that has exited and been
+reaped also comes back as a pidfd (readable at once), not C<ESRCH>.
+The handle is for C<poll>, C<select>, C<fileno> and C<close>: nothing
+is read from a pidfd.
 
 =head3 @listeners = haproxy_getsocks($path [, timeout => $s])
 
