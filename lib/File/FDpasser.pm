@@ -2173,10 +2173,11 @@ sub notify {
     # also when a signal handler dies while the call waits on a full
     # queue, so that a program that catches the exception does not pass
     # the variable on.  The exception is thrown again unchanged; the
-    # caller's $@ is left alone otherwise.
+    # caller's $@ is left alone otherwise, and a $SIG{__DIE__} hook sees
+    # it once, when it is thrown again.
     my ($r, $ok, $died);
     {
-        local $@;
+        local ($@, $SIG{__DIE__});
         $ok = eval { $r = _notify(_notify_addr(), $state, $files); 1 };
         $died = $@;
     }
@@ -2720,7 +2721,7 @@ sub listen_fds {
         _croak("File::FDpasser::listen_fds: unknown option '$_'")
             unless $_ eq 'unset_env' || $_ eq 'from';
     }
-    my $from = defined $opt{from} ? $opt{from} : 'any';
+    my $from = defined $opt{from} ? "$opt{from}" : 'any';
     _croak("File::FDpasser::listen_fds: unknown source '$from'")
         unless $listen_from{$from};
     _croak('File::FDpasser::listen_fds: returns (name, handle) pairs; '
