@@ -535,6 +535,27 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
     @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ unset_env => 0 ], after => $left), -1;
     is("$f[0]|$f[1]|$f[4]|$f[5]", '1|0|8080=IO::Socket::INET@3|kept 8080=3',
        'unset_env => 0 keeps SERVER_STARTER_PORT');
+    # A child forked (no exec) from a process that took them and kept the
+    # variable: the descriptors it inherited are already its parent's
+    # handles, which it has too, so it takes nothing (no second handle).
+    @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ unset_env => 0 ], after => sub {
+        pipe(my $cr, my $cw) or die;
+        my $pid = fork;
+        if (!$pid) {
+            $! = 5;
+            my @l = listen_fds();
+            print $cw scalar(@l) . '/' . ($! + 0) . "\n";
+            close $cw;
+            POSIX::_exit(0);
+        }
+        close $cw;
+        my $child = <$cr>;
+        chomp $child;
+        waitpid($pid, 0);
+        return $child;
+    }), -1;
+    is("$f[0]|$f[1]|$f[4]|$f[5]", '1|0|8080=IO::Socket::INET@3|0/0',
+       'SERVER_STARTER_PORT kept: a forked child of the process that took it takes nothing');
     @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ from => 'systemd' ], after => $left), -1;
     is("$f[0]|$f[1]|$f[2]|$f[4]|$f[5]", '0|0|same||kept 8080=3',
        "from => 'systemd': SERVER_STARTER_PORT neither read nor removed");

@@ -1043,7 +1043,12 @@ what C<--port> or C<--path> was given (C<127.0.0.1:8080>, C<8080>,
 C<[::1]:8080>, C<u53> for UDP, a path).  C<listen_fds> returns (NAME,
 HANDLE) pairs in that order, each descriptor at its own number, set
 close-on-exec, of the class its kind calls for, as above, under the
-same once-per-process record.  The protocol has no C<LISTEN_PID>: the
+same once-per-process record, which here a child forked without C<exec>
+inherits: the variable names no process, and such a child already has
+its parent's handles on the descriptors it inherited, so when the
+parent took them (or tried to) and kept the variable
+(C<< unset_env => 0 >>), C<listen_fds> in the child returns the empty
+list with C<$!> set to 0 instead of a second handle on each.  The protocol has no C<LISTEN_PID>: the
 variable reaches every process the server starts, which is why it is
 removed by default and why each descriptor must be what
 C<start_server> makes: an open socket (C<EBADF> otherwise, C<ENOTSOCK>
@@ -2635,6 +2640,12 @@ sub _ho_handle {
 # (its $$ differs), so listeners its parent placed for it, with
 # LISTEN_PID set to the child's pid, are its to take.
 my $listen_done = 0;
+# SERVER_STARTER_PORT names no process, so its record is kept across
+# fork: a child forked from a process that took those listeners holds
+# its parent's handles on them already, and taking them again would give
+# each descriptor a second handle.  A program started with exec begins
+# without it.
+my $starter_done = 0;
 # The classes of listen_fds's handles, by the core's FDPASS_KIND_*: a
 # file, AF_INET, AF_INET6, AF_UNIX, another family.  Loaded on the first
 # call that has listeners to take, before any descriptor is touched.
@@ -2694,8 +2705,9 @@ sub _listen_take {
 sub _starter_take {
     my ($spec) = @_;
     return 0 unless defined $spec && length $spec;
-    return 0 if $listen_done == $$;        # once per process, as above
+    return 0 if $listen_done == $$ || $starter_done; # once, as above
     $listen_done = $$;
+    $starter_done = 1;
     my (@names, @fds);
     for my $entry (split /;/, $spec, -1) {
         # The last '=' ends the name: a path may hold one.
@@ -2738,7 +2750,8 @@ sub listen_fds {
     my @val = $src & 1 ? @ENV{@var} : ();
     my $spec = $src & 2 ? $ENV{SERVER_STARTER_PORT} : undef;
     if ($listen_done != $$
-        && (defined $val[0] && defined $val[1] || defined $spec && length $spec)
+        && (defined $val[0] && defined $val[1]
+            || defined $spec && length $spec && !$starter_done)
         && !_listen_classes()) {
         $! = $! + 0 || _EINVAL();
         return;
