@@ -599,6 +599,55 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
     }
 }
 
+# A tied %ENV whose FETCH dies (here for SERVER_STARTER_PORT, read after
+# the LISTEN_* variables): every variable is read before anything is
+# removed, loaded or taken, so the exception leaves the descriptors and
+# the variables as they were, and a call without the failing FETCH then
+# takes the listeners (before, LISTEN_* were removed and 3 and 4 taken
+# and then closed with the dropped handles).
+{
+    pipe(my $r, my $w) or die;
+    my $pid = run_child {
+        close $r;
+        close $_ for grep { fileno($_) >= 5 } @low;
+        require Tie::Hash;
+        @ENV{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES)} = ($$, 2, 'web:ctl');
+        $ENV{SERVER_STARTER_PORT} = '8080=3';
+        {
+            package DyingEnv;
+            our @ISA = ('Tie::StdHash');
+            our $die = 1;
+            sub FETCH {
+                die "fetch\n" if $die && $_[1] eq 'SERVER_STARTER_PORT';
+                $_[0]->SUPER::FETCH($_[1]);
+            }
+        }
+        my %copy = %ENV;
+        tie %ENV, 'DyingEnv';
+        %ENV = %copy;
+        my $before = fd_state();
+        my $ok = eval { my @l = listen_fds(); 1 };
+        my $err = $ok ? 'no exception' : $@;
+        chomp $err;
+        my $after = fd_state();
+        my $left = join(',', grep { exists $ENV{$_} } qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES));
+        $DyingEnv::die = 0;
+        my @l = listen_fds();
+        my @fh;
+        while (my ($n, $h) = splice(@l, 0, 2)) { push @fh, "$n=" . ref($h) . '@' . fileno($h) }
+        print $w join('|', $err, $before eq $after ? 'same' : 'changed', $left, join(',', @fh)), "\n";
+        close $w;
+        1;
+    };
+    close $w;
+    my $line = <$r>;
+    waitpid($pid, 0);
+    $line = "child died ($?)\n" unless defined $line;
+    chomp $line;
+    is($line, "fetch|same|LISTEN_PID,LISTEN_FDS,LISTEN_FDNAMES|$two",
+       "a tied %ENV's FETCH that dies: nothing taken, removed or changed; the listeners taken afterwards");
+}
+
 # Misuse croaks, with nothing touched.
 {
     local @ENV{qw(LISTEN_PID LISTEN_FDS)} = ($$, 2);
