@@ -994,7 +994,10 @@ later set beside them), are removed from C<%ENV> on every path but a failed load
 classes (above), as C<sd_listen_fds(unset_environment=1)> does, and so is
 C<SERVER_STARTER_PORT>, unless C<< unset_env => 0 >> (any false value
 keeps them).  Only the variables of the sources C<from> names are read
-or removed.  C<LISTEN_PIDFDID> itself is not checked: C<LISTEN_PID> is.
+or removed.  Each is read once, and all of them before anything is
+removed, loaded or taken, so an exception from a tied C<%ENV>'s
+C<FETCH> leaves everything as it was.  C<LISTEN_PIDFDID> itself is not
+checked: C<LISTEN_PID> is.
 
 A process looks at its listeners once: the first call that finds
 C<LISTEN_PID> naming this process is the only one that touches
