@@ -409,6 +409,44 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
        'a regular file at 3: an IO::Handle that reads it');
 }
 
+# A full table when the classes are to be loaded (a fresh perl, which
+# has not loaded IO::Socket::INET): EMFILE, and nothing removed, recorded
+# or touched, so that the same call succeeds once descriptors are freed
+# (before, the variables were gone and the record set: 3 and 4 stayed
+# open with no handle for good).
+{
+    my $code = $state_code . q{
+        use File::FDpasser qw(listen_fds);
+        @ENV{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES)} = ($$, 2, 'web:ctl');
+        my $loaded = exists $INC{'IO/Socket/INET.pm'} ? 'loaded' : 'not-loaded';
+        my $before = fd_state();
+        my @fill;
+        while (defined(my $fd = POSIX::open('/dev/null', POSIX::O_RDONLY()))) {
+            push @fill, $fd;
+            last if @fill > 100_000;
+        }
+        $! = 0;
+        my @l = listen_fds();
+        my $err = $! + 0;
+        POSIX::close($_) for @fill;
+        my $after = fd_state();
+        my $env = join(',', grep { exists $ENV{$_} } qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES));
+        my @again = listen_fds();
+        my @fh;
+        while (my ($n, $h) = splice(@again, 0, 2)) { push @fh, "$n=" . ref($h) . '@' . fileno($h) }
+        print join('|', $loaded, scalar(@l), $err, $before eq $after ? 'same' : 'changed',
+                   $env, join(',', @fh)), "\n";
+    };
+    open(my $out, '-|', $^X, @inc, '-e', $code) or die "perl: $!";
+    my $line = <$out>;
+    close $out;
+    $line = "no report ($?)" unless defined $line;
+    chomp $line;
+    is($line, join('|', 'not-loaded', 0, Errno::EMFILE(), 'same', 'LISTEN_PID,LISTEN_FDS,LISTEN_FDNAMES', $two),
+       'a full table while the classes load: EMFILE, nothing changed or removed; '
+       . 'the call then succeeds once there is room');
+}
+
 # Once per process; a forked child is a process of its own.
 {
     my @f = split /\|/, attempt({ LISTEN_PID => '{PID}', LISTEN_FDS => 2 },
@@ -497,6 +535,27 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
     @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ unset_env => 0 ], after => $left), -1;
     is("$f[0]|$f[1]|$f[4]|$f[5]", '1|0|8080=IO::Socket::INET@3|kept 8080=3',
        'unset_env => 0 keeps SERVER_STARTER_PORT');
+    # A child forked (no exec) from a process that took them and kept the
+    # variable: the descriptors it inherited are already its parent's
+    # handles, which it has too, so it takes nothing (no second handle).
+    @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ unset_env => 0 ], after => sub {
+        pipe(my $cr, my $cw) or die;
+        my $pid = fork;
+        if (!$pid) {
+            $! = 5;
+            my @l = listen_fds();
+            print $cw scalar(@l) . '/' . ($! + 0) . "\n";
+            close $cw;
+            POSIX::_exit(0);
+        }
+        close $cw;
+        my $child = <$cr>;
+        chomp $child;
+        waitpid($pid, 0);
+        return $child;
+    }), -1;
+    is("$f[0]|$f[1]|$f[4]|$f[5]", '1|0|8080=IO::Socket::INET@3|0/0',
+       'SERVER_STARTER_PORT kept: a forked child of the process that took it takes nothing');
     @f = split /\|/, attempt({ $ss => '8080=3' }, opt => [ from => 'systemd' ], after => $left), -1;
     is("$f[0]|$f[1]|$f[2]|$f[4]|$f[5]", '0|0|same||kept 8080=3',
        "from => 'systemd': SERVER_STARTER_PORT neither read nor removed");
@@ -538,6 +597,55 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
         is(attempt({ $ss => $v }, setup => $setup, after => $left), join('|', 0, $errno + 0, 'same', '', '', 'gone'),
            "SERVER_STARTER_PORT, $name: " . ($! = $errno) . ', nothing changed, the variable consumed');
     }
+}
+
+# A tied %ENV whose FETCH dies (here for SERVER_STARTER_PORT, read after
+# the LISTEN_* variables): every variable is read before anything is
+# removed, loaded or taken, so the exception leaves the descriptors and
+# the variables as they were, and a call without the failing FETCH then
+# takes the listeners (before, LISTEN_* were removed and 3 and 4 taken
+# and then closed with the dropped handles).
+{
+    pipe(my $r, my $w) or die;
+    my $pid = run_child {
+        close $r;
+        close $_ for grep { fileno($_) >= 5 } @low;
+        require Tie::Hash;
+        @ENV{qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES)} = ($$, 2, 'web:ctl');
+        $ENV{SERVER_STARTER_PORT} = '8080=3';
+        {
+            package DyingEnv;
+            our @ISA = ('Tie::StdHash');
+            our $die = 1;
+            sub FETCH {
+                die "fetch\n" if $die && $_[1] eq 'SERVER_STARTER_PORT';
+                $_[0]->SUPER::FETCH($_[1]);
+            }
+        }
+        my %copy = %ENV;
+        tie %ENV, 'DyingEnv';
+        %ENV = %copy;
+        my $before = fd_state();
+        my $ok = eval { my @l = listen_fds(); 1 };
+        my $err = $ok ? 'no exception' : $@;
+        chomp $err;
+        my $after = fd_state();
+        my $left = join(',', grep { exists $ENV{$_} } qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES));
+        $DyingEnv::die = 0;
+        my @l = listen_fds();
+        my @fh;
+        while (my ($n, $h) = splice(@l, 0, 2)) { push @fh, "$n=" . ref($h) . '@' . fileno($h) }
+        print $w join('|', $err, $before eq $after ? 'same' : 'changed', $left, join(',', @fh)), "\n";
+        close $w;
+        1;
+    };
+    close $w;
+    my $line = <$r>;
+    waitpid($pid, 0);
+    $line = "child died ($?)\n" unless defined $line;
+    chomp $line;
+    is($line, "fetch|same|LISTEN_PID,LISTEN_FDS,LISTEN_FDNAMES|$two",
+       "a tied %ENV's FETCH that dies: nothing taken, removed or changed; the listeners taken afterwards");
 }
 
 # Misuse croaks, with nothing touched.

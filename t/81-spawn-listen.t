@@ -215,4 +215,46 @@ ok(no_zombie(), '... and started nothing');
     is($?, 0, '... the child exited 0');
 }
 
+# LISTEN_PID at the limit: the child writes its own pid into room made
+# before the fork.  In a new pid namespace (root, or a user namespace)
+# the next pid is set to the largest one pid_max allows (4194303, seven
+# digits, where pid_max is at its 64-bit ceiling), so the child's pid
+# has as many digits as any pid there can have.
+SKIP: {
+    my $unshare = (grep { -x } '/usr/bin/unshare', '/bin/unshare')[0];
+    skip 'needs unshare (util-linux) and /proc', 2 unless $unshare && -d '/proc/self';
+    my @userns = $> == 0 ? () : ('-U', '-r');
+    my @inc = map { "-I$_" } grep { !ref } @INC;
+    my $code = q{
+        use strict;
+        use File::FDpasser qw(spawn);
+        use IO::Socket::INET;
+        open(my $m, '<', '/proc/sys/kernel/pid_max') or die "pid_max: $!";
+        chomp(my $max = <$m>);
+        open(my $n, '>', '/proc/sys/kernel/ns_last_pid') or die "ns_last_pid: $!";
+        print $n $max - 2;
+        close $n or die "ns_last_pid: $!";
+        my $l = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1') or die "listen: $!";
+        pipe(my $r, my $w) or die;
+        my $pid = spawn([$^X, '-e', 'print "$ENV{LISTEN_PID} $$ $ENV{LISTEN_FDS}\n"'],
+                        listen => [web => $l], fds => { 1 => $w }) or die "spawn: $!";
+        close $w;
+        my $line = <$r>;
+        waitpid($pid, 0);
+        print "max=$max spawned=$pid child=$line";
+    };
+    my $out = '';
+    if (open(my $p, '-|', $unshare, @userns, '-p', '-f', '--mount-proc', $^X, @inc, '-e', $code)) {
+        local $/;
+        $out = <$p> // '';
+        close $p;
+    }
+    skip "needs root (or user namespaces) for a pid namespace: $out", 2
+        unless $out =~ /^max=(\d+) /;
+    my $want = $1 - 1;
+    is($out, "max=$1 spawned=$want child=$want $want 1\n",
+       "the largest pid there is ($want): LISTEN_PID is the child's pid, every digit");
+    cmp_ok(length $want, '>=', length($1) - 1, '... as many digits as pid_max allows');
+}
+
 done_testing;

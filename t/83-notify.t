@@ -172,6 +172,49 @@ for my $form (qw(path abstract)) {
     reap_ok($pid, 'notify returned 1 after its signal handler ran once');
 }
 
+# A signal handler that dies while notify waits on a full queue: the
+# exception propagates, nothing is sent or left open, and unset_env => 1
+# still removes NOTIFY_SOCKET (sd_notify's unset_environment holds on
+# every path: a program that catches the exception must not pass the
+# variable on to what it starts next).
+{
+    my $name = "\@fdpass-notify-die-$$";
+    my $full = manager($name);
+    socket(my $filler, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
+    my $to = pack_sockaddr_un("\0" . substr($name, 1));
+    my $queued = 0;
+    $queued++ while $queued < 100_000
+        && defined send($filler, 'filler', MSG_DONTWAIT, $to);
+    my $pid = run_child {
+        local $SIG{USR1} = sub { die "usr1\n" };
+        my $hooks = 0;
+        local $SIG{__DIE__} = sub { $hooks++ };
+        $ENV{NOTIFY_SOCKET} = $name;
+        pipe(my $r, my $w) or return 0;
+        my $before = open_fds();
+        my $ok = eval { notify('READY=1', fds => [$w], unset_env => 1); 1 };
+        !$ok && $@ eq "usr1\n" && $hooks == 1 && !exists $ENV{NOTIFY_SOCKET}
+            && open_fds() == $before;
+    };
+    my $state = '';
+    for (1 .. 500) {
+        open(my $st, '<', "/proc/$pid/stat") or last;
+        $state = (split ' ', (split /\)/, scalar <$st>)[-1])[0];
+        last if $state eq 'S';
+        select(undef, undef, undef, 0.01);
+    }
+    is(waitpid($pid, POSIX::WNOHANG()), 0, 'notify waits on a full queue');
+    kill 'USR1', $pid;
+    reap_ok($pid, 'a handler that dies: its exception (a __DIE__ hook sees it once), '
+            . 'nothing left open, NOTIFY_SOCKET removed all the same (unset_env => 1)');
+    my ($data, $n) = ('', 0);
+    while ($n++ < $queued + 1) {
+        defined recv($full, $data, 64, MSG_DONTWAIT) or last;
+        last if $data ne 'filler';
+    }
+    is($data, 'filler', '... and nothing but the fillers was sent');
+}
+
 # The credentials are the sender's own, not the manager's: as root, a
 # sender that became another user.
 SKIP: {
@@ -304,6 +347,75 @@ for my $name (sort keys %bad_call) {
     is(notify('READY=1'), 1, 'an abstract name of 107 bytes with its @ is sent');
     ($i) = take($lmgr);
     is($i->{data}, 'READY=1', '... and arrives at that name');
+}
+
+# The POD's recipe for a sender that exits at once (sd_notify_barrier's
+# BARRIER=1): the helper sends READY=1, then BARRIER=1 with a pipe's
+# write end, closes its own copy and waits for end of file on the read
+# end, which comes only once the manager has read the messages and closed
+# the descriptor it got; so the helper is still there while the manager
+# has not read them.
+{
+    my $mgr = $mgr{abstract};
+    my $pid = run_child {
+        $ENV{NOTIFY_SOCKET} = $abstract;
+        notify('READY=1') or return 0;
+        pipe(my $r, my $w) or return 0;
+        notify('BARRIER=1', fds => [$w]) or return 0;
+        close $w;
+        my $in = '';
+        vec($in, fileno $r, 1) = 1;
+        select(my $ready = $in, undef, undef, 30) or return 0;
+        my $got = sysread($r, my $buf, 1);
+        defined $got && $got == 0;
+    };
+    # Both messages queued (bounded wait), then the helper still waits.
+    my ($queued, $ready) = (0, 0);
+    for (1 .. 3000) {
+        my $buf;
+        my $n = recv($mgr, $buf, 4096, MSG_DONTWAIT | Socket::MSG_PEEK());
+        last if defined $n && $buf eq 'BARRIER=1' && ($queued = 1);
+        if (defined $n && $buf eq 'READY=1') {
+            my ($i) = take($mgr);
+            is($i->{data}, 'READY=1', 'barrier: the state comes first');
+            is($i->{pid}, $pid, '... from the helper');
+            $ready = 1;
+            next;
+        }
+        select(undef, undef, undef, 0.01);
+    }
+    ok($ready && $queued, 'barrier: BARRIER=1 queued behind it');
+    is(waitpid($pid, POSIX::WNOHANG()), 0,
+       '... and the helper waits while the manager has not read it');
+    my ($i, @fds) = take($mgr);
+    is($i->{data}, 'BARRIER=1', 'BARRIER=1 arrives');
+    is($i->{nfds}, 1, '... with the one descriptor');
+    is($i->{types}, Fcntl::S_IFIFO() >> 12, '... a pipe end');
+    close_fds(@fds);
+    reap_ok($pid, 'the helper saw end of file once the manager closed it, and exited');
+}
+
+# A full descriptor table: notify and fdstore need a socket of their own
+# and fail with EMFILE, with nothing sent and nothing left open.
+{
+    my $pid = run_child {
+        $ENV{NOTIFY_SOCKET} = $path;
+        my $before = open_fds();
+        my @fill;
+        while (defined(my $fd = POSIX::open('/dev/null', POSIX::O_RDONLY()))) {
+            push @fill, $fd;
+            last if @fill > 100_000;
+        }
+        my $r1 = notify('READY=1', fds => [\*STDIN]);
+        my $e1 = $! + 0;
+        my $r2 = fdstore('full', [\*STDIN]);
+        my $e2 = $! + 0;
+        POSIX::close($_) for @fill;
+        !defined $r1 && $e1 == Errno::EMFILE() && !defined $r2 && $e2 == Errno::EMFILE()
+            && open_fds() == $before;
+    };
+    reap_ok($pid, 'a full table: notify and fdstore fail with EMFILE, nothing left open');
+    ok(nothing_queued($mgr{path}), '... and nothing was sent');
 }
 
 # Programmer errors croak.

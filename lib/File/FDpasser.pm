@@ -932,8 +932,11 @@ platform.
 Exported on request; C<:all> exports everything.  Calls for a server run by systemd (or by anything that speaks its
 protocols: C<systemd-socket-activate>, or this module's own C<spawn>), on
 both sides.  None links libsystemd; each speaks the documented protocol
-(L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Outside Linux and the
-SCM_RIGHTS backend they fail with C<ENOSYS> except where said.
+(L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Where one cannot work
+it fails with C<ENOSYS>; each says where that is (C<listen_fds> and
+C<spawn>'s C<listen> work on every POSIX system, C<notify> and the
+fd store on the SCM_RIGHTS backend anywhere, C<peer_pidfd> on Linux
+only).
 
 =head3 @listeners = listen_fds([unset_env => 0] [, from => $source])
 
@@ -965,19 +968,36 @@ than 5.20 without it), C<IO::Socket::UNIX> (C<AF_UNIX>, any socket
 type), C<IO::Socket> (other families), C<IO::Handle> (fifos, character
 devices, regular files and other files, opened with the descriptor's
 own access mode).  The handle owns the descriptor, which is not
-duplicated: closing it closes the listener.  The kind is asked of the
+duplicated: closing it closes the listener.  The numbers are trusted as
+C<sd_listen_fds> trusts them: a descriptor in the range that the
+program already has open under a Perl handle of its own is handed out
+all the same (the script's C<DATA> handle at 3, when a supervisor said
+C<LISTEN_FDS=1> but left 3 closed, so that perl opened the script
+there; a handle a forked child inherited at 3 and then placed a
+listener of its own over with C<dup2>).  The two handles then share the
+descriptor: PerlIO counts its handles on each number, and closing one
+of them leaves the descriptor open until the other is closed too.  A
+forked child that places listeners for itself should close the Perl
+handles at those numbers first.  The kind is asked of the
 descriptor (C<SO_TYPE>, C<getsockname>), never taken from the name.
-The socket classes are loaded by the first call that has listeners to
-take, before any descriptor is touched (see L</Nothing is loaded after a
+The socket classes are loaded by the first call that finds the
+variables of a source it reads set, before any variable is removed or
+descriptor touched (see L</Nothing is loaded after a
 descriptor is taken>); programs that never call C<listen_fds> do not
-load them.
+load them.  When that load fails (C<EMFILE> or C<ENFILE>: a full
+table), the call returns the empty list with that C<$!> and changes
+nothing: no variable is removed and the call is not recorded (below), so
+the same call takes the listeners once descriptors are freed.
 
 The three variables, and a C<LISTEN_PIDFDID> (which systemd 258 and
-later set beside them), are removed from C<%ENV> on every path, as
-C<sd_listen_fds(unset_environment=1)> does, and so is
+later set beside them), are removed from C<%ENV> on every path but a failed load of the
+classes (above), as C<sd_listen_fds(unset_environment=1)> does, and so is
 C<SERVER_STARTER_PORT>, unless C<< unset_env => 0 >> (any false value
 keeps them).  Only the variables of the sources C<from> names are read
-or removed.  C<LISTEN_PIDFDID> itself is not checked: C<LISTEN_PID> is.
+or removed.  Each is read once, and all of them before anything is
+removed, loaded or taken, so an exception from a tied C<%ENV>'s
+C<FETCH> leaves everything as it was.  C<LISTEN_PIDFDID> itself is not
+checked: C<LISTEN_PID> is.
 
 A process looks at its listeners once: the first call that finds
 C<LISTEN_PID> naming this process is the only one that touches
@@ -991,7 +1011,10 @@ starts without one, so listeners placed for it at 3, 4, ... with
 C<LISTEN_PID> set to the child's own pid are its to take, while the
 parent's variables, if kept, name the parent and give the child
 nothing.  The record belongs to the Perl interpreter: under ithreads,
-take the listeners before starting threads.
+take the listeners before starting threads.  A thread started before
+the call has its own copy of C<%ENV>, with the variables still in it,
+and of the record, so a call in it would take the same descriptors
+again, a second handle on each.
 
 Nothing passed (no C<LISTEN_PID> or C<LISTEN_FDS>, another process's
 pid, C<LISTEN_FDS=0>, or looked at already): the empty list with C<$!>
@@ -1023,7 +1046,12 @@ what C<--port> or C<--path> was given (C<127.0.0.1:8080>, C<8080>,
 C<[::1]:8080>, C<u53> for UDP, a path).  C<listen_fds> returns (NAME,
 HANDLE) pairs in that order, each descriptor at its own number, set
 close-on-exec, of the class its kind calls for, as above, under the
-same once-per-process record.  The protocol has no C<LISTEN_PID>: the
+same once-per-process record, which here a child forked without C<exec>
+inherits: the variable names no process, and such a child already has
+its parent's handles on the descriptors it inherited, so when the
+parent took them (or tried to) and kept the variable
+(C<< unset_env => 0 >>), C<listen_fds> in the child returns the empty
+list with C<$!> set to 0 instead of a second handle on each.  The protocol has no C<LISTEN_PID>: the
 variable reaches every process the server starts, which is why it is
 removed by default and why each descriptor must be what
 C<start_server> makes: an open socket (C<EBADF> otherwise, C<ENOTSOCK>
@@ -1095,7 +1123,10 @@ C</> alone, as libsystemd refuses them; an empty or undef C<$state> or
 one with a NUL byte), C<EBADF> (an element of C<@files> not open),
 C<EMSGSIZE> (more than C<FDPASS_MAX> descriptors, or a C<$state> over
 4096 bytes, which systemd's manager would drop), C<ENOENT>/
-C<ECONNREFUSED> (no manager there).  C<$state> and C<@files> are
+C<ECONNREFUSED> (no manager there), C<EPROTOTYPE> (a socket there that
+is not a datagram one), C<EACCES> (no write permission on it or search
+permission on a directory above it), C<EMFILE> (no free descriptor for
+the sending socket; nothing is sent or left open).  C<$state> and C<@files> are
 checked before C<NOTIFY_SOCKET> is looked at, so a bad call fails
 outside systemd too, and a failed call has sent nothing.  C<$state> is
 sent as bytes (wide characters croak): systemd reads it as UTF-8 and
@@ -1106,17 +1137,66 @@ manager checks, as for C<sd_notify>.  As C<sd_notify>, the call waits
 while the manager's queue is full; a signal meanwhile runs its Perl
 handler and the send is tried again.  C<< unset_env => 1 >> deletes
 C<NOTIFY_SOCKET> from C<%ENV> afterwards, whatever the result, with
-C<$!> kept (C<sd_notify>'s C<unset_environment>).  It works on the
+C<$!> kept (C<sd_notify>'s C<unset_environment>), also when a signal
+handler dies while the call waits (the exception then propagates
+unchanged, and nothing was sent).  It works on the
 SCM_RIGHTS backend on any system; on the STREAMS and Windows backends
 it returns C<"0E0"> without C<NOTIFY_SOCKET> and fails with C<ENOSYS>
 with it.
+
+A path in C<NOTIFY_SOCKET> is followed as C<connect(2)> follows it,
+symbolic links included, as C<sd_notify> follows it: the message, with
+its descriptors, goes to whatever datagram socket is bound there when
+the call sends.  Nothing guards against another user who can write to a
+directory on that path (the same holds for C<sd_notify>); systemd's own
+C<NOTIFY_SOCKET>, C</run/systemd/notify>, is in a directory only root
+writes, and a manager of your own should bind in one too.
+
+B<A sender that exits at once.>  systemd finds the unit a notification
+belongs to by the sender's pid (or its cgroup), looked up when it reads
+the message; a process that has exited by then, such as a short helper
+that only says C<READY=1> for a service with C<NotifyAccess=all>, may
+not be found, and its message is then ignored.  C<sd_notify_barrier>
+closes that gap, and the same is done with C<notify>: after the state,
+send C<BARRIER=1> with the write end of a pipe, close your own copy of
+it, and wait for end of file on the read end.  The manager closes the
+descriptor it got once it has handled every message sent before it, so
+the end of file means the state was read while this process still
+existed.  C<sd_notify_barrier> waits 5 seconds at most:
+
+    notify("READY=1") or die "notify: $!";
+    pipe(my $r, my $w) or die "pipe: $!";
+    notify('BARRIER=1', fds => [$w]) or die "notify: $!";
+    close $w;                   # only the manager's copy is left open
+    my $in = '';
+    vec($in, fileno $r, 1) = 1;
+    select(my $ready = $in, undef, undef, 5)
+        or warn "the manager did not answer the barrier in 5 s\n";
+    # sysread now returns 0: end of file, the messages were handled.
+
+Outside a manager (C<"0E0">) C<$w> is closed by the C<close>, so the end
+of file comes at once.
 
 =head3 $ok = fdstore($name, \@files [, poll => 0])
 
 Hands descriptors to the manager's file descriptor store (C<FDSTORE=1>
 with C<FDNAME=$name>; C<< poll => 0 >> adds C<FDPOLL=0>, so the manager
-does not drop them on C<POLLHUP>/C<POLLERR>).  On the service's next
-start they come back through C<listen_fds> under C<$name>.  Results as
+does not drop them on C<POLLHUP>/C<POLLERR>).  They come back, through
+C<listen_fds> under C<$name>, when the service is started again while
+the manager keeps them: on a restart (C<systemctl restart>, or
+C<Restart=> after the main process exited or crashed).  They are closed
+and forgotten when the service stops (C<systemctl stop>, or an exit that
+no restart follows), unless the unit has
+C<FileDescriptorStorePreserve=yes> (systemd 254 and later; they are then
+kept while the unit is loaded), and one by one when one reports
+C<POLLHUP> or C<POLLERR> (unless stored with C<< poll => 0 >>).  What comes
+back is systemd's list, not a replay of the calls: the descriptors of
+the service's socket units come first, then the stored ones, in an order
+of systemd's (not necessarily the order they were stored), so take them
+by name; a descriptor that refers to the same open file as one already
+stored (a C<dup> of it, or the same one sent twice) is not stored again,
+and keeps the name it was first stored under; and several descriptors
+may share a name (take the list, not a hash, then).  Results as
 C<notify>; a C<$name> systemd would refuse (empty or undef, over 255
 bytes, a byte outside printable ASCII 0x20 to 0x7e, which a wide
 character always is, a C<:>) is C<EINVAL>, with or without
@@ -1148,14 +1228,22 @@ C<SO_PEERPIDFD> number neither the headers nor this module know; a
 listener is still C<ENOTCONN> there, as for C<peer_cred> without
 credentials), C<ENOTCONN>, C<EOPNOTSUPP>, C<EBADF>, C<ENOTSOCK> as for
 C<peer_cred>, C<ESRCH> (the peer has exited and been reaped; on every
-kernel, though Linux 6.16 and later hand out a pidfd of such a process:
+kernel for a peer in this process's pid namespace or one below it,
+though Linux 6.16 and later hand out a pidfd of such a process:
 it is refused after C<pidfd_send_signal> with signal 0 says C<ESRCH>,
 and only where that call is refused itself, by a seccomp filter or under
 valgrind, does such a pidfd come back, readable at once), C<EMFILE>.  A
 peer that has exited but is not yet reaped (a zombie) is returned, its
 pidfd readable at once; so is one that exits and is reaped just after
-the call.  The handle is for C<poll>, C<select>, C<fileno> and C<close>:
-nothing is read from a pidfd.
+the call.  A peer outside this process's pid namespace (one
+C<peer_cred> reports with C<$pid> undef: a process of the host seen from
+inside a container) is returned as a pidfd all the same, since the
+kernel records it, and it can be polled; but C<pidfd_send_signal>
+refuses it (C<EINVAL>), so there is no asking whether it has been
+reaped: there, from Linux 6.16 on, a peer that has exited and been
+reaped also comes back as a pidfd (readable at once), not C<ESRCH>.
+The handle is for C<poll>, C<select>, C<fileno> and C<close>: nothing
+is read from a pidfd.
 
 =head3 @listeners = haproxy_getsocks($path [, timeout => $s])
 
@@ -2088,8 +2176,21 @@ sub notify {
     $state = defined $state ? "$state" : '';
     utf8::downgrade($state, 1)
         or _croak('File::FDpasser::notify: wide character in state');
-    my $r = _notify(_notify_addr(), $state, $files);
-    _notify_unset() if $opt{unset_env};
+    return _notify(_notify_addr(), $state, $files) unless $opt{unset_env};
+    # unset_env holds on every path, as sd_notify's unset_environment:
+    # also when a signal handler dies while the call waits on a full
+    # queue, so that a program that catches the exception does not pass
+    # the variable on.  The exception is thrown again unchanged; the
+    # caller's $@ is left alone otherwise, and a $SIG{__DIE__} hook sees
+    # it once, when it is thrown again.
+    my ($r, $ok, $died);
+    {
+        local ($@, $SIG{__DIE__});
+        $ok = eval { $r = _notify(_notify_addr(), $state, $files); 1 };
+        $died = $@;
+    }
+    _notify_unset();
+    die $died unless $ok;
     return $r;
 }
 
@@ -2542,6 +2643,12 @@ sub _ho_handle {
 # (its $$ differs), so listeners its parent placed for it, with
 # LISTEN_PID set to the child's pid, are its to take.
 my $listen_done = 0;
+# SERVER_STARTER_PORT names no process, so its record is kept across
+# fork: a child forked from a process that took those listeners holds
+# its parent's handles on them already, and taking them again would give
+# each descriptor a second handle.  A program started with exec begins
+# without it.
+my $starter_done = 0;
 # The classes of listen_fds's handles, by the core's FDPASS_KIND_*: a
 # file, AF_INET, AF_INET6, AF_UNIX, another family.  Loaded on the first
 # call that has listeners to take, before any descriptor is touched.
@@ -2601,8 +2708,9 @@ sub _listen_take {
 sub _starter_take {
     my ($spec) = @_;
     return 0 unless defined $spec && length $spec;
-    return 0 if $listen_done == $$;        # once per process, as above
+    return 0 if $listen_done == $$ || $starter_done; # once, as above
     $listen_done = $$;
+    $starter_done = 1;
     my (@names, @fds);
     for my $entry (split /;/, $spec, -1) {
         # The last '=' ends the name: a path may hold one.
@@ -2628,21 +2736,34 @@ sub listen_fds {
         _croak("File::FDpasser::listen_fds: unknown option '$_'")
             unless $_ eq 'unset_env' || $_ eq 'from';
     }
-    my $from = defined $opt{from} ? $opt{from} : 'any';
+    my $from = defined $opt{from} ? "$opt{from}" : 'any';
     _croak("File::FDpasser::listen_fds: unknown source '$from'")
         unless $listen_from{$from};
     _croak('File::FDpasser::listen_fds: returns (name, handle) pairs; '
            . 'call it in list context') unless wantarray;
     my $unset = !exists $opt{unset_env} || $opt{unset_env};
     my ($err, @pairs) = (0);
-    if ($listen_from{$from} & 1) {
-        my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
-        my @val = @ENV{@var};
+    # Each variable is read once (a tied %ENV's FETCH runs once).  The
+    # classes are loaded before anything is removed or recorded: a load
+    # that fails (EMFILE: a full table) leaves everything as it was, so
+    # the call can be tried again once descriptors are freed, rather
+    # than leave the listeners open with no handle for good.
+    my $src = $listen_from{$from};
+    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
+    my @val = $src & 1 ? @ENV{@var} : ();
+    my $spec = $src & 2 ? $ENV{SERVER_STARTER_PORT} : undef;
+    if ($listen_done != $$
+        && (defined $val[0] && defined $val[1]
+            || defined $spec && length $spec && !$starter_done)
+        && !_listen_classes()) {
+        $! = $! + 0 || _EINVAL();
+        return;
+    }
+    if ($src & 1) {
         delete @ENV{@var, 'LISTEN_PIDFDID'} if $unset;
         ($err, @pairs) = _listen_take(@val);
     }
-    if ($listen_from{$from} & 2) {
-        my $spec = $ENV{SERVER_STARTER_PORT};
+    if ($src & 2) {
         delete $ENV{SERVER_STARTER_PORT} if $unset;
         ($err, @pairs) = _starter_take($spec) if !$err && !@pairs;
     }
