@@ -20,6 +20,7 @@ use File::FDpasser qw(:all);
 use Errno qw(EACCES EPROTO ETIMEDOUT EMSGSIZE);
 use IO::Socket::INET;
 use Time::HiRes qw(sleep);
+use POSIX ();
 
 plan skip_all => 'haproxy_getsocks needs the SCM_RIGHTS backend'
     unless File::FDpasser::_backend() eq 'scm_rights';
@@ -103,6 +104,24 @@ my @hostile = (
           pipe(my $r, my $w) or return;
           send_fds($_[0], [], pack 'l', 2);
           send_fds($_[0], [ $_[1], $r ], meta(2));
+      } ],
+    [ 'a directory instead of a socket', EPROTO, sub {
+          my $d = POSIX::open('/', POSIX::O_RDONLY()) or return;
+          send_fds($_[0], [], pack 'l', 2);
+          send_fds($_[0], [ $_[1], $d ], meta(2));
+      } ],
+    [ 'a device instead of a socket', EPROTO, sub {
+          open(my $null, '+<', '/dev/null') or return;
+          send_fds($_[0], [], pack 'l', 1);
+          send_fds($_[0], [ $null ], meta(1));
+      } ],
+    # One descriptor a message (so no read joins two) and never a read of
+    # the client's acknowledgements: they fill its buffer, and a blocking
+    # write of the next would wait for ever.
+    [ 'acknowledgements never read', ETIMEDOUT, sub {
+          send_fds($_[0], [], pack 'l', 100000);
+          send_fds($_[0], [ $_[1] ], "\0") or last for 1 .. 2000;
+          sleep 5;
       } ],
 );
 

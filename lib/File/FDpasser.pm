@@ -1201,7 +1201,9 @@ C<ENOENT>, C<ECONNREFUSED>, C<EACCES> (permission on C<$path>), as for
 C<endp_connect>; C<EACCES> also when haproxy closed without a count,
 which it does when the socket lacks C<expose-fd listeners> and when it
 has no listener left to give; C<ETIMEDOUT> when the peer stopped
-sending before the end; C<EPROTO> when what came is not the transfer: a
+sending before the end, or stopped reading the acknowledgements the call
+sends (each waits for room within the time, never in a blocking write);
+C<EPROTO> when what came is not the transfer: a
 count that is negative or above 1048576 (text, such as an older
 haproxy's C<Unknown command>, reads as one), bytes instead of a count,
 the end of stream before the last descriptor, metadata that does not
@@ -2702,15 +2704,17 @@ sub _hap_fileno {
     return $fd;
 }
 
-# Waits until $fd is readable or $deadline passes (false, ETIMEDOUT).
+# Waits until $fd is readable (writable, with $write) or $deadline
+# passes (false, ETIMEDOUT).
 sub _hap_wait {
-    my ($fd, $deadline) = @_;
+    my ($fd, $deadline, $write) = @_;
     while (1) {
         my $left = $deadline - Time::HiRes::time();
         return _hap_fail(Errno::ETIMEDOUT()) if $left <= 0;
-        my $in = '';
-        vec($in, $fd, 1) = 1;
-        my $n = select($in, undef, undef, $left);
+        my $v = '';
+        vec($v, $fd, 1) = 1;
+        my $n = $write ? select(undef, $v, undef, $left)
+                       : select($v, undef, undef, $left);
         return 1 if $n > 0;
         next if $n == 0 || $! == Errno::EINTR();
         return;
@@ -2878,9 +2882,12 @@ sub _hap_getsocks {
         # haproxy's receiver acknowledges every read with the count it had
         # before it (4 bytes); its sender waits for one after each full
         # batch.  A sender that has gone makes this fail: ignored, the next
-        # read tells.
-        send_fds($conn, [], pack('l', scalar @$fds));
+        # read tells.  Written once there is room: a peer that never reads
+        # them would otherwise hold a blocking write past the deadline.
+        my $had = @$fds;
         push @$fds, @got;
+        _hap_wait($fd, $deadline, 1) or return;
+        send_fds($conn, [], pack('l', $had));
         $meta .= $data;
         return _hap_fail(Errno::EPROTO()) if length $meta > $count * _HAP_MAX_META;
     }
