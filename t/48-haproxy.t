@@ -201,6 +201,33 @@ for my $case (@hostile) {
         if ($want == ETIMEDOUT) { kill 'KILL', $pid; waitpid($pid, 0) }
         else { reap_ok $pid, "client with $name" }
     }
+    # A client that acknowledges every batch at once and never reads: the
+    # batches (130 KB of metadata each here) fill the connection, and a
+    # blocking write of the next would wait for ever.
+    {
+        my ($a, $b) = spipe() or die $!;
+        my $pid = run_child {
+            close $a;
+            send_fds($b, [], "_getsocks\n");
+            my ($count) = recv_fds($b, 1, 4);
+            send_fds($b, [], pack('l', 0) x 20);
+            sleep 30;
+            1;
+        };
+        close $b;
+        my $before = open_fds();
+        my $big = { handle => $l, namespace => 'n' x 255, interface => 'i' x 255 };
+        my $n = haproxy_serve_getsocks($a, [ ($big) x 2000 ], timeout => 2);
+        my $err = $! + 0;
+        ok !$n, 'client that never reads: fails';
+        is $err, ETIMEDOUT, 'client that never reads: $! is ETIMEDOUT';
+        is open_fds(), $before, 'client that never reads: nothing left open';
+        ok $a->blocking, 'client that never reads: the connection is blocking again';
+        ok defined $l->sockport, 'client that never reads: our listener is still open';
+        close $a;
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    }
     my ($a) = spipe();
     eval { haproxy_serve_getsocks($a, $l) };
     like $@, qr/^File::FDpasser::haproxy_serve_getsocks: listeners is not an ARRAY/, 'misuse croaks';

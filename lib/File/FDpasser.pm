@@ -1255,9 +1255,12 @@ C<ETIMEDOUT> (the client sent no command or no acknowledgement within
 C<timeout> seconds, default 10), C<EPROTO> (another command, a line
 over 1024 bytes, descriptors sent to us, which are closed), C<EPIPE>
 (the client went before the last batch), 0 (it closed without a
-command).  The caller closes C<$conn>.  Give a blocking endpoint: each
-batch (at most about 130 KB) is written in one blocking call, which the
-acknowledgement protocol keeps within the socket's buffer.
+command).  The caller closes C<$conn>, which may be blocking or not: the call
+sets C<O_NONBLOCK> on it while it runs (through a copy of the
+descriptor, so it needs one free slot, else C<EMFILE> before anything
+is read) and puts the flag back as it was before it returns, however it
+ends, so no write waits past C<timeout>, even for a client that
+acknowledges batches it never reads (C<ETIMEDOUT>).
 
 Both calls need the SCM_RIGHTS backend (haproxy's systems); elsewhere
 they fail with C<ENOSYS>.  The wire, and how it changed between haproxy
@@ -2929,6 +2932,44 @@ sub haproxy_serve_getsocks {
     my $deadline = Time::HiRes::time() + $timeout;
     my $fd = _hap_fileno($conn);
     return _hap_fail(Errno::EBADF()) unless defined $fd;
+    # The connection is non-blocking while the call runs, so that no write
+    # waits past the deadline (a client may acknowledge batches it never
+    # read), and as it was again afterwards, however the call ends.  The
+    # flag is changed through a copy of the descriptor: a number has no
+    # handle of its own.
+    open(my $flags, '+<&', $fd) or return;
+    my $was = $flags->blocking(0);
+    my $n = eval { _hap_serve($conn, $fd, $deadline, \@files, \@meta) };
+    my ($err, $died) = ($! + 0, $@);
+    $flags->blocking($was) if defined $was;
+    close $flags;
+    die $died if $died;           # a signal handler's exception
+    $! = $err;
+    return $n ? $n : ();
+}
+
+# All of $data (the descriptors with its first part) on the non-blocking
+# connection, before the deadline: true, or false with $!.
+sub _hap_send {
+    my ($conn, $fd, $files, $data, $deadline) = @_;
+    my $off = 0;
+    while ($off < length $data) {
+        _hap_wait($fd, $deadline, 1) or return;
+        my $n = send_fds($conn, $off ? [] : $files, substr($data, $off));
+        if ($n) {
+            $off += $n;
+        } elsif ($! != Errno::EAGAIN() && $! != Errno::EWOULDBLOCK()) {
+            return;
+        }
+    }
+    return 1;
+}
+
+# The server's side of the exchange, on the non-blocking connection.
+sub _hap_serve {
+    my ($conn, $fd, $deadline, $files, $meta) = @_;
+    my @files = @$files;
+    my @meta  = @$meta;
 
     # One command line.
     my $line = '';
@@ -2943,20 +2984,17 @@ sub haproxy_serve_getsocks {
         $line .= $data;
     }
     if ($line !~ /\A[ \t]*_getsocks[ \t\r]*\n\z/) {
-        send_fds($conn, [], "Unknown command: this socket only answers _getsocks.\n\n");
+        _hap_send($conn, $fd, [], "Unknown command: this socket only answers _getsocks.\n\n",
+                  $deadline);
         return _hap_fail(Errno::EPROTO());
     }
 
-    my $sent = send_fds($conn, [], pack('l', scalar @files));
-    return unless $sent;
-    return _hap_fail(Errno::EPIPE()) if $sent != 4;
+    _hap_send($conn, $fd, [], pack('l', scalar @files), $deadline) or return;
     for (my $i = 0; $i < @files; $i += _HAP_BATCH) {
         my $last = $i + _HAP_BATCH - 1;
         $last = $#files if $last > $#files;
         my $data = join '', @meta[$i .. $last];
-        $sent = send_fds($conn, [ @files[$i .. $last] ], $data);
-        return unless $sent;
-        return _hap_fail(Errno::EPIPE()) if $sent != length $data;
+        _hap_send($conn, $fd, [ @files[$i .. $last] ], $data, $deadline) or return;
         # Its acknowledgement; after the last batch it may close instead.
         my $ack = _hap_read_bytes($conn, $fd, $deadline, 4);
         next if defined $ack;
