@@ -20,6 +20,7 @@ use Errno qw(EPROTO ETIMEDOUT EACCES ECONNRESET EPIPE ENOENT ECONNREFUSED
 use IO::Socket::INET;
 use IO::Socket::UNIX;
 use POSIX ();
+use Time::HiRes ();
 use Socket ();
 use lib 't/lib';
 use FDPassTest;
@@ -297,6 +298,56 @@ hostile('a close before anything', ECONNRESET, sub { POSIX::_exit(0) });
 hostile('a refusal', EACCES, sub { send_fds($_[0], [], "FDPASSER-HANDOFF/1 refused\n") });
 hostile('more listeners than max', EMSGSIZE,
         sub { send_fds($_[0], [$_[1]], header(2000, 8)) });
+
+# An old side that trickles a byte at a time, never finishing: the time
+# limit bounds the whole call, not each read.
+hostile('a trickle, a byte every 50 ms', ETIMEDOUT, sub {
+    my $m = header(2, 1) . batch(qw(a b));
+    for my $i (0 .. length($m) - 2) {
+        send_fds($_[0], $i ? [] : [@_[1, 2]], substr($m, $i, 1)) or last;
+        Time::HiRes::sleep(0.05);
+    }
+}, 1);
+
+# The taker's table made full while it waits (prlimit on the waiting
+# process): the next batch fails with EMFILE, what came before is closed.
+# The taker is a child of its own, so the limit goes with it.
+SKIP: {
+    skip 'needs prlimit (util-linux)', 3
+        unless system('prlimit --version >/dev/null 2>&1') == 0;
+    my $ctl = path();
+    my $ls = endp_create($ctl, mode => 0600) or die;
+    pipe(my $rep, my $rep_w) or die;
+    my $taker = run_child {
+        close $rep;
+        my $before = open_fds();
+        my @l = handoff_take($ctl, timeout => 20);
+        my $err = $! + 0;
+        syswrite($rep_w, join(' ', scalar(@l), $err, $before, open_fds()) . "\n");
+        1;
+    };
+    close $rep_w;
+    my $c = serv_accept_fh($ls) or die "accept: $!";
+    close $ls;
+    # Room for one descriptor more: the lowest free number is the last.
+    opendir(my $d, "/proc/$taker/fd") or die "/proc/$taker/fd: $!";
+    my %open = map { $_ => 1 } grep { /\A[0-9]+\z/ } readdir $d;
+    closedir $d;
+    my $free = 0;
+    $free++ while $open{$free};
+    my $lim = $free + 1;
+    system('prlimit', "--pid=$taker", "--nofile=$lim:$lim") == 0 or die "prlimit failed";
+    my @p = map { pipe(my $r, my $w) or die; $r } 1 .. 2;
+    send_fds($c, [$p[0]], header(2, 2) . batch("a")) or die "send: $!";
+    send_fds($c, [$p[1]], batch("b"));    # fails once the taker gave up
+    my $got = <$rep>;
+    my ($took, $err, $b, $a) = split ' ', $got // '';
+    is($took, 0, 'a table made full while handoff_take waits: it fails');
+    is($err, POSIX::EMFILE(), '... with EMFILE');
+    is($a, $b, '... and the descriptor it had received is closed');
+    close $c;
+    reap_ok($taker, 'the taker');
+}
 
 # The caller's alarm: a handler that dies ends the wait; the exception
 # propagates, and what the call took or made is gone.

@@ -2135,11 +2135,7 @@ my $HO_NAME     = qr/\A[\x20-\x39\x3b-\x7e]{1,255}\z/;    # printable, no ':'
 
 sub _ho_load {
     require Errno;
-    require Socket;
     require Time::HiRes;
-    require IO::Socket::INET;
-    require IO::Socket::UNIX;
-    eval { require IO::Socket::IP };    # IPv6 listeners; core since 5.20
 }
 
 sub _ho_timeout {
@@ -2361,23 +2357,26 @@ sub handoff_take {
         unless wantarray;
     my $uid = defined $opt{uid} ? $opt{uid} : $>;
     _ho_load();
+    # The classes of the handles, as listen_fds has them.
+    my $classes = _listen_classes() or return _ho_fail($! + 0 || Errno::EINVAL());
     my $deadline = Time::HiRes::time() + $timeout;
 
     my $c = endp_connect($path) or return;
     my (@fds, @handles, $meta);
     my ($ok, $err);
     my $done = eval {
-        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, \@fds, \@handles, \$meta);
+        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, \@fds, \@handles, \$meta,
+                            $classes);
         $err = $! + 0;
         1;
     };
     my $died = $@;
     close $c;
     if (!$done || !$ok) {
-        # Nothing received is kept: the handles made, then the numbers
-        # not yet behind a handle.
-        close $_ for grep { defined } @handles;
-        close_fds(@fds[scalar(@handles) .. $#fds]) if @fds > @handles;
+        # Nothing received is kept: the handles made, or the numbers
+        # (_fd_handles empties @fds when it takes them).
+        close $_ for @handles;
+        close_fds(@fds) if @fds;
         die $died unless $done;
         $! = $err;
         return;
@@ -2404,7 +2403,7 @@ sub _ho_line {
 }
 
 sub _ho_take_from {
-    my ($c, $path, $uid, $max, $deadline, $fds, $handles, $metaref) = @_;
+    my ($c, $path, $uid, $max, $deadline, $fds, $handles, $metaref, $classes) = @_;
     my (undef, $ouid) = peer_cred($c);
     if (!defined $ouid) {
         return unless $! == Errno::ENOSYS();
@@ -2513,33 +2512,12 @@ sub _ho_take_from {
         return _ho_fail($$e);
     }
 
-    # Handles of the right class, in order.
-    for my $fd (@$fds) {
-        my $h = _ho_handle($fd) or return;
-        push @$handles, $h;
-    }
+    # Handles of the class for each kind, in order.  _fd_handles takes
+    # every number out of @$fds at once, and closes them all if it fails.
+    @$handles = _fd_handles($fds, $classes, 0) or return;
     _ho_send($c, [], "held $count\n", $deadline) or return;
     $$metaref = $meta;
     return [ map { ($names[$_], $handles->[$_]) } 0 .. $#names ];
-}
-
-my %ho_open = (r => '<', w => '>', a => '>>', 'w+' => '+<', 'a+' => '+>>');
-
-sub _ho_handle {
-    my ($fd) = @_;
-    my $mode = get_fopen_mode($fd);
-    return unless defined $mode;
-    open(my $h, "$ho_open{$mode}&=", $fd) or return;
-    my $class = 'IO::Handle';
-    if (my $name = getsockname($h)) {
-        my $family = length($name) >= 2 ? Socket::sockaddr_family($name) : -1;
-        $class = $family == Socket::AF_INET() ? 'IO::Socket::INET'
-               : $family == Socket::AF_UNIX() ? 'IO::Socket::UNIX'
-               : $family == Socket::AF_INET6() && IO::Socket::IP->can('new')
-                                            ? 'IO::Socket::IP'
-               : 'IO::Socket';
-    }
-    return bless $h, $class;
 }
 
 # listen_fds: the pid of the process that has looked at its listeners.
@@ -2549,18 +2527,20 @@ sub _ho_handle {
 my $listen_done = 0;
 # The classes of listen_fds's handles, by the core's FDPASS_KIND_*: a
 # file, AF_INET, AF_INET6, AF_UNIX, another family.  Loaded on the first
-# call that has listeners to take, before any descriptor is touched.
+# call that has listeners to take, before any descriptor is touched;
+# _listen_classes returns a reference to them (handoff_take and
+# haproxy_getsocks make their handles with it, through _fd_handles).
 my @listen_class;
 
 sub _listen_classes {
-    return 1 if @listen_class;
+    return \@listen_class if @listen_class;
     local $@;
     eval { require IO::Socket::INET; require IO::Socket::UNIX; 1 } or return 0;
     # IO::Socket::IP is in the core from perl 5.20 on.
     my $inet6 = eval { require IO::Socket::IP; 1 } ? 'IO::Socket::IP' : 'IO::Socket';
     @listen_class = ('IO::Handle', 'IO::Socket::INET', $inet6,
                      'IO::Socket::UNIX', 'IO::Socket');
-    return 1;
+    return \@listen_class;
 }
 
 # What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (copies) say: 0 and the
@@ -2679,11 +2659,9 @@ sub _hap_load {
     require Errno;
     require Time::HiRes;
     require Socket;
-    require IO::Socket;
-    require IO::Socket::INET;
-    require IO::Socket::IP;
-    require IO::Socket::UNIX;
-    return;
+    require IO::Handle;
+    # The classes of the handles, as listen_fds has them.
+    return _listen_classes();
 }
 
 sub _hap_timeout {
@@ -2780,8 +2758,6 @@ sub _hap_address {
     return undef;
 }
 
-my %hap_class;
-
 # The handles, metadata and addresses of what arrived, or () with EPROTO
 # (metadata that does not describe exactly these descriptors, or a
 # descriptor that is not a socket).  Closes nothing: the caller does.
@@ -2803,30 +2779,22 @@ sub _hap_listeners {
         push @l, \%l;
     }
     return _hap_fail(Errno::EPROTO()) if $off != length $meta;
-    %hap_class = (
-        Socket::AF_INET()  => 'IO::Socket::INET',
-        Socket::AF_INET6() => 'IO::Socket::IP',
-        Socket::AF_UNIX()  => 'IO::Socket::UNIX',
-    ) unless %hap_class;
-    # A handle per descriptor, which owns it from then on (it leaves
-    # @$fds): a failure below closes the handles made so far as they go
-    # out of scope, and the caller closes what is left in @$fds.
-    my @h;
-    while (@$fds) {
-        my $h = IO::Socket->new_from_fd($fds->[0], '+<') or return;
-        shift @$fds;
-        push @h, $h;
-    }
+    # A handle per descriptor, of the class for its kind, as listen_fds
+    # makes them: _fd_handles takes every number out of @$fds at once and
+    # closes them all if it fails (ENOTSOCK: one is not a socket), and a
+    # failure below closes the handles as they go out of scope.
+    my @h = _fd_handles($fds, _listen_classes(), 1)
+        or return _hap_fail($! == Errno::ENOTSOCK() ? Errno::EPROTO() : $! + 0);
     for my $i (0 .. $#l) {
         my ($h, $l) = ($h[$i], $l[$i]);
         my $name = getsockname($h);
         my $type = getsockopt($h, Socket::SOL_SOCKET(), Socket::SO_TYPE());
-        return _hap_fail(Errno::EPROTO()) unless defined $name && defined $type;
+        return _hap_fail(Errno::EPROTO())
+            unless defined $name && length $name >= 2 && defined $type;
         $l->{family}  = Socket::sockaddr_family($name);
         $l->{type}    = unpack 'i', $type;
         $l->{address} = _hap_address($l->{family}, $name);
-        bless $h, $hap_class{ $l->{family} } || 'IO::Socket';
-        $l->{handle} = $h;
+        $l->{handle}  = $h;
     }
     return @l;
 }
@@ -2838,7 +2806,7 @@ sub haproxy_getsocks {
     my $timeout = _hap_timeout('haproxy_getsocks', @opt);
     _croak('File::FDpasser::haproxy_getsocks: returns a list of listeners; call it in list context')
         unless wantarray;
-    _hap_load();
+    _hap_load() or return _hap_fail($! + 0 || Errno::EINVAL());
     return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
     my $deadline = Time::HiRes::time() + $timeout;
     # A path, or a connected endpoint (a handle: a number is a path here).
@@ -2923,7 +2891,7 @@ sub haproxy_serve_getsocks {
         push @files, $h;
         push @meta, pack('C/a* C/a* L', $ns, $if, $o);
     }
-    _hap_load();
+    _hap_load() or return _hap_fail($! + 0 || Errno::EINVAL());
     return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
     # Every listener must be open before anything is said.
     for (@files) {
