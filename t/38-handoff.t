@@ -299,6 +299,18 @@ hostile('a refusal', EACCES, sub { send_fds($_[0], [], "FDPASSER-HANDOFF/1 refus
 hostile('more listeners than max', EMSGSIZE,
         sub { send_fds($_[0], [$_[1]], header(2000, 8)) });
 
+hostile('a count past 32 bits', EPROTO,
+        sub { send_fds($_[0], [$_[1]], header(4294967297, 1) . batch('a')) });
+hostile('a metadata length past what comes', EPROTO, sub {
+    send_fds($_[0], [$_[1]], "FDPASSER-HANDOFF/1 1 1 s 65536\nabc");
+    POSIX::_exit(0);
+});
+hostile('hash metadata whose lengths run past it', EPROTO, sub {
+    my $m = "3 70000\nkeyv";
+    send_fds($_[0], [$_[1]], "FDPASSER-HANDOFF/1 1 1 h " . length($m) . "\n$m" . batch('a'));
+});
+hostile('2**31 listeners announced', EPROTO,
+        sub { send_fds($_[0], [$_[1]], header(2147483648, 1)) });
 # An old side that trickles a byte at a time, never finishing: the time
 # limit bounds the whole call, not each read.
 hostile('a trickle, a byte every 50 ms', ETIMEDOUT, sub {

@@ -1210,7 +1210,8 @@ the end of stream before the last descriptor, metadata that does not
 describe exactly the descriptors that came, a descriptor that is not a
 socket; C<EMSGSIZE> for a message with more descriptors than the count
 left room for (all of them were closed); C<EMFILE> for a full descriptor
-table.  A count of 0 gives the empty list with C<$!> equal to 0.  Croaks
+table (the call needs room only for the descriptors still due in a
+batch; reading the count needs none).  A count of 0 gives the empty list with C<$!> equal to 0.  Croaks
 outside list context, and for an unknown option or a C<timeout> that is
 not a positive number.
 
@@ -1254,11 +1255,12 @@ element is not open; checked before anything is read or sent),
 C<ETIMEDOUT> (the client sent no command or no acknowledgement within
 C<timeout> seconds, default 10), C<EPROTO> (another command, a line
 over 1024 bytes, descriptors sent to us, which are closed), C<EPIPE>
-(the client went before the last batch), 0 (it closed without a
-command).  The caller closes C<$conn>, which may be blocking or not: the call
+(the client went before the last batch), C<EMFILE> (fewer than two
+free descriptor slots, one for the copy below and one for reading,
+however many listeners are sent), 0 (it closed without a command).
+The caller closes C<$conn>, which may be blocking or not: the call
 sets C<O_NONBLOCK> on it while it runs (through a copy of the
-descriptor, so it needs one free slot, else C<EMFILE> before anything
-is read) and puts the flag back as it was before it returns, however it
+descriptor) and puts the flag back as it was before it returns, however it
 ends, so no write waits past C<timeout>, even for a client that
 acknowledges batches it never reads (C<ETIMEDOUT>).
 
@@ -2713,17 +2715,21 @@ sub _hap_read {
 # Exactly $len bytes that carry no descriptor.  End of stream before the
 # first byte: undef with $! 0; before the last: EPROTO.  A reset is an end
 # of stream: a peer that closes with our acknowledgement unread causes
-# one, by chance of timing.
+# one, by chance of timing.  A read that expects no descriptor asks for
+# room for one only (the core wants room for as many as it may take): a
+# stray one is closed, more are closed by recv_fds (EMSGSIZE); both are
+# EPROTO.
 sub _hap_read_bytes {
     my ($conn, $fd, $deadline, $len) = @_;
     my $buf = '';
     while (length $buf < $len) {
-        my ($data, @fds) = _hap_read($conn, $fd, $deadline, FDPASS_MAX(), $len - length $buf);
+        my ($data, @fds) = _hap_read($conn, $fd, $deadline, 1, $len - length $buf);
         if (@fds) {
             close_fds(@fds);
             return _hap_fail(Errno::EPROTO());
         }
         if (!defined $data) {
+            return _hap_fail(Errno::EPROTO()) if $! == Errno::EMSGSIZE();
             return if $! && $! != Errno::ECONNRESET();
             return _hap_fail(length $buf ? Errno::EPROTO() : 0);
         }
@@ -2943,11 +2949,13 @@ sub _hap_serve {
     my $line = '';
     while ($line !~ /\n/) {
         return _hap_fail(Errno::EPROTO()) if length $line > 1024;
-        my ($data, @fds) = _hap_read($conn, $fd, $deadline, FDPASS_MAX(), 1025);
+        # No descriptor is expected: room for one only, as _hap_read_bytes.
+        my ($data, @fds) = _hap_read($conn, $fd, $deadline, 1, 1025);
         if (@fds) {
             close_fds(@fds);
             return _hap_fail(Errno::EPROTO());
         }
+        return _hap_fail(Errno::EPROTO()) if !defined $data && $! == Errno::EMSGSIZE();
         return unless defined $data;      # $! 0: gone without asking
         $line .= $data;
     }
