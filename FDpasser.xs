@@ -1053,6 +1053,55 @@ recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BY
         PUSHs(fdp_mortal_iv(aTHX_ perl_fd(fds[i])));
 
 void
+_recv_fds_into(SV *fds_ref, fdpass_handle sock, IV max_fds, IV max_bytes)
+  PREINIT:
+    int fds[FDPASS_MAX];
+    size_t nfds = 0, len = 0, i;
+    SV *data;
+    AV *av;
+    int r;
+  PPCODE:
+    /*
+     * recv_fds for the Perl layer's protocols (handoff_take,
+     * haproxy_getsocks): the descriptors are appended to @$fds here,
+     * where no Perl code runs between their arrival and the record, so a
+     * signal handler that dies after the call cannot lose one; the
+     * caller closes what the array holds.  Returns the data, or the
+     * empty list as recv_fds does.
+     */
+    SvGETMAGIC(fds_ref);
+    if (!SvROK(fds_ref) || SvTYPE(SvRV(fds_ref)) != SVt_PVAV)
+        croak("File::FDpasser::_recv_fds_into: fds is not an ARRAY reference");
+    av = (AV *)SvRV(fds_ref);
+    if (sock < 0) {
+        errno = EBADF;
+        XSRETURN_EMPTY;
+    }
+    if (max_fds < 1 || max_fds > FDPASS_MAX || max_bytes < 1) {
+        errno = EINVAL;
+        XSRETURN_EMPTY;
+    }
+    if (max_bytes > RECV_FDS_BYTES_CAP)
+        max_bytes = RECV_FDS_BYTES_CAP;
+    data = sv_2mortal(newSV((STRLEN)max_bytes));
+    do
+        r = fdpass_recv(sock, fds, (size_t)max_fds, &nfds, SvPVX(data),
+                        (size_t)max_bytes, &len, FDPASS_CLOEXEC);
+    while (interrupted(r));
+    if (r <= 0) {
+        if (r == 0)
+            errno = 0;
+        XSRETURN_EMPTY;
+    }
+    for (i = 0; i < nfds; i++)
+        av_push(av, newSViv((IV)perl_fd(fds[i])));
+    SvPOK_only(data);
+    SvCUR_set(data, len);
+    *SvEND(data) = '\0';
+    EXTEND(SP, 1);
+    PUSHs(data);
+
+void
 peer_cred(fdpass_handle sock)
   PREINIT:
     pid_t pid;

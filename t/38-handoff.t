@@ -434,7 +434,7 @@ sub become {
 }
 
 SKIP: {
-    skip 'needs root: two uids (a child drops to 65534)', 10 unless $> == 0;
+    skip 'needs root: two uids (a child drops to 65534)', 10 + 3 * !!$creds unless $> == 0;
     chmod 0711, $dir or die;
     my $two = "$dir/two";
     mkdir $two, 01777 or die;
@@ -477,6 +477,39 @@ SKIP: {
             is($got, 'failed ' . EACCES . "\n", '... with EACCES');
         }
         reap_ok($taker, 'the successor');
+    }
+
+    # Many peers of another uid at once, connected and silent, never
+    # reading: each is refused without a wait, and the successor that
+    # comes after them gets the listener in time.
+    if ($creds) {
+        my $ctl = "$two/c" . ++$n;
+        my $tcp = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
+        my $ls = endp_create($ctl, mode => 0666) or die;
+        pipe(my $rep, my $rep_w) or die;
+        my $strangers = run_child {
+            close $rep;
+            become(65534);
+            my @c = map { endp_connect($ctl) or die "connect: $!" } 1 .. 40;
+            syswrite($rep_w, "in\n");
+            sleep 30;
+            1;
+        };
+        close $rep_w;
+        <$rep>;    # all forty are queued
+        my $taker = run_child {
+            my @l = handoff_take($ctl, timeout => 10);
+            @l == 2 && $l[0] eq 'tcp';
+        };
+        my $before = open_fds();
+        my $ok = handoff_give($ls, [tcp => $tcp], timeout => 10);
+        my $err = $! + 0;
+        ok($ok, 'forty silent peers of another uid, then the successor: handed over')
+            or diag("\$! = " . ($! = $err));
+        is(open_fds(), $before, '... no connection of theirs left open');
+        reap_ok($taker, '... the successor took it');
+        kill 'KILL', $strangers;
+        waitpid($strangers, 0);
     }
 
     # An old side of uid 65534: a root successor refuses it.

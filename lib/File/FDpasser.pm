@@ -1264,6 +1264,12 @@ descriptor) and puts the flag back as it was before it returns, however it
 ends, so no write waits past C<timeout>, even for a client that
 acknowledges batches it never reads (C<ETIMEDOUT>).
 
+Both calls wait with C<select> and never use C<alarm>, so the caller
+may; a signal handler that dies during either propagates its exception,
+at whatever step it lands: every descriptor that had arrived is closed
+first, and C<haproxy_serve_getsocks> has put C<$conn>'s C<O_NONBLOCK>
+back.
+
 Both calls need the SCM_RIGHTS backend (haproxy's systems); elsewhere
 they fail with C<ENOSYS>.  The wire, and how it changed between haproxy
 versions, is described in HACKING.
@@ -2135,6 +2141,19 @@ my $HO_MAGIC    = 'FDPASSER-HANDOFF/1';
 my $HO_META_MAX = 65536;
 my $HO_NAME     = qr/\A[\x20-\x39\x3b-\x7e]{1,255}\z/;    # printable, no ':'
 
+# Descriptor numbers received by the protocol calls below, which
+# _recv_fds_into appends as they arrive: whatever the array still holds
+# when it is freed is closed, however the call ends (a signal handler
+# that dies at any step included), and $! is kept.
+sub _fds_guard { return bless [], 'File::FDpasser::_Fds' }
+
+sub File::FDpasser::_Fds::DESTROY {
+    my ($fds) = @_;
+    return unless @$fds;
+    local $!;
+    close_fds(splice @$fds);
+}
+
 sub _ho_load {
     require Errno;
     require Time::HiRes;
@@ -2261,22 +2280,42 @@ sub handoff_give {
         push @msgs, [[ @files[$from .. $to] ], $data];
     }
 
-    my ($ls, $made, @node);
-    if (ref $where || ref \$where eq 'GLOB') {
-        $ls = $where;
-    } else {
-        $ls = endp_create($where, mode => 0600) or return;
-        $made = $where;
-        @node = (lstat $made)[0, 1] unless substr($made, 0, 1) eq "\0";
-    }
+    my ($ls, $made, $making, @node);
     my ($ok, $err);
     my $done = eval {
+        if (ref $where || ref \$where eq 'GLOB') {
+            $ls = $where;
+        } else {
+            # $making is set from before the node's creation until it is
+            # recorded: a signal handler that dies in between leaves it
+            # set, and the cleanup below knows the node may be ours.
+            ($made, $making) = ($where, 1);
+            $ls = endp_create($where, mode => 0600);
+            if (!$ls) {
+                $err = $! + 0;
+                ($made, $making) = ();
+                return 1;
+            }
+            @node = (lstat $made)[0, 1] unless substr($made, 0, 1) eq "\0";
+            $making = 0;
+        }
         $ok = _ho_give_on($ls, \@msgs, scalar(@names), $uid, $deadline);
         $err = $! + 0;
         1;
     };
     my $died = $@;
-    if (defined $made) {
+    if ($making) {
+        # Interrupted between the node's creation and its record: closed,
+        # then removed by endp_create's own rule, only as a socket node
+        # that no server accepts on.
+        close $ls if $ls;
+        undef $ls;
+        if (substr($made, 0, 1) ne "\0") {
+            my $probe = -S $made && endp_connect($made);
+            unlink $made if -S _ && !$probe && $! == Errno::ECONNREFUSED();
+            close $probe if $probe;
+        }
+    } elsif (defined $made) {
         # Removed only while it is still our node: nobody else can make
         # one at the path while we listen on it.
         if (@node) {
@@ -2364,10 +2403,11 @@ sub handoff_take {
     my $deadline = Time::HiRes::time() + $timeout;
 
     my $c = endp_connect($path) or return;
-    my (@fds, @handles, $meta);
+    my $fds = _fds_guard();
+    my (@handles, $meta);
     my ($ok, $err);
     my $done = eval {
-        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, \@fds, \@handles, \$meta,
+        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, $fds, \@handles, \$meta,
                             $classes);
         $err = $! + 0;
         1;
@@ -2375,10 +2415,10 @@ sub handoff_take {
     my $died = $@;
     close $c;
     if (!$done || !$ok) {
-        # Nothing received is kept: the handles made, or the numbers
-        # (_fd_handles empties @fds when it takes them).
+        # Nothing received is kept: the handles made, and the numbers
+        # (the guard; _fd_handles empties it when it takes them).
         close $_ for @handles;
-        close_fds(@fds) if @fds;
+        undef $fds;
         die $died unless $done;
         $! = $err;
         return;
@@ -2493,7 +2533,7 @@ sub _ho_take_from {
             my $want = defined $count ? $count - @$fds : FDPASS_MAX();
             $want = FDPASS_MAX() if $want > FDPASS_MAX();
             $want = 1 if $want < 1;
-            my ($data, @got) = recv_fds($c, $want, 65536);
+            my ($data) = _recv_fds_into($fds, $c, $want, 65536);
             if (!defined $data) {
                 # recv_fds: more descriptors than announced (it closed
                 # them all).
@@ -2503,7 +2543,6 @@ sub _ho_take_from {
                 _ho_die($got_any ? Errno::EPROTO() : Errno::ECONNRESET());
             }
             $got_any = 1;
-            push @$fds, @got;
             $buf .= $data;
         }
         1;
@@ -2707,9 +2746,9 @@ sub _hap_wait {
 # One read of at most $max_bytes, with at most $max_fds descriptors, once
 # something is there: recv_fds's results.
 sub _hap_read {
-    my ($conn, $fd, $deadline, $max_fds, $max_bytes) = @_;
+    my ($conn, $fd, $deadline, $fds, $max_fds, $max_bytes) = @_;
     _hap_wait($fd, $deadline) or return;
-    return recv_fds($conn, $max_fds, $max_bytes);
+    return _recv_fds_into($fds, $conn, $max_fds, $max_bytes);
 }
 
 # Exactly $len bytes that carry no descriptor.  End of stream before the
@@ -2720,14 +2759,13 @@ sub _hap_read {
 # stray one is closed, more are closed by recv_fds (EMSGSIZE); both are
 # EPROTO.
 sub _hap_read_bytes {
-    my ($conn, $fd, $deadline, $len) = @_;
+    my ($conn, $fd, $deadline, $fds, $len) = @_;
     my $buf = '';
     while (length $buf < $len) {
-        my ($data, @fds) = _hap_read($conn, $fd, $deadline, 1, $len - length $buf);
-        if (@fds) {
-            close_fds(@fds);
-            return _hap_fail(Errno::EPROTO());
-        }
+        my $had = @$fds;
+        my ($data) = _hap_read($conn, $fd, $deadline, $fds, 1, $len - length $buf);
+        # A descriptor stays in @$fds, for the caller's guard to close.
+        return _hap_fail(Errno::EPROTO()) if @$fds > $had;
         if (!defined $data) {
             return _hap_fail(Errno::EPROTO()) if $! == Errno::EMSGSIZE();
             return if $! && $! != Errno::ECONNRESET();
@@ -2822,10 +2860,10 @@ sub haproxy_getsocks {
     }
     my $fd = _hap_fileno($conn);
     return _hap_fail(Errno::EBADF()) unless defined $fd;
-    my @fds;
-    my @l = eval { _hap_getsocks($conn, $fd, $deadline, \@fds) };
+    my $fds = _fds_guard();
+    my @l = eval { _hap_getsocks($conn, $fd, $deadline, $fds) };
     my ($err, $died) = ($! + 0, $@);
-    close_fds(@fds) if @fds;      # none on success: the handles own them
+    undef $fds;                   # none on success: the handles own them
     die $died if $died;           # a signal handler's exception
     $! = @l ? 0 : $err;
     return @l;
@@ -2839,7 +2877,7 @@ sub _hap_getsocks {
     return _hap_fail(Errno::EPROTO()) if $sent != 10;
     # The count, a native int.  haproxy closes without one when the
     # socket lacks "expose-fd listeners" or it has no listener to give.
-    my $head = _hap_read_bytes($conn, $fd, $deadline, 4);
+    my $head = _hap_read_bytes($conn, $fd, $deadline, $fds, 4);
     unless (defined $head) {
         $! = Errno::EACCES() unless $!;
         return;
@@ -2851,7 +2889,8 @@ sub _hap_getsocks {
     while (@$fds < $count) {
         my $want = $count - @$fds;
         $want = FDPASS_MAX() if $want > FDPASS_MAX();
-        my ($data, @got) = _hap_read($conn, $fd, $deadline, $want, 65536);
+        my $had = @$fds;
+        my ($data) = _hap_read($conn, $fd, $deadline, $fds, $want, 65536);
         # End of stream (or a reset) before the last descriptor: a
         # truncated transfer.
         return _hap_fail($! && $! != Errno::ECONNRESET() ? $! + 0 : Errno::EPROTO())
@@ -2861,8 +2900,6 @@ sub _hap_getsocks {
         # batch.  A sender that has gone makes this fail: ignored, the next
         # read tells.  Written once there is room: a peer that never reads
         # them would otherwise hold a blocking write past the deadline.
-        my $had = @$fds;
-        push @$fds, @got;
         _hap_wait($fd, $deadline, 1) or return;
         send_fds($conn, [], pack('l', $had));
         $meta .= $data;
@@ -2913,8 +2950,10 @@ sub haproxy_serve_getsocks {
     # handle of its own.
     open(my $flags, '+<&', $fd) or return;
     my $was = $flags->blocking(0);
-    my $n = eval { _hap_serve($conn, $fd, $deadline, \@files, \@meta) };
+    my $stray = _fds_guard();     # descriptors a client sends us
+    my $n = eval { _hap_serve($conn, $fd, $deadline, \@files, \@meta, $stray) };
     my ($err, $died) = ($! + 0, $@);
+    undef $stray;
     $flags->blocking($was) if defined $was;
     close $flags;
     die $died if $died;           # a signal handler's exception
@@ -2941,7 +2980,7 @@ sub _hap_send {
 
 # The server's side of the exchange, on the non-blocking connection.
 sub _hap_serve {
-    my ($conn, $fd, $deadline, $files, $meta) = @_;
+    my ($conn, $fd, $deadline, $files, $meta, $stray) = @_;
     my @files = @$files;
     my @meta  = @$meta;
 
@@ -2950,11 +2989,8 @@ sub _hap_serve {
     while ($line !~ /\n/) {
         return _hap_fail(Errno::EPROTO()) if length $line > 1024;
         # No descriptor is expected: room for one only, as _hap_read_bytes.
-        my ($data, @fds) = _hap_read($conn, $fd, $deadline, 1, 1025);
-        if (@fds) {
-            close_fds(@fds);
-            return _hap_fail(Errno::EPROTO());
-        }
+        my ($data) = _hap_read($conn, $fd, $deadline, $stray, 1, 1025);
+        return _hap_fail(Errno::EPROTO()) if @$stray;
         return _hap_fail(Errno::EPROTO()) if !defined $data && $! == Errno::EMSGSIZE();
         return unless defined $data;      # $! 0: gone without asking
         $line .= $data;
@@ -2972,7 +3008,7 @@ sub _hap_serve {
         my $data = join '', @meta[$i .. $last];
         _hap_send($conn, $fd, [ @files[$i .. $last] ], $data, $deadline) or return;
         # Its acknowledgement; after the last batch it may close instead.
-        my $ack = _hap_read_bytes($conn, $fd, $deadline, 4);
+        my $ack = _hap_read_bytes($conn, $fd, $deadline, $stray, 4);
         next if defined $ack;
         return if $!;
         return _hap_fail(Errno::EPIPE()) if $last < $#files;
