@@ -163,6 +163,53 @@ my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
     is($bad, 0, "haproxy_serve_getsocks: a dying handler at 40 moments ($deaths in the call) leaves nothing");
 }
 
+# The first call in a fresh process, its handler dying at moments from
+# 50 us on (where a call that loaded modules at its start was loading
+# them): the exception propagates, and the next call works (a load cut
+# short would leave the module half-loaded, which perl refuses to load
+# again, and a load inside an eval would swallow the exception).
+{
+    my $script = <<'EOS';
+use File::FDpasser qw(:all);
+use Time::HiRes qw(ualarm);
+my ($us, $which) = @ARGV;
+my ($a, $b) = spipe() or die $!;
+my $e = eval {
+    local $SIG{ALRM} = sub { die "alarm\n" };
+    ualarm($us);
+    if ($which eq 'take') { my @l = handoff_take("/nonexistent/x", timeout => 0.3) }
+    else { my @l = haproxy_getsocks($a, timeout => 0.3) }
+    ualarm(0);
+    1;
+} ? 'ended' : $@;
+ualarm(0);
+chomp $e;
+my ($c, $d) = spipe() or die $!;
+my $pid = fork // die;
+if (!$pid) { close $c; haproxy_serve_getsocks($d, [$d], timeout => 5); POSIX::_exit(0) }
+close $d;
+my @l = haproxy_getsocks($c, timeout => 5);
+waitpid($pid, 0);
+print "$e ", (@l == 1 && ref $l[0]{handle} eq 'IO::Socket::UNIX' ? 'works' : "fails: $!"), "\n";
+EOS
+    my $f = "$dir/first.pl";
+    open(my $fh, '>', $f) or die $!;
+    print $fh $script;
+    close $fh;
+    my $bad = 0;
+    for my $which (qw(get take)) {
+        for my $us (50, 100, 200, 400, 700, 1000, 1500, 2000, 3000, 5000, 8000, 12000) {
+            my $out = `$^X -Mblib $f $us $which 2>&1`;
+            # haproxy_getsocks waits 0.3 s for a peer that never answers:
+            # the handler always lands inside it.  handoff_take may end
+            # first (ENOENT).
+            my $want = $which eq 'get' ? qr/\Aalarm works\n\z/ : qr/\A(?:alarm|ended) works\n\z/;
+            $bad++, diag("$which at $us us: $out") unless $out =~ $want;
+        }
+    }
+    is($bad, 0, 'a handler dying early in the first call propagates; the next call works');
+}
+
 my $line = <$held>;
 ok(defined $line, 'the descriptor held across it all still reads');
 

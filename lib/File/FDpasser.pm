@@ -1370,8 +1370,7 @@ for, as with C<listen_fds>: C<IO::Socket::INET> (C<AF_INET>),
 C<IO::Socket::IP> (C<AF_INET6>), C<IO::Socket::UNIX> (C<AF_UNIX>, any
 socket type), C<IO::Socket> (other families), C<IO::Handle> (pipes,
 files and devices, opened in the descriptor's own access mode).  Those
-classes are loaded before the call connects, never after a descriptor
-arrived.
+classes are loaded with the module, never by the call.
 
 On failure it returns the empty list with C<$!> set, and every
 descriptor it received is closed before it returns: no handle is made
@@ -1443,8 +1442,12 @@ nearly full table.
 
 =head2 Nothing is loaded after a descriptor is taken
 
-IO::Handle is loaded with the module; nothing is loaded lazily after a
-descriptor is taken.  Nothing a call does after taking a descriptor
+IO::Handle is loaded with the module, and so are the modules the
+listener calls use (Errno, Socket, Time::HiRes, IO::Socket::INET,
+IO::Socket::UNIX, IO::Socket::IP where perl has it): no call loads one
+when it starts, where a signal handler that dies could cut the load
+short and leave the module unloadable for the rest of the process.
+Nothing is loaded lazily after a descriptor is taken.  Nothing a call does after taking a descriptor
 needs another descriptor or a file, so a receive into the last free
 slot of the table, or in a C<chroot> that has no C<@INC>, succeeds (see
 C<recv_fh>).
@@ -1913,6 +1916,17 @@ use Carp ();
 # table or a chroot would make the load fail and lose the descriptor).
 # The XS looks its stash up at boot.
 require IO::Handle;
+# What the listener calls use (listen_fds, handoff_take, haproxy_getsocks:
+# the classes of their handles; the protocols' errno values, addresses
+# and deadlines), loaded now too: a load at the start of a call could be
+# cut short by a signal handler that dies, and perl refuses to load a
+# module again once its load failed, so every later call would fail (or,
+# inside an eval, the handler's exception would be lost).
+require Errno;
+require Socket;
+require Time::HiRes;
+require IO::Socket::INET;
+require IO::Socket::UNIX;
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
@@ -3016,5 +3030,9 @@ sub _hap_serve {
     $! = 0;
     return @files ? scalar @files : '0E0';
 }
+
+# The handle classes (IO::Socket::IP where perl has it), loaded with the
+# module: see the loads at the top.
+_listen_classes();
 
 1;
