@@ -434,7 +434,7 @@ sub become {
 }
 
 SKIP: {
-    skip 'needs root: two uids (a child drops to 65534)', 10 + 3 * !!$creds unless $> == 0;
+    skip 'needs root: two uids (a child drops to 65534)', 15 + 3 * !!$creds unless $> == 0;
     chmod 0711, $dir or die;
     my $two = "$dir/two";
     mkdir $two, 01777 or die;
@@ -510,6 +510,22 @@ SKIP: {
         reap_ok($taker, '... the successor took it');
         kill 'KILL', $strangers;
         waitpid($strangers, 0);
+    }
+
+    # A symlink another user put at the path first: handoff_give fails,
+    # neither following it nor removing it.
+    {
+        my $ctl = "$two/c" . ++$n;
+        my $target = "$two/target$n";
+        my $tcp = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
+        my $pid = run_child { become(65534); symlink($target, $ctl) };
+        reap_ok($pid, 'another user made a symlink at the path');
+        my $before = open_fds();
+        my $ok = handoff_give($ctl, [tcp => $tcp], timeout => 1);
+        ok(!$ok, 'a symlink of another user at the path: handoff_give fails');
+        ok(-l $ctl && readlink($ctl) eq $target, '... leaves the symlink as it was');
+        ok(!-e $target && !-l $target, '... makes nothing where it points');
+        is(open_fds(), $before, '... and leaves nothing open');
     }
 
     # An old side of uid 65534: a root successor refuses it.
