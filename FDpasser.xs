@@ -793,6 +793,76 @@ _take_listeners(SV *fds_ref, SV *classes)
         mPUSHs(h);
     }
 
+void
+_fd_handles(SV *fds_ref, SV *classes, int sockets_only)
+  PREINIT:
+    HV *stash[FDPASS_KIND_SOCKET + 1];
+    AV *av;
+    int *fds;
+    SSize_t n, i;
+  PPCODE:
+    /*
+     * Handles of the class for their kind, as listen_fds makes them, on
+     * descriptors that arrived (handoff_take, haproxy_getsocks).  The
+     * call owns every number in @$fds from its start and empties the
+     * array before it returns: on success each descriptor is owned by
+     * its handle, on failure every one is closed (those behind the
+     * handles made so far as the mortals are freed, the rest here), so
+     * the caller closes none of them either way.  With sockets_only, a
+     * descriptor that is not a socket fails the call with ENOTSOCK
+     * before any handle is made.
+     */
+    if (GIMME_V != G_LIST)
+        croak("File::FDpasser::_fd_handles: call it in list context");
+    S_kind_stashes(aTHX_ classes, stash);
+    SvGETMAGIC(fds_ref);
+    if (!SvROK(fds_ref) || SvTYPE(SvRV(fds_ref)) != SVt_PVAV)
+        croak("File::FDpasser::_fd_handles: fds is not an ARRAY reference");
+    av = (AV *)SvRV(fds_ref);
+    n = av_len(av) + 1;
+    Newx(fds, n > 0 ? n : 1, int);
+    SAVEFREEPV(fds);
+    /* The numbers came from recv_fds: plain, open, this process's. */
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(av, i, 0);
+
+        fds[i] = e ? (int)SvIV(*e) : -1;
+    }
+    av_clear(av);
+    for (i = 0; i < n; i++) {
+        int r = fds[i] < 0 ? (errno = EBADF, -1) : 1;
+
+        if (r == 1 && sockets_only) {
+            r = fdpass_is_socket(fds[i]);
+            if (r == 0)
+                errno = ENOTSOCK;
+        }
+        if (r != 1) {
+            int e = errno;
+
+            for (i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                    (void)close(fds[i]);
+            errno = e;
+            XSRETURN_EMPTY;
+        }
+    }
+    EXTEND(SP, n);
+    for (i = 0; i < n; i++) {
+        SV *h = S_listener_handle(aTHX_ fds[i], stash);
+
+        if (h == NULL) {
+            int e = errno;
+
+            while (++i < n)
+                if (fds[i] >= 0)
+                    (void)close(fds[i]);
+            errno = e;
+            XSRETURN_EMPTY;
+        }
+        mPUSHs(h);
+    }
+
 SV *
 recv_fh(fdpass_handle sock, SV *class = NULL)
   PREINIT:
@@ -981,6 +1051,55 @@ recv_fds(fdpass_handle sock, IV max_fds = FDPASS_MAX, IV max_bytes = RECV_FDS_BY
     PUSHs(data);
     for (i = 0; i < nfds; i++)
         PUSHs(fdp_mortal_iv(aTHX_ perl_fd(fds[i])));
+
+void
+_recv_fds_into(SV *fds_ref, fdpass_handle sock, IV max_fds, IV max_bytes)
+  PREINIT:
+    int fds[FDPASS_MAX];
+    size_t nfds = 0, len = 0, i;
+    SV *data;
+    AV *av;
+    int r;
+  PPCODE:
+    /*
+     * recv_fds for the Perl layer's protocols (handoff_take,
+     * haproxy_getsocks): the descriptors are appended to @$fds here,
+     * where no Perl code runs between their arrival and the record, so a
+     * signal handler that dies after the call cannot lose one; the
+     * caller closes what the array holds.  Returns the data, or the
+     * empty list as recv_fds does.
+     */
+    SvGETMAGIC(fds_ref);
+    if (!SvROK(fds_ref) || SvTYPE(SvRV(fds_ref)) != SVt_PVAV)
+        croak("File::FDpasser::_recv_fds_into: fds is not an ARRAY reference");
+    av = (AV *)SvRV(fds_ref);
+    if (sock < 0) {
+        errno = EBADF;
+        XSRETURN_EMPTY;
+    }
+    if (max_fds < 1 || max_fds > FDPASS_MAX || max_bytes < 1) {
+        errno = EINVAL;
+        XSRETURN_EMPTY;
+    }
+    if (max_bytes > RECV_FDS_BYTES_CAP)
+        max_bytes = RECV_FDS_BYTES_CAP;
+    data = sv_2mortal(newSV((STRLEN)max_bytes));
+    do
+        r = fdpass_recv(sock, fds, (size_t)max_fds, &nfds, SvPVX(data),
+                        (size_t)max_bytes, &len, FDPASS_CLOEXEC);
+    while (interrupted(r));
+    if (r <= 0) {
+        if (r == 0)
+            errno = 0;
+        XSRETURN_EMPTY;
+    }
+    for (i = 0; i < nfds; i++)
+        av_push(av, newSViv((IV)perl_fd(fds[i])));
+    SvPOK_only(data);
+    SvCUR_set(data, len);
+    *SvEND(data) = '\0';
+    EXTEND(SP, 1);
+    PUSHs(data);
 
 void
 peer_cred(fdpass_handle sock)

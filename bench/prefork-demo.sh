@@ -51,6 +51,10 @@ perl -Mblib bench/prefork-httpd.pl --listen 127.0.0.1:0 --workers 3 --mode pass 
 new=$!
 wait $old
 wait $client
+# The new instance says it listens once its workers are started, which
+# can be after the old one has drained: the line is waited for, or the
+# 'sed 1d' below would drop the first line printed after it instead.
+wait_for "$dir/new.out" 'listening on'
 cat "$dir/old.out" | sed 1d
 cat "$dir/new.out"
 echo "the 400 requests made meanwhile (none failed):"

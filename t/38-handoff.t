@@ -20,6 +20,7 @@ use Errno qw(EPROTO ETIMEDOUT EACCES ECONNRESET EPIPE ENOENT ECONNREFUSED
 use IO::Socket::INET;
 use IO::Socket::UNIX;
 use POSIX ();
+use Time::HiRes ();
 use Socket ();
 use lib 't/lib';
 use FDPassTest;
@@ -298,6 +299,68 @@ hostile('a refusal', EACCES, sub { send_fds($_[0], [], "FDPASSER-HANDOFF/1 refus
 hostile('more listeners than max', EMSGSIZE,
         sub { send_fds($_[0], [$_[1]], header(2000, 8)) });
 
+hostile('a count past 32 bits', EPROTO,
+        sub { send_fds($_[0], [$_[1]], header(4294967297, 1) . batch('a')) });
+hostile('a metadata length past what comes', EPROTO, sub {
+    send_fds($_[0], [$_[1]], "FDPASSER-HANDOFF/1 1 1 s 65536\nabc");
+    POSIX::_exit(0);
+});
+hostile('hash metadata whose lengths run past it', EPROTO, sub {
+    my $m = "3 70000\nkeyv";
+    send_fds($_[0], [$_[1]], "FDPASSER-HANDOFF/1 1 1 h " . length($m) . "\n$m" . batch('a'));
+});
+hostile('2**31 listeners announced', EPROTO,
+        sub { send_fds($_[0], [$_[1]], header(2147483648, 1)) });
+# An old side that trickles a byte at a time, never finishing: the time
+# limit bounds the whole call, not each read.
+hostile('a trickle, a byte every 50 ms', ETIMEDOUT, sub {
+    my $m = header(2, 1) . batch(qw(a b));
+    for my $i (0 .. length($m) - 2) {
+        send_fds($_[0], $i ? [] : [@_[1, 2]], substr($m, $i, 1)) or last;
+        Time::HiRes::sleep(0.05);
+    }
+}, 1);
+
+# The taker's table made full while it waits (prlimit on the waiting
+# process): the next batch fails with EMFILE, what came before is closed.
+# The taker is a child of its own, so the limit goes with it.
+SKIP: {
+    skip 'needs prlimit (util-linux)', 3
+        unless system('prlimit --version >/dev/null 2>&1') == 0;
+    my $ctl = path();
+    my $ls = endp_create($ctl, mode => 0600) or die;
+    pipe(my $rep, my $rep_w) or die;
+    my $taker = run_child {
+        close $rep;
+        my $before = open_fds();
+        my @l = handoff_take($ctl, timeout => 20);
+        my $err = $! + 0;
+        syswrite($rep_w, join(' ', scalar(@l), $err, $before, open_fds()) . "\n");
+        1;
+    };
+    close $rep_w;
+    my $c = serv_accept_fh($ls) or die "accept: $!";
+    close $ls;
+    # Room for one descriptor more: the lowest free number is the last.
+    opendir(my $d, "/proc/$taker/fd") or die "/proc/$taker/fd: $!";
+    my %open = map { $_ => 1 } grep { /\A[0-9]+\z/ } readdir $d;
+    closedir $d;
+    my $free = 0;
+    $free++ while $open{$free};
+    my $lim = $free + 1;
+    system('prlimit', "--pid=$taker", "--nofile=$lim:$lim") == 0 or die "prlimit failed";
+    my @p = map { pipe(my $r, my $w) or die; $r } 1 .. 2;
+    send_fds($c, [$p[0]], header(2, 2) . batch("a")) or die "send: $!";
+    send_fds($c, [$p[1]], batch("b"));    # fails once the taker gave up
+    my $got = <$rep>;
+    my ($took, $err, $b, $a) = split ' ', $got // '';
+    is($took, 0, 'a table made full while handoff_take waits: it fails');
+    is($err, POSIX::EMFILE(), '... with EMFILE');
+    is($a, $b, '... and the descriptor it had received is closed');
+    close $c;
+    reap_ok($taker, 'the taker');
+}
+
 # The caller's alarm: a handler that dies ends the wait; the exception
 # propagates, and what the call took or made is gone.
 {
@@ -371,7 +434,7 @@ sub become {
 }
 
 SKIP: {
-    skip 'needs root: two uids (a child drops to 65534)', 10 unless $> == 0;
+    skip 'needs root: two uids (a child drops to 65534)', 15 + 3 * !!$creds unless $> == 0;
     chmod 0711, $dir or die;
     my $two = "$dir/two";
     mkdir $two, 01777 or die;
@@ -414,6 +477,55 @@ SKIP: {
             is($got, 'failed ' . EACCES . "\n", '... with EACCES');
         }
         reap_ok($taker, 'the successor');
+    }
+
+    # Many peers of another uid at once, connected and silent, never
+    # reading: each is refused without a wait, and the successor that
+    # comes after them gets the listener in time.
+    if ($creds) {
+        my $ctl = "$two/c" . ++$n;
+        my $tcp = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
+        my $ls = endp_create($ctl, mode => 0666) or die;
+        pipe(my $rep, my $rep_w) or die;
+        my $strangers = run_child {
+            close $rep;
+            become(65534);
+            my @c = map { endp_connect($ctl) or die "connect: $!" } 1 .. 40;
+            syswrite($rep_w, "in\n");
+            sleep 30;
+            1;
+        };
+        close $rep_w;
+        <$rep>;    # all forty are queued
+        my $taker = run_child {
+            my @l = handoff_take($ctl, timeout => 10);
+            @l == 2 && $l[0] eq 'tcp';
+        };
+        my $before = open_fds();
+        my $ok = handoff_give($ls, [tcp => $tcp], timeout => 10);
+        my $err = $! + 0;
+        ok($ok, 'forty silent peers of another uid, then the successor: handed over')
+            or diag("\$! = " . ($! = $err));
+        is(open_fds(), $before, '... no connection of theirs left open');
+        reap_ok($taker, '... the successor took it');
+        kill 'KILL', $strangers;
+        waitpid($strangers, 0);
+    }
+
+    # A symlink another user put at the path first: handoff_give fails,
+    # neither following it nor removing it.
+    {
+        my $ctl = "$two/c" . ++$n;
+        my $target = "$two/target$n";
+        my $tcp = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
+        my $pid = run_child { become(65534); symlink($target, $ctl) };
+        reap_ok($pid, 'another user made a symlink at the path');
+        my $before = open_fds();
+        my $ok = handoff_give($ctl, [tcp => $tcp], timeout => 1);
+        ok(!$ok, 'a symlink of another user at the path: handoff_give fails');
+        ok(-l $ctl && readlink($ctl) eq $target, '... leaves the symlink as it was');
+        ok(!-e $target && !-l $target, '... makes nothing where it points');
+        is(open_fds(), $before, '... and leaves nothing open');
     }
 
     # An old side of uid 65534: a root successor refuses it.

@@ -20,6 +20,7 @@ use File::FDpasser qw(:all);
 use Errno qw(EACCES EPROTO ETIMEDOUT EMSGSIZE);
 use IO::Socket::INET;
 use Time::HiRes qw(sleep);
+use POSIX ();
 
 plan skip_all => 'haproxy_getsocks needs the SCM_RIGHTS backend'
     unless File::FDpasser::_backend() eq 'scm_rights';
@@ -73,6 +74,8 @@ my @hostile = (
     [ 'half a count, then the end', EPROTO, sub { send_fds($_[0], [], "\2\0") } ],
     [ 'descriptors with the count', EPROTO,
       sub { send_fds($_[0], [$_[1]], "\2\0") } ],
+    [ 'many descriptors with the count', EPROTO,
+      sub { send_fds($_[0], [ ($_[1]) x 5 ], pack 'l', 5) } ],
     [ 'a truncated transfer', EPROTO, sub {
           send_fds($_[0], [], pack 'l', 3);
           send_fds($_[0], [ $_[1], $_[1] ], meta(2));
@@ -103,6 +106,24 @@ my @hostile = (
           pipe(my $r, my $w) or return;
           send_fds($_[0], [], pack 'l', 2);
           send_fds($_[0], [ $_[1], $r ], meta(2));
+      } ],
+    [ 'a directory instead of a socket', EPROTO, sub {
+          my $d = POSIX::open('/', POSIX::O_RDONLY()) or return;
+          send_fds($_[0], [], pack 'l', 2);
+          send_fds($_[0], [ $_[1], $d ], meta(2));
+      } ],
+    [ 'a device instead of a socket', EPROTO, sub {
+          open(my $null, '+<', '/dev/null') or return;
+          send_fds($_[0], [], pack 'l', 1);
+          send_fds($_[0], [ $null ], meta(1));
+      } ],
+    # One descriptor a message (so no read joins two) and never a read of
+    # the client's acknowledgements: they fill its buffer, and a blocking
+    # write of the next would wait for ever.
+    [ 'acknowledgements never read', ETIMEDOUT, sub {
+          send_fds($_[0], [], pack 'l', 100000);
+          send_fds($_[0], [ $_[1] ], "\0") or last for 1 .. 2000;
+          sleep 5;
       } ],
 );
 
@@ -143,6 +164,102 @@ for my $case (@hostile) {
     ok defined $line, 'the held file still reads';
 }
 
+# The client's table made full while it waits (prlimit on the waiting
+# process, by the server): EMFILE, and what came before is closed.  The
+# client is a child of its own, so the limit goes with it.
+SKIP: {
+    skip 'needs prlimit (util-linux)', 3
+        unless system('prlimit --version >/dev/null 2>&1') == 0;
+    my ($a, $b) = spipe() or die $!;
+    pipe(my $rep, my $rep_w) or die $!;
+    my $pid = run_child {
+        close $b;
+        close $rep;
+        my $before = open_fds();
+        my @l = haproxy_getsocks($a, timeout => 20);
+        my $err = $! + 0;
+        syswrite($rep_w, join(' ', scalar(@l), $err, $before, open_fds()) . "\n");
+        1;
+    };
+    close $a;
+    close $rep_w;
+    my ($line) = recv_fds($b, 1, 64);
+    # Room for one descriptor more: the lowest free number is the last.
+    opendir(my $d, "/proc/$pid/fd") or die "/proc/$pid/fd: $!";
+    my %open = map { $_ => 1 } grep { /\A[0-9]+\z/ } readdir $d;
+    closedir $d;
+    my $free = 0;
+    $free++ while $open{$free};
+    my $lim = $free + 1;
+    system('prlimit', "--pid=$pid", "--nofile=$lim:$lim") == 0 or die "prlimit failed";
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1) or die $!;
+    send_fds($b, [], pack 'l', 3);
+    send_fds($b, [$l], meta(1));
+    send_fds($b, [$l, $l], meta(2));    # fails once the client gave up
+    my $got = <$rep>;
+    my ($took, $err, $before, $after) = split ' ', $got // '';
+    is($took, 0, 'a table made full while haproxy_getsocks waits: it fails');
+    is($err, POSIX::EMFILE(), '... with EMFILE');
+    is($after, $before, '... and the descriptor it had received is closed');
+    close $b;
+    reap_ok($pid, 'the client');
+}
+
+# Reads that expect no descriptor (the count, the command, the
+# acknowledgements) need no room for any: a process with a few free slots
+# gives and takes one listener.  Each side is a child whose limit is
+# lowered (prlimit) once it waits, to five slots above what it holds.
+SKIP: {
+    skip 'needs prlimit (util-linux)', 4
+        unless system('prlimit --version >/dev/null 2>&1') == 0;
+    my $few = sub {
+        my ($pid) = @_;
+        opendir(my $d, "/proc/$pid/fd") or die "/proc/$pid/fd: $!";
+        my $max = (sort { $b <=> $a } grep { /\A[0-9]+\z/ } readdir $d)[0];
+        closedir $d;
+        my $lim = $max + 6;
+        system('prlimit', "--pid=$pid", "--nofile=$lim:$lim") == 0 or die "prlimit failed";
+    };
+    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1) or die $!;
+    my $port = $l->sockport;
+    # The taker with few slots.
+    my ($a, $b) = spipe() or die $!;
+    pipe(my $go, my $go_w) or die $!;
+    pipe(my $rep, my $rep_w) or die $!;
+    my $pid = run_child {
+        close $b; close $rep; close $go_w;
+        <$go>;    # its limit is lowered meanwhile
+        my @l = haproxy_getsocks($a, timeout => 20);
+        syswrite($rep_w, @l ? "took $l[0]{address}\n" : 'failed ' . ($! + 0) . "\n");
+        1;
+    };
+    close $a; close $rep_w; close $go;
+    $few->($pid);
+    close $go_w;
+    my $n = haproxy_serve_getsocks($b, [$l], timeout => 20);
+    is(scalar <$rep>, "took 127.0.0.1:$port\n", 'a client with five free slots takes a listener');
+    ok($n, '... which the server gave');
+    reap_ok($pid, 'the client');
+    close $b;
+    # The server with few slots.
+    ($a, $b) = spipe() or die $!;
+    pipe($go, $go_w) or die $!;
+    pipe($rep, $rep_w) or die $!;
+    $pid = run_child {
+        close $a; close $rep; close $go_w;
+        <$go>;
+        my $n = haproxy_serve_getsocks($b, [$l], timeout => 20);
+        syswrite($rep_w, $n ? "gave $n\n" : 'failed ' . ($! + 0) . "\n");
+        1;
+    };
+    close $b; close $rep_w; close $go;
+    $few->($pid);
+    close $go_w;
+    my @got = haproxy_getsocks($a, timeout => 20);
+    is(scalar <$rep>, "gave 1\n", 'a server with five free slots gives a listener');
+    reap_ok($pid, 'the server');
+}
+
 # --- hostile clients -----------------------------------------------------
 {
     my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 1) or die $!;
@@ -165,6 +282,10 @@ for my $case (@hostile) {
               send_fds($_[0], [ $l ], "_getsocks\n");
               1;
           } ],
+        [ 'many descriptors with the command', EPROTO, sub {
+              send_fds($_[0], [ ($l) x 5 ], "_getsocks\n");
+              1;
+          } ],
     );
     for my $case (@cases) {
         my ($name, $want, $act) = @$case;
@@ -181,6 +302,33 @@ for my $case (@hostile) {
         close $a;
         if ($want == ETIMEDOUT) { kill 'KILL', $pid; waitpid($pid, 0) }
         else { reap_ok $pid, "client with $name" }
+    }
+    # A client that acknowledges every batch at once and never reads: the
+    # batches (130 KB of metadata each here) fill the connection, and a
+    # blocking write of the next would wait for ever.
+    {
+        my ($a, $b) = spipe() or die $!;
+        my $pid = run_child {
+            close $a;
+            send_fds($b, [], "_getsocks\n");
+            my ($count) = recv_fds($b, 1, 4);
+            send_fds($b, [], pack('l', 0) x 20);
+            sleep 30;
+            1;
+        };
+        close $b;
+        my $before = open_fds();
+        my $big = { handle => $l, namespace => 'n' x 255, interface => 'i' x 255 };
+        my $n = haproxy_serve_getsocks($a, [ ($big) x 2000 ], timeout => 2);
+        my $err = $! + 0;
+        ok !$n, 'client that never reads: fails';
+        is $err, ETIMEDOUT, 'client that never reads: $! is ETIMEDOUT';
+        is open_fds(), $before, 'client that never reads: nothing left open';
+        ok $a->blocking, 'client that never reads: the connection is blocking again';
+        ok defined $l->sockport, 'client that never reads: our listener is still open';
+        close $a;
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
     }
     my ($a) = spipe();
     eval { haproxy_serve_getsocks($a, $l) };

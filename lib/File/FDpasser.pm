@@ -1289,14 +1289,17 @@ C<ENOENT>, C<ECONNREFUSED>, C<EACCES> (permission on C<$path>), as for
 C<endp_connect>; C<EACCES> also when haproxy closed without a count,
 which it does when the socket lacks C<expose-fd listeners> and when it
 has no listener left to give; C<ETIMEDOUT> when the peer stopped
-sending before the end; C<EPROTO> when what came is not the transfer: a
+sending before the end, or stopped reading the acknowledgements the call
+sends (each waits for room within the time, never in a blocking write);
+C<EPROTO> when what came is not the transfer: a
 count that is negative or above 1048576 (text, such as an older
 haproxy's C<Unknown command>, reads as one), bytes instead of a count,
 the end of stream before the last descriptor, metadata that does not
 describe exactly the descriptors that came, a descriptor that is not a
 socket; C<EMSGSIZE> for a message with more descriptors than the count
 left room for (all of them were closed); C<EMFILE> for a full descriptor
-table.  A count of 0 gives the empty list with C<$!> equal to 0.  Croaks
+table (the call needs room only for the descriptors still due in a
+batch; reading the count needs none).  A count of 0 gives the empty list with C<$!> equal to 0.  Croaks
 outside list context, and for an unknown option or a C<timeout> that is
 not a positive number.
 
@@ -1340,10 +1343,20 @@ element is not open; checked before anything is read or sent),
 C<ETIMEDOUT> (the client sent no command or no acknowledgement within
 C<timeout> seconds, default 10), C<EPROTO> (another command, a line
 over 1024 bytes, descriptors sent to us, which are closed), C<EPIPE>
-(the client went before the last batch), 0 (it closed without a
-command).  The caller closes C<$conn>.  Give a blocking endpoint: each
-batch (at most about 130 KB) is written in one blocking call, which the
-acknowledgement protocol keeps within the socket's buffer.
+(the client went before the last batch), C<EMFILE> (fewer than two
+free descriptor slots, one for the copy below and one for reading,
+however many listeners are sent), 0 (it closed without a command).
+The caller closes C<$conn>, which may be blocking or not: the call
+sets C<O_NONBLOCK> on it while it runs (through a copy of the
+descriptor) and puts the flag back as it was before it returns, however it
+ends, so no write waits past C<timeout>, even for a client that
+acknowledges batches it never reads (C<ETIMEDOUT>).
+
+Both calls wait with C<select> and never use C<alarm>, so the caller
+may; a signal handler that dies during either propagates its exception,
+at whatever step it lands: every descriptor that had arrived is closed
+first, and C<haproxy_serve_getsocks> has put C<$conn>'s C<O_NONBLOCK>
+back.
 
 Both calls need the SCM_RIGHTS backend (haproxy's systems); elsewhere
 they fail with C<ENOSYS>.  The wire, and how it changed between haproxy
@@ -1445,8 +1458,7 @@ for, as with C<listen_fds>: C<IO::Socket::INET> (C<AF_INET>),
 C<IO::Socket::IP> (C<AF_INET6>), C<IO::Socket::UNIX> (C<AF_UNIX>, any
 socket type), C<IO::Socket> (other families), C<IO::Handle> (pipes,
 files and devices, opened in the descriptor's own access mode).  Those
-classes are loaded before the call connects, never after a descriptor
-arrived.
+classes are loaded with the module, never by the call.
 
 On failure it returns the empty list with C<$!> set, and every
 descriptor it received is closed before it returns: no handle is made
@@ -1518,8 +1530,12 @@ nearly full table.
 
 =head2 Nothing is loaded after a descriptor is taken
 
-IO::Handle is loaded with the module; nothing is loaded lazily after a
-descriptor is taken.  Nothing a call does after taking a descriptor
+IO::Handle is loaded with the module, and so are the modules the
+listener calls use (Errno, Socket, Time::HiRes, IO::Socket::INET,
+IO::Socket::UNIX, IO::Socket::IP where perl has it): no call loads one
+when it starts, where a signal handler that dies could cut the load
+short and leave the module unloadable for the rest of the process.
+Nothing is loaded lazily after a descriptor is taken.  Nothing a call does after taking a descriptor
 needs another descriptor or a file, so a receive into the last free
 slot of the table, or in a C<chroot> that has no C<@INC>, succeeds (see
 C<recv_fh>).
@@ -1988,6 +2004,17 @@ use Carp ();
 # table or a chroot would make the load fail and lose the descriptor).
 # The XS looks its stash up at boot.
 require IO::Handle;
+# What the listener calls use (listen_fds, handoff_take, haproxy_getsocks:
+# the classes of their handles; the protocols' errno values, addresses
+# and deadlines), loaded now too: a load at the start of a call could be
+# cut short by a signal handler that dies, and perl refuses to load a
+# module again once its load failed, so every later call would fail (or,
+# inside an eval, the handler's exception would be lost).
+require Errno;
+require Socket;
+require Time::HiRes;
+require IO::Socket::INET;
+require IO::Socket::UNIX;
 require XSLoader;
 XSLoader::load(__PACKAGE__, $VERSION);
 
@@ -2229,13 +2256,22 @@ my $HO_MAGIC    = 'FDPASSER-HANDOFF/1';
 my $HO_META_MAX = 65536;
 my $HO_NAME     = qr/\A[\x20-\x39\x3b-\x7e]{1,255}\z/;    # printable, no ':'
 
+# Descriptor numbers received by the protocol calls below, which
+# _recv_fds_into appends as they arrive: whatever the array still holds
+# when it is freed is closed, however the call ends (a signal handler
+# that dies at any step included), and $! is kept.
+sub _fds_guard { return bless [], 'File::FDpasser::_Fds' }
+
+sub File::FDpasser::_Fds::DESTROY {
+    my ($fds) = @_;
+    return unless @$fds;
+    local $!;
+    close_fds(splice @$fds);
+}
+
 sub _ho_load {
     require Errno;
-    require Socket;
     require Time::HiRes;
-    require IO::Socket::INET;
-    require IO::Socket::UNIX;
-    eval { require IO::Socket::IP };    # IPv6 listeners; core since 5.20
 }
 
 sub _ho_timeout {
@@ -2359,22 +2395,42 @@ sub handoff_give {
         push @msgs, [[ @files[$from .. $to] ], $data];
     }
 
-    my ($ls, $made, @node);
-    if (ref $where || ref \$where eq 'GLOB') {
-        $ls = $where;
-    } else {
-        $ls = endp_create($where, mode => 0600) or return;
-        $made = $where;
-        @node = (lstat $made)[0, 1] unless substr($made, 0, 1) eq "\0";
-    }
+    my ($ls, $made, $making, @node);
     my ($ok, $err);
     my $done = eval {
+        if (ref $where || ref \$where eq 'GLOB') {
+            $ls = $where;
+        } else {
+            # $making is set from before the node's creation until it is
+            # recorded: a signal handler that dies in between leaves it
+            # set, and the cleanup below knows the node may be ours.
+            ($made, $making) = ($where, 1);
+            $ls = endp_create($where, mode => 0600);
+            if (!$ls) {
+                $err = $! + 0;
+                ($made, $making) = ();
+                return 1;
+            }
+            @node = (lstat $made)[0, 1] unless substr($made, 0, 1) eq "\0";
+            $making = 0;
+        }
         $ok = _ho_give_on($ls, \@msgs, scalar(@names), $uid, $deadline);
         $err = $! + 0;
         1;
     };
     my $died = $@;
-    if (defined $made) {
+    if ($making) {
+        # Interrupted between the node's creation and its record: closed,
+        # then removed by endp_create's own rule, only as a socket node
+        # that no server accepts on.
+        close $ls if $ls;
+        undef $ls;
+        if (substr($made, 0, 1) ne "\0") {
+            my $probe = -S $made && endp_connect($made);
+            unlink $made if -S _ && !$probe && $! == Errno::ECONNREFUSED();
+            close $probe if $probe;
+        }
+    } elsif (defined $made) {
         # Removed only while it is still our node: nobody else can make
         # one at the path while we listen on it.
         if (@node) {
@@ -2457,23 +2513,27 @@ sub handoff_take {
         unless wantarray;
     my $uid = defined $opt{uid} ? $opt{uid} : $>;
     _ho_load();
+    # The classes of the handles, as listen_fds has them.
+    my $classes = _listen_classes() or return _ho_fail($! + 0 || Errno::EINVAL());
     my $deadline = Time::HiRes::time() + $timeout;
 
     my $c = endp_connect($path) or return;
-    my (@fds, @handles, $meta);
+    my $fds = _fds_guard();
+    my (@handles, $meta);
     my ($ok, $err);
     my $done = eval {
-        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, \@fds, \@handles, \$meta);
+        $ok = _ho_take_from($c, $path, $uid, $max, $deadline, $fds, \@handles, \$meta,
+                            $classes);
         $err = $! + 0;
         1;
     };
     my $died = $@;
     close $c;
     if (!$done || !$ok) {
-        # Nothing received is kept: the handles made, then the numbers
-        # not yet behind a handle.
-        close $_ for grep { defined } @handles;
-        close_fds(@fds[scalar(@handles) .. $#fds]) if @fds > @handles;
+        # Nothing received is kept: the handles made, and the numbers
+        # (the guard; _fd_handles empties it when it takes them).
+        close $_ for @handles;
+        undef $fds;
         die $died unless $done;
         $! = $err;
         return;
@@ -2500,7 +2560,7 @@ sub _ho_line {
 }
 
 sub _ho_take_from {
-    my ($c, $path, $uid, $max, $deadline, $fds, $handles, $metaref) = @_;
+    my ($c, $path, $uid, $max, $deadline, $fds, $handles, $metaref, $classes) = @_;
     my (undef, $ouid) = peer_cred($c);
     if (!defined $ouid) {
         return unless $! == Errno::ENOSYS();
@@ -2588,7 +2648,7 @@ sub _ho_take_from {
             my $want = defined $count ? $count - @$fds : FDPASS_MAX();
             $want = FDPASS_MAX() if $want > FDPASS_MAX();
             $want = 1 if $want < 1;
-            my ($data, @got) = recv_fds($c, $want, 65536);
+            my ($data) = _recv_fds_into($fds, $c, $want, 65536);
             if (!defined $data) {
                 # recv_fds: more descriptors than announced (it closed
                 # them all).
@@ -2598,7 +2658,6 @@ sub _ho_take_from {
                 _ho_die($got_any ? Errno::EPROTO() : Errno::ECONNRESET());
             }
             $got_any = 1;
-            push @$fds, @got;
             $buf .= $data;
         }
         1;
@@ -2609,33 +2668,12 @@ sub _ho_take_from {
         return _ho_fail($$e);
     }
 
-    # Handles of the right class, in order.
-    for my $fd (@$fds) {
-        my $h = _ho_handle($fd) or return;
-        push @$handles, $h;
-    }
+    # Handles of the class for each kind, in order.  _fd_handles takes
+    # every number out of @$fds at once, and closes them all if it fails.
+    @$handles = _fd_handles($fds, $classes, 0) or return;
     _ho_send($c, [], "held $count\n", $deadline) or return;
     $$metaref = $meta;
     return [ map { ($names[$_], $handles->[$_]) } 0 .. $#names ];
-}
-
-my %ho_open = (r => '<', w => '>', a => '>>', 'w+' => '+<', 'a+' => '+>>');
-
-sub _ho_handle {
-    my ($fd) = @_;
-    my $mode = get_fopen_mode($fd);
-    return unless defined $mode;
-    open(my $h, "$ho_open{$mode}&=", $fd) or return;
-    my $class = 'IO::Handle';
-    if (my $name = getsockname($h)) {
-        my $family = length($name) >= 2 ? Socket::sockaddr_family($name) : -1;
-        $class = $family == Socket::AF_INET() ? 'IO::Socket::INET'
-               : $family == Socket::AF_UNIX() ? 'IO::Socket::UNIX'
-               : $family == Socket::AF_INET6() && IO::Socket::IP->can('new')
-                                            ? 'IO::Socket::IP'
-               : 'IO::Socket';
-    }
-    return bless $h, $class;
 }
 
 # listen_fds: the pid of the process that has looked at its listeners.
@@ -2651,18 +2689,20 @@ my $listen_done = 0;
 my $starter_done = 0;
 # The classes of listen_fds's handles, by the core's FDPASS_KIND_*: a
 # file, AF_INET, AF_INET6, AF_UNIX, another family.  Loaded on the first
-# call that has listeners to take, before any descriptor is touched.
+# call that has listeners to take, before any descriptor is touched;
+# _listen_classes returns a reference to them (handoff_take and
+# haproxy_getsocks make their handles with it, through _fd_handles).
 my @listen_class;
 
 sub _listen_classes {
-    return 1 if @listen_class;
+    return \@listen_class if @listen_class;
     local $@;
     eval { require IO::Socket::INET; require IO::Socket::UNIX; 1 } or return 0;
     # IO::Socket::IP is in the core from perl 5.20 on.
     my $inet6 = eval { require IO::Socket::IP; 1 } ? 'IO::Socket::IP' : 'IO::Socket';
     @listen_class = ('IO::Handle', 'IO::Socket::INET', $inet6,
                      'IO::Socket::UNIX', 'IO::Socket');
-    return 1;
+    return \@listen_class;
 }
 
 # What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (copies) say: 0 and the
@@ -2795,11 +2835,9 @@ sub _hap_load {
     require Errno;
     require Time::HiRes;
     require Socket;
-    require IO::Socket;
-    require IO::Socket::INET;
-    require IO::Socket::IP;
-    require IO::Socket::UNIX;
-    return;
+    require IO::Handle;
+    # The classes of the handles, as listen_fds has them.
+    return _listen_classes();
 }
 
 sub _hap_timeout {
@@ -2823,15 +2861,17 @@ sub _hap_fileno {
     return $fd;
 }
 
-# Waits until $fd is readable or $deadline passes (false, ETIMEDOUT).
+# Waits until $fd is readable (writable, with $write) or $deadline
+# passes (false, ETIMEDOUT).
 sub _hap_wait {
-    my ($fd, $deadline) = @_;
+    my ($fd, $deadline, $write) = @_;
     while (1) {
         my $left = $deadline - Time::HiRes::time();
         return _hap_fail(Errno::ETIMEDOUT()) if $left <= 0;
-        my $in = '';
-        vec($in, $fd, 1) = 1;
-        my $n = select($in, undef, undef, $left);
+        my $v = '';
+        vec($v, $fd, 1) = 1;
+        my $n = $write ? select(undef, $v, undef, $left)
+                       : select($v, undef, undef, $left);
         return 1 if $n > 0;
         next if $n == 0 || $! == Errno::EINTR();
         return;
@@ -2841,25 +2881,28 @@ sub _hap_wait {
 # One read of at most $max_bytes, with at most $max_fds descriptors, once
 # something is there: recv_fds's results.
 sub _hap_read {
-    my ($conn, $fd, $deadline, $max_fds, $max_bytes) = @_;
+    my ($conn, $fd, $deadline, $fds, $max_fds, $max_bytes) = @_;
     _hap_wait($fd, $deadline) or return;
-    return recv_fds($conn, $max_fds, $max_bytes);
+    return _recv_fds_into($fds, $conn, $max_fds, $max_bytes);
 }
 
 # Exactly $len bytes that carry no descriptor.  End of stream before the
 # first byte: undef with $! 0; before the last: EPROTO.  A reset is an end
 # of stream: a peer that closes with our acknowledgement unread causes
-# one, by chance of timing.
+# one, by chance of timing.  A read that expects no descriptor asks for
+# room for one only (the core wants room for as many as it may take): a
+# stray one is closed, more are closed by recv_fds (EMSGSIZE); both are
+# EPROTO.
 sub _hap_read_bytes {
-    my ($conn, $fd, $deadline, $len) = @_;
+    my ($conn, $fd, $deadline, $fds, $len) = @_;
     my $buf = '';
     while (length $buf < $len) {
-        my ($data, @fds) = _hap_read($conn, $fd, $deadline, FDPASS_MAX(), $len - length $buf);
-        if (@fds) {
-            close_fds(@fds);
-            return _hap_fail(Errno::EPROTO());
-        }
+        my $had = @$fds;
+        my ($data) = _hap_read($conn, $fd, $deadline, $fds, 1, $len - length $buf);
+        # A descriptor stays in @$fds, for the caller's guard to close.
+        return _hap_fail(Errno::EPROTO()) if @$fds > $had;
         if (!defined $data) {
+            return _hap_fail(Errno::EPROTO()) if $! == Errno::EMSGSIZE();
             return if $! && $! != Errno::ECONNRESET();
             return _hap_fail(length $buf ? Errno::EPROTO() : 0);
         }
@@ -2894,8 +2937,6 @@ sub _hap_address {
     return undef;
 }
 
-my %hap_class;
-
 # The handles, metadata and addresses of what arrived, or () with EPROTO
 # (metadata that does not describe exactly these descriptors, or a
 # descriptor that is not a socket).  Closes nothing: the caller does.
@@ -2917,30 +2958,22 @@ sub _hap_listeners {
         push @l, \%l;
     }
     return _hap_fail(Errno::EPROTO()) if $off != length $meta;
-    %hap_class = (
-        Socket::AF_INET()  => 'IO::Socket::INET',
-        Socket::AF_INET6() => 'IO::Socket::IP',
-        Socket::AF_UNIX()  => 'IO::Socket::UNIX',
-    ) unless %hap_class;
-    # A handle per descriptor, which owns it from then on (it leaves
-    # @$fds): a failure below closes the handles made so far as they go
-    # out of scope, and the caller closes what is left in @$fds.
-    my @h;
-    while (@$fds) {
-        my $h = IO::Socket->new_from_fd($fds->[0], '+<') or return;
-        shift @$fds;
-        push @h, $h;
-    }
+    # A handle per descriptor, of the class for its kind, as listen_fds
+    # makes them: _fd_handles takes every number out of @$fds at once and
+    # closes them all if it fails (ENOTSOCK: one is not a socket), and a
+    # failure below closes the handles as they go out of scope.
+    my @h = _fd_handles($fds, _listen_classes(), 1)
+        or return _hap_fail($! == Errno::ENOTSOCK() ? Errno::EPROTO() : $! + 0);
     for my $i (0 .. $#l) {
         my ($h, $l) = ($h[$i], $l[$i]);
         my $name = getsockname($h);
         my $type = getsockopt($h, Socket::SOL_SOCKET(), Socket::SO_TYPE());
-        return _hap_fail(Errno::EPROTO()) unless defined $name && defined $type;
+        return _hap_fail(Errno::EPROTO())
+            unless defined $name && length $name >= 2 && defined $type;
         $l->{family}  = Socket::sockaddr_family($name);
         $l->{type}    = unpack 'i', $type;
         $l->{address} = _hap_address($l->{family}, $name);
-        bless $h, $hap_class{ $l->{family} } || 'IO::Socket';
-        $l->{handle} = $h;
+        $l->{handle}  = $h;
     }
     return @l;
 }
@@ -2952,7 +2985,7 @@ sub haproxy_getsocks {
     my $timeout = _hap_timeout('haproxy_getsocks', @opt);
     _croak('File::FDpasser::haproxy_getsocks: returns a list of listeners; call it in list context')
         unless wantarray;
-    _hap_load();
+    _hap_load() or return _hap_fail($! + 0 || Errno::EINVAL());
     return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
     my $deadline = Time::HiRes::time() + $timeout;
     # A path, or a connected endpoint (a handle: a number is a path here).
@@ -2962,10 +2995,10 @@ sub haproxy_getsocks {
     }
     my $fd = _hap_fileno($conn);
     return _hap_fail(Errno::EBADF()) unless defined $fd;
-    my @fds;
-    my @l = eval { _hap_getsocks($conn, $fd, $deadline, \@fds) };
+    my $fds = _fds_guard();
+    my @l = eval { _hap_getsocks($conn, $fd, $deadline, $fds) };
     my ($err, $died) = ($! + 0, $@);
-    close_fds(@fds) if @fds;      # none on success: the handles own them
+    undef $fds;                   # none on success: the handles own them
     die $died if $died;           # a signal handler's exception
     $! = @l ? 0 : $err;
     return @l;
@@ -2979,7 +3012,7 @@ sub _hap_getsocks {
     return _hap_fail(Errno::EPROTO()) if $sent != 10;
     # The count, a native int.  haproxy closes without one when the
     # socket lacks "expose-fd listeners" or it has no listener to give.
-    my $head = _hap_read_bytes($conn, $fd, $deadline, 4);
+    my $head = _hap_read_bytes($conn, $fd, $deadline, $fds, 4);
     unless (defined $head) {
         $! = Errno::EACCES() unless $!;
         return;
@@ -2991,7 +3024,8 @@ sub _hap_getsocks {
     while (@$fds < $count) {
         my $want = $count - @$fds;
         $want = FDPASS_MAX() if $want > FDPASS_MAX();
-        my ($data, @got) = _hap_read($conn, $fd, $deadline, $want, 65536);
+        my $had = @$fds;
+        my ($data) = _hap_read($conn, $fd, $deadline, $fds, $want, 65536);
         # End of stream (or a reset) before the last descriptor: a
         # truncated transfer.
         return _hap_fail($! && $! != Errno::ECONNRESET() ? $! + 0 : Errno::EPROTO())
@@ -2999,9 +3033,10 @@ sub _hap_getsocks {
         # haproxy's receiver acknowledges every read with the count it had
         # before it (4 bytes); its sender waits for one after each full
         # batch.  A sender that has gone makes this fail: ignored, the next
-        # read tells.
-        send_fds($conn, [], pack('l', scalar @$fds));
-        push @$fds, @got;
+        # read tells.  Written once there is room: a peer that never reads
+        # them would otherwise hold a blocking write past the deadline.
+        _hap_wait($fd, $deadline, 1) or return;
+        send_fds($conn, [], pack('l', $had));
         $meta .= $data;
         return _hap_fail(Errno::EPROTO()) if length $meta > $count * _HAP_MAX_META;
     }
@@ -3034,7 +3069,7 @@ sub haproxy_serve_getsocks {
         push @files, $h;
         push @meta, pack('C/a* C/a* L', $ns, $if, $o);
     }
-    _hap_load();
+    _hap_load() or return _hap_fail($! + 0 || Errno::EINVAL());
     return _hap_fail(Errno::ENOSYS()) unless _backend() eq 'scm_rights';
     # Every listener must be open before anything is said.
     for (@files) {
@@ -3043,36 +3078,72 @@ sub haproxy_serve_getsocks {
     my $deadline = Time::HiRes::time() + $timeout;
     my $fd = _hap_fileno($conn);
     return _hap_fail(Errno::EBADF()) unless defined $fd;
+    # The connection is non-blocking while the call runs, so that no write
+    # waits past the deadline (a client may acknowledge batches it never
+    # read), and as it was again afterwards, however the call ends.  The
+    # flag is changed through a copy of the descriptor: a number has no
+    # handle of its own.
+    open(my $flags, '+<&', $fd) or return;
+    my $was = $flags->blocking(0);
+    my $stray = _fds_guard();     # descriptors a client sends us
+    my $n = eval { _hap_serve($conn, $fd, $deadline, \@files, \@meta, $stray) };
+    my ($err, $died) = ($! + 0, $@);
+    undef $stray;
+    $flags->blocking($was) if defined $was;
+    close $flags;
+    die $died if $died;           # a signal handler's exception
+    $! = $err;
+    return $n ? $n : ();
+}
+
+# All of $data (the descriptors with its first part) on the non-blocking
+# connection, before the deadline: true, or false with $!.
+sub _hap_send {
+    my ($conn, $fd, $files, $data, $deadline) = @_;
+    my $off = 0;
+    while ($off < length $data) {
+        _hap_wait($fd, $deadline, 1) or return;
+        my $n = send_fds($conn, $off ? [] : $files, substr($data, $off));
+        if ($n) {
+            $off += $n;
+        } elsif ($! != Errno::EAGAIN() && $! != Errno::EWOULDBLOCK()) {
+            return;
+        }
+    }
+    return 1;
+}
+
+# The server's side of the exchange, on the non-blocking connection.
+sub _hap_serve {
+    my ($conn, $fd, $deadline, $files, $meta, $stray) = @_;
+    my @files = @$files;
+    my @meta  = @$meta;
 
     # One command line.
     my $line = '';
     while ($line !~ /\n/) {
         return _hap_fail(Errno::EPROTO()) if length $line > 1024;
-        my ($data, @fds) = _hap_read($conn, $fd, $deadline, FDPASS_MAX(), 1025);
-        if (@fds) {
-            close_fds(@fds);
-            return _hap_fail(Errno::EPROTO());
-        }
+        # No descriptor is expected: room for one only, as _hap_read_bytes.
+        my ($data) = _hap_read($conn, $fd, $deadline, $stray, 1, 1025);
+        return _hap_fail(Errno::EPROTO()) if @$stray;
+        return _hap_fail(Errno::EPROTO()) if !defined $data && $! == Errno::EMSGSIZE();
         return unless defined $data;      # $! 0: gone without asking
         $line .= $data;
     }
     if ($line !~ /\A[ \t]*_getsocks[ \t\r]*\n\z/) {
-        send_fds($conn, [], "Unknown command: this socket only answers _getsocks.\n\n");
+        _hap_send($conn, $fd, [], "Unknown command: this socket only answers _getsocks.\n\n",
+                  $deadline);
         return _hap_fail(Errno::EPROTO());
     }
 
-    my $sent = send_fds($conn, [], pack('l', scalar @files));
-    return unless $sent;
-    return _hap_fail(Errno::EPIPE()) if $sent != 4;
+    _hap_send($conn, $fd, [], pack('l', scalar @files), $deadline) or return;
     for (my $i = 0; $i < @files; $i += _HAP_BATCH) {
         my $last = $i + _HAP_BATCH - 1;
         $last = $#files if $last > $#files;
         my $data = join '', @meta[$i .. $last];
-        $sent = send_fds($conn, [ @files[$i .. $last] ], $data);
-        return unless $sent;
-        return _hap_fail(Errno::EPIPE()) if $sent != length $data;
+        _hap_send($conn, $fd, [ @files[$i .. $last] ], $data, $deadline) or return;
         # Its acknowledgement; after the last batch it may close instead.
-        my $ack = _hap_read_bytes($conn, $fd, $deadline, 4);
+        my $ack = _hap_read_bytes($conn, $fd, $deadline, $stray, 4);
         next if defined $ack;
         return if $!;
         return _hap_fail(Errno::EPIPE()) if $last < $#files;
@@ -3080,5 +3151,9 @@ sub haproxy_serve_getsocks {
     $! = 0;
     return @files ? scalar @files : '0E0';
 }
+
+# The handle classes (IO::Socket::IP where perl has it), loaded with the
+# module: see the loads at the top.
+_listen_classes();
 
 1;
