@@ -980,18 +980,13 @@ of them leaves the descriptor open until the other is closed too.  A
 forked child that places listeners for itself should close the Perl
 handles at those numbers first.  The kind is asked of the
 descriptor (C<SO_TYPE>, C<getsockname>), never taken from the name.
-The socket classes are loaded by the first call that finds the
-variables of a source it reads set, before any variable is removed or
-descriptor touched (see L</Nothing is loaded after a
-descriptor is taken>); programs that never call C<listen_fds> do not
-load them.  When that load fails (C<EMFILE> or C<ENFILE>: a full
-table), the call returns the empty list with that C<$!> and changes
-nothing: no variable is removed and the call is not recorded (below), so
-the same call takes the listeners once descriptors are freed.
+The socket classes are loaded with the module (see L</Nothing is
+loaded after a descriptor is taken>), and taking listeners makes no new
+descriptor, so a full table does not stop C<listen_fds>.
 
 The three variables, and a C<LISTEN_PIDFDID> (which systemd 258 and
-later set beside them), are removed from C<%ENV> on every path but a failed load of the
-classes (above), as C<sd_listen_fds(unset_environment=1)> does, and so is
+later set beside them), are removed from C<%ENV> on every path, as
+C<sd_listen_fds(unset_environment=1)> does, and so is
 C<SERVER_STARTER_PORT>, unless C<< unset_env => 0 >> (any false value
 keeps them).  Only the variables of the sources C<from> names are read
 or removed.  Each is read once, and all of them before anything is
