@@ -929,13 +929,18 @@ platform.
 
 =head2 Supervisors: systemd and others
 
-Exported on request; C<:all> exports everything.  Calls for a server run by systemd (or by anything that speaks its
-protocols: C<systemd-socket-activate>, or this module's own C<spawn>), on
-both sides.  None links libsystemd; each speaks the documented protocol
-(L<sd_listen_fds(3)>, L<sd_notify(3)>) itself.  Where one cannot work
-it fails with C<ENOSYS>; each says where that is (C<listen_fds> and
-C<spawn>'s C<listen> work on every POSIX system, C<notify> and the
-fd store on the SCM_RIGHTS backend anywhere, C<peer_pidfd> on Linux
+Exported on request; C<:all> exports everything.  Calls for a server
+whose listeners outlive its processes, on both sides of each protocol
+that hands them on: systemd's socket activation, notification and
+descriptor store (or anything that speaks them:
+C<systemd-socket-activate>, or this module's own C<spawn>),
+Server::Starter's C<start_server>, haproxy's socket transfer, and this
+module's own generation handoff.  None links a library of theirs; each
+speaks the documented protocol (L<sd_listen_fds(3)>, L<sd_notify(3)>,
+haproxy's management guide) itself.  Where one cannot work it fails
+with C<ENOSYS>; each says where that is (C<listen_fds> and C<spawn>'s
+C<listen> work on every POSIX system, C<notify>, the fd store and the
+haproxy calls on the SCM_RIGHTS backend anywhere, C<peer_pidfd> on Linux
 only).
 
 =head3 @listeners = listen_fds([unset_env => 0] [, from => $source])
