@@ -163,6 +163,30 @@ my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Listen => 5) or die $!;
     is($bad, 0, "haproxy_serve_getsocks: a dying handler at 40 moments ($deaths in the call) leaves nothing");
 }
 
+# haproxy_serve_getsocks again, densely: a handler dying every 10 us
+# from 0.2 ms to 4 ms, where the call restores O_NONBLOCK and closes
+# what it holds.  That cleanup once ran in guards' DESTROY, where an
+# exception is only a warning and the rest of the DESTROY is skipped:
+# the connection was left non-blocking in a few of these 381 moments.
+{
+    my %bad;
+    for (my $us = 200; $us <= 4000; $us += 10) {
+        my ($a, $b) = spipe() or die $!;
+        my $pid = run_child { close $b; my @got = haproxy_getsocks($a, timeout => 5); 1 };
+        close $a;
+        my $before = open_fds();
+        my ($e) = interrupted($us, sub { haproxy_serve_getsocks($b, [ ($l) x 600 ], timeout => 5) });
+        $bad{"exception '$e'"}++ unless $e eq '' || $e eq "alarm\n";
+        $bad{'descriptors changed'}++ if open_fds() != $before;
+        $bad{'left non-blocking'}++ unless $b->blocking;
+        close $b;
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    }
+    is(join(', ', map { "$_: $bad{$_}" } sort keys %bad), '',
+       'haproxy_serve_getsocks: a dying handler at 381 moments of its cleanup leaves the connection as it was');
+}
+
 # The first call in a fresh process, its handler dying at moments from
 # 50 us on (where a call that loaded modules at its start was loading
 # them): the exception propagates, and the next call works (a load cut

@@ -2266,7 +2266,51 @@ sub File::FDpasser::_Fds::DESTROY {
     my ($fds) = @_;
     return unless @$fds;
     local $!;
-    close_fds(splice @$fds);
+    $fds->close_all;
+}
+
+# Close what the guard holds, one at a time, each dropped once closed:
+# run again after an interruption, it closes what is left.
+sub File::FDpasser::_Fds::close_all {
+    my ($fds) = @_;
+    while (@$fds) {
+        close_fds($fds->[-1]);
+        pop @$fds;
+    }
+}
+
+# A call's cleanup, which a signal handler's exception must neither cut
+# short nor be lost in: $cleanup (safe to run again from the start) runs
+# until it completes, and the first exception thrown meanwhile is
+# returned for the caller to throw once everything is put back.  Left to
+# a guard's DESTROY, an exception thrown there would be only a warning,
+# and the rest of the DESTROY undone.
+sub _settle {
+    my ($cleanup) = @_;
+    my $died;
+    until (eval { $cleanup->(); 1 }) {
+        $died = $@ unless defined $died;
+    }
+    return $died;
+}
+
+# A handle's O_NONBLOCK as it was when the guard was made, put back when
+# the guard goes, however its scope ends (a dying signal handler's
+# exception included).  Made before the flag is changed.
+sub _blocking_guard {
+    my ($fh) = @_;
+    return bless [ $fh, $fh->blocking ], 'File::FDpasser::_Blocking';
+}
+
+sub File::FDpasser::_Blocking::put_back {
+    my ($g) = @_;
+    $g->[0]->blocking($g->[1]) if defined $g->[1];
+    $g->[1] = undef;    # done: nothing left for DESTROY
+}
+
+sub File::FDpasser::_Blocking::DESTROY {
+    local ($!, $@);
+    $_[0]->put_back;
 }
 
 sub _ho_load {
@@ -2418,28 +2462,31 @@ sub handoff_give {
         $err = $! + 0;
         1;
     };
-    my $died = $@;
-    if ($making) {
-        # Interrupted between the node's creation and its record: closed,
-        # then removed by endp_create's own rule, only as a socket node
-        # that no server accepts on.
-        close $ls if $ls;
-        undef $ls;
-        if (substr($made, 0, 1) ne "\0") {
-            my $probe = -S $made && endp_connect($made);
-            unlink $made if -S _ && !$probe && $! == Errno::ECONNREFUSED();
-            close $probe if $probe;
+    my $died = $done ? undef : $@;
+    my $late = _settle(sub {
+        if ($making) {
+            # Interrupted between the node's creation and its record:
+            # closed, then removed by endp_create's own rule, only as a
+            # socket node that no server accepts on.
+            close $ls if $ls;
+            undef $ls;
+            if (substr($made, 0, 1) ne "\0") {
+                my $probe = -S $made && endp_connect($made);
+                unlink $made if -S _ && !$probe && $! == Errno::ECONNREFUSED();
+                close $probe if $probe;
+            }
+        } elsif (defined $made) {
+            # Removed only while it is still our node: nobody else can
+            # make one at the path while we listen on it.
+            if (@node) {
+                my @now = lstat $made;
+                unlink $made if @now && $now[0] == $node[0] && $now[1] == $node[1];
+            }
+            close $ls;
         }
-    } elsif (defined $made) {
-        # Removed only while it is still our node: nobody else can make
-        # one at the path while we listen on it.
-        if (@node) {
-            my @now = lstat $made;
-            unlink $made if @now && $now[0] == $node[0] && $now[1] == $node[1];
-        }
-        close $ls;
-    }
-    die $died unless $done;
+    });
+    $died = $late if !defined $died;
+    die $died if defined $died;
     $! = $err;
     return $ok ? 1 : undef;
 }
@@ -2527,14 +2574,24 @@ sub handoff_take {
         $err = $! + 0;
         1;
     };
-    my $died = $@;
-    close $c;
-    if (!$done || !$ok) {
-        # Nothing received is kept: the handles made, and the numbers
-        # (the guard; _fd_handles empties it when it takes them).
-        close $_ for @handles;
-        undef $fds;
-        die $died unless $done;
+    my $died = $done ? undef : $@;
+    # Nothing received is kept on failure: the handles made, and the
+    # numbers (the guard; _fd_handles empties it when it takes them).
+    my $late = _settle(sub {
+        close $c;
+        if (!$done || !$ok) {
+            close $_ for @handles;
+            $fds->close_all;
+        }
+    });
+    if (defined $late && !defined $died) {
+        # A handler died in the cleanup: the call fails with it, and
+        # nothing it took is kept.
+        $died = $late;
+        _settle(sub { close $_ for @handles; $fds->close_all });
+    }
+    die $died if defined $died;
+    if (!$ok) {
         $! = $err;
         return;
     }
@@ -2998,7 +3055,9 @@ sub haproxy_getsocks {
     my $fds = _fds_guard();
     my @l = eval { _hap_getsocks($conn, $fd, $deadline, $fds) };
     my ($err, $died) = ($! + 0, $@);
-    undef $fds;                   # none on success: the handles own them
+    # None left on success: the handles own them.
+    my $late = _settle(sub { $fds->close_all });
+    $died = $late if !$died && defined $late;
     die $died if $died;           # a signal handler's exception
     $! = @l ? 0 : $err;
     return @l;
@@ -3084,13 +3143,13 @@ sub haproxy_serve_getsocks {
     # flag is changed through a copy of the descriptor: a number has no
     # handle of its own.
     open(my $flags, '+<&', $fd) or return;
-    my $was = $flags->blocking(0);
+    my $restore = _blocking_guard($flags);
+    $flags->blocking(0);
     my $stray = _fds_guard();     # descriptors a client sends us
     my $n = eval { _hap_serve($conn, $fd, $deadline, \@files, \@meta, $stray) };
     my ($err, $died) = ($! + 0, $@);
-    undef $stray;
-    $flags->blocking($was) if defined $was;
-    close $flags;
+    my $late = _settle(sub { $stray->close_all; $restore->put_back; close $flags });
+    $died = $late if !$died && defined $late;
     die $died if $died;           # a signal handler's exception
     $! = $err;
     return $n ? $n : ();
