@@ -865,7 +865,7 @@ fdpass_take_listeners(const int *fds, size_t n)
 {
     int *sorted;
     size_t i;
-    int r;
+    int r, e;
 
     if (n == 0)
         return 0;
@@ -878,9 +878,9 @@ fdpass_take_listeners(const int *fds, size_t n)
         return fdp_fail(ENOMEM);
     memcpy(sorted, fds, n * sizeof(int));
     r = be_take_listeners(fds, sorted, n);
-    i = (size_t)errno;
+    e = errno;
     free(sorted);
-    errno = (int)i;
+    errno = e;
     return r;
 }
 
