@@ -1106,6 +1106,11 @@ before the fork.  C<posix_spawn> cannot do this, as it runs no code of
 the caller's between the two.  This works wherever C<spawn> does (not
 only on Linux).
 
+    # start a socket-activated server, as systemd would
+    my $pid = spawn(['/usr/sbin/some-daemon', '--foreground'],
+                    listen => [http => $http, admin => $admin_sock])
+        or die "spawn: $!";
+
 =head3 $ok = notify($state [, fds => \@files] [, unset_env => 1])
 
 Sends C<$state> (one or more C<VARIABLE=value> lines: C<READY=1>,
@@ -1204,6 +1209,15 @@ C<NOTIFY_SOCKET>.  An empty C<@files> sends the message with no
 descriptor, which stores nothing.  The unit needs
 C<FileDescriptorStoreMax=> above 0, or systemd drops them.
 
+    # keep the listener across "systemctl restart": the next instance
+    # gets it back from listen_fds under the same name
+    my %l = listen_fds();
+    my $http = $l{http} || IO::Socket::INET->new(
+        LocalAddr => '0.0.0.0:8080', Listen => 128, ReuseAddr => 1)
+        or die "listen: $!";
+    fdstore('http', [$http], poll => 0) or die "fdstore: $!" unless $l{http};
+    notify("READY=1") or die "notify: $!";
+
 =head3 $ok = fdstore_remove($name)
 
 Asks the manager to close and forget every stored descriptor named
@@ -1244,6 +1258,17 @@ reaped: there, from Linux 6.16 on, a peer that has exited and been
 reaped also comes back as a pidfd (readable at once), not C<ESRCH>.
 The handle is for C<poll>, C<select>, C<fileno> and C<close>: nothing
 is read from a pidfd.
+
+    # a worker that gives up its job when the client process is gone,
+    # whatever pid the system hands out meanwhile
+    my $pidfd = peer_pidfd($conn) or die "peer_pidfd: $!";
+    my $in = '';
+    vec($in, fileno $pidfd, 1) = 1;
+    until (job_done()) {
+        select(my $r = $in, undef, undef, 1);
+        last if vec($r, fileno $pidfd, 1);    # the client exited
+        work_a_little();
+    }
 
 =head3 @listeners = haproxy_getsocks($path [, timeout => $s])
 
