@@ -722,6 +722,18 @@ close_fds(...)
     }
     XSRETURN_YES;
 
+SV *
+_pidfd_id_self()
+  PREINIT:
+    unsigned long long id;
+  CODE:
+    /* As a decimal string: LISTEN_PIDFDID is compared as one. */
+    if (fdpass_pidfd_id_self(&id) < 0)
+        XSRETURN_UNDEF;
+    RETVAL = newSVpvf("%llu", id);
+  OUTPUT:
+    RETVAL
+
 void
 _listen_fds(int n, SV *classes)
   PREINIT:

@@ -196,6 +196,18 @@
 # endif
 #endif /* renameat2 */
 
+/* pidfd_open (Linux 5.3) and pidfs (Linux 6.9), where a pidfd's inode
+ * number names one process for as long as the system runs: systemd 258
+ * passes it as LISTEN_PIDFDID (fdpass_pidfd_id_self). */
+#if defined(__linux__) && !defined(FDPASS_FALLBACKS)
+# include <sys/syscall.h>
+# include <sys/vfs.h>
+# ifdef SYS_pidfd_open
+#  define FDP_HAVE_PIDFD_ID 1
+#  define FDP_PIDFS_MAGIC 0x50494446
+# endif
+#endif /* pidfd id */
+
 /* The private declarations: what the backends share with this file, and
  * what the C tests and fuzzers look at. */
 #include "fdpass-int.h"
@@ -882,6 +894,37 @@ fdpass_take_listeners(const int *fds, size_t n)
     free(sorted);
     errno = e;
     return r;
+}
+
+int
+fdpass_pidfd_id_self(unsigned long long *id)
+{
+#ifdef FDP_HAVE_PIDFD_ID
+    struct statfs sf;
+    struct stat st;
+    int fd, r = -1, e;
+
+    if (id == NULL)
+        return fdp_fail(EINVAL);
+    /* pidfd_open sets close-on-exec itself. */
+    if ((fd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
+        return -1;
+    if (fstatfs(fd, &sf) == 0 && fstat(fd, &st) == 0) {
+        if ((unsigned long)sf.f_type == FDP_PIDFS_MAGIC) {
+            *id = (unsigned long long)st.st_ino;
+            r = 0;
+        } else {
+            errno = ENOSYS; /* an anonymous inode, the same for all */
+        }
+    }
+    e = errno;
+    (void)close(fd);
+    errno = e;
+    return r;
+#else
+    (void)id;
+    return fdp_fail(ENOSYS);
+#endif /* FDP_HAVE_PIDFD_ID */
 }
 
 int

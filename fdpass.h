@@ -384,6 +384,16 @@ int fdpass_listen_fds(int n);
  */
 int fdpass_take_listeners(const int *fds, size_t n);
 
+/*
+ * The identity systemd 258 and later pass as LISTEN_PIDFDID beside
+ * LISTEN_PID: the inode number of a pidfd on the calling process, which
+ * no other process has while the system runs (pidfs, Linux 6.9).
+ * Returns 0 with it in *id.  Errors: ENOSYS (no pidfd_open, or pidfds
+ * without pidfs, whose inode numbers name nothing; not Linux), EMFILE,
+ * EINVAL (id NULL).
+ */
+int fdpass_pidfd_id_self(unsigned long long *id);
+
 /* What fdpass_fd_kind reports. */
 #define FDPASS_KIND_FILE   0 /* not a socket: a fifo, a device, a file */
 #define FDPASS_KIND_INET   1 /* an AF_INET socket */

@@ -510,6 +510,49 @@ refused({ LISTEN_FDS => 2 }, EBADF, 'only 3 open: EBADF',
     is("$f[0]|$f[1]|$f[5]", '2|0|0/0', "a forked child with its parent's variables takes nothing");
 }
 
+# systemd 258's LISTEN_PIDFDID: the inode of a pidfd on the process the
+# listeners are for (pidfs, Linux 6.9).  Ours, read here with
+# pidfd_open (434 on every Linux architecture but alpha) and stat,
+# independently of the module: taken; another: nothing, as for another
+# pid; not a number: EINVAL.  Where the build or the system has no
+# pidfd identity (make fallback-test, an older kernel), LISTEN_PID alone
+# decides: any number is accepted.
+{
+    my $has_id = defined File::FDpasser::_pidfd_id_self();
+    my $own = sub {
+        my ($delta) = @_;
+        return sub {
+            my $ino = 123456789;
+            if ($has_id) {
+                my $fd = syscall(434, $$, 0);
+                die "pidfd_open: $!" if $fd < 0;
+                $ino = (stat "/proc/self/fd/$fd")[1];
+                POSIX::close($fd);
+            }
+            $ENV{LISTEN_PIDFDID} = $delta eq 'zeros' ? "000$ino" : $ino + $delta;
+        };
+    };
+    my $gone = sub { exists $ENV{LISTEN_PIDFDID} ? 'kept' : 'gone' };
+    my %e = (LISTEN_PID => '{PID}', LISTEN_FDS => 2, LISTEN_FDNAMES => 'web:ctl');
+    my @f = split /\|/, attempt(\%e, setup => $own->(0), after => $gone), -1;
+    is("$f[0]|$f[1]|$f[4]|$f[5]", "2|0|$two|gone", 'LISTEN_PIDFDID ours: taken, the variable consumed')
+        or diag "@f";
+    @f = split /\|/, attempt(\%e, setup => $own->('zeros'), after => $gone), -1;
+    is("$f[0]|$f[1]|$f[4]", "2|0|$two", 'LISTEN_PIDFDID ours with leading zeros: taken');
+    @f = split /\|/, attempt(\%e, setup => $own->(1), after => $gone), -1;
+    if ($has_id) {
+        is("$f[0]|$f[1]|$f[2]|$f[3]|$f[5]", '0|0|same||gone',
+           'LISTEN_PIDFDID of another process (a reused pid): nothing taken or changed, the variables consumed');
+    } else {
+        is("$f[0]|$f[1]|$f[4]|$f[5]", "2|0|$two|gone",
+           'no pidfd identity here: LISTEN_PID alone decides, any LISTEN_PIDFDID number accepted');
+    }
+    for my $v ('x1', '-1') {
+        @f = split /\|/, attempt(\%e, setup => sub { $ENV{LISTEN_PIDFDID} = $v }, after => $gone), -1;
+        is("$f[0]|$f[1]|$f[2]|$f[5]", '0|' . EINVAL . '|same|gone', "LISTEN_PIDFDID '$v': EINVAL, nothing changed");
+    }
+}
+
 # ---------------------------------------------------------------------
 # Server::Starter's SERVER_STARTER_PORT ("NAME=FD;..."), read by the same
 # call when no systemd listeners were passed: 3 and 4 as start_server

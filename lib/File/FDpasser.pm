@@ -994,10 +994,14 @@ later set beside them), are removed from C<%ENV> on every path, as
 C<sd_listen_fds(unset_environment=1)> does, and so is
 C<SERVER_STARTER_PORT>, unless C<< unset_env => 0 >> (any false value
 keeps them).  Only the variables of the sources C<from> names are read
-or removed.  Each is read once, and all of them before anything is
+or removed.  Where the system can say which process a pidfd names for
+good (pidfs, Linux 6.9 and later), a C<LISTEN_PIDFDID> that is not this
+process's pidfd identity means the listeners are for another process
+that had our pid, as a C<LISTEN_PID> of another process does: nothing
+is taken and C<$!> is 0.  Elsewhere C<LISTEN_PID> alone decides.  A
+C<LISTEN_PIDFDID> that is not a plain decimal number is C<EINVAL>.  Each is read once, and all of them before anything is
 removed, loaded or taken, so an exception from a tied C<%ENV>'s
-C<FETCH> leaves everything as it was.  C<LISTEN_PIDFDID> itself is not
-checked: C<LISTEN_PID> is.
+C<FETCH> leaves everything as it was.
 
 A process looks at its listeners once: the first call that finds
 C<LISTEN_PID> naming this process is the only one that touches
@@ -1956,6 +1960,7 @@ The public functions, all of them, as F<fdpass.h> declares them:
     int fdpass_is_socket(int fd);                /* 1 or 0 */
     int fdpass_listen_fds(int n);     /* socket activation: take 3 .. n + 2 */
     int fdpass_take_listeners(const int *fds, size_t n); /* by number */
+    int fdpass_pidfd_id_self(unsigned long long *id);    /* LISTEN_PIDFDID */
     int fdpass_fd_kind(int fd);       /* FDPASS_KIND_INET, _UNIX, _FILE, ... */
     void fdpass_close_all(const int *fds, size_t nfds); /* errno kept */
     const char *fdpass_backend(void);  /* "scm_rights", "streams", "win32" */
@@ -2790,13 +2795,22 @@ sub _listen_classes {
 # What LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (copies) say: 0 and the
 # (name, handle) pairs, or an errno value (0: nothing passed).
 sub _listen_take {
-    my ($pid, $count, $names) = @_;
+    my ($pid, $count, $names, $pidfdid) = @_;
     return 0 unless defined $pid && defined $count;
     # Plain decimal: ASCII digits only, no sign, space or base prefix.
     return _EINVAL() unless $pid =~ /\A[0-9]+\z/;
     $pid =~ s/\A0+//;
     return _EINVAL() if $pid eq '';        # 0 names no process
     return 0 unless $pid eq $$;            # meant for another process
+    if (defined $pidfdid) {
+        # systemd 258's pidfd identity beside the pid: a pid reused by
+        # another process since has another.  Where this system cannot
+        # say ours (no pidfs), LISTEN_PID alone decides, as libsystemd's.
+        return _EINVAL() unless $pidfdid =~ /\A[0-9]+\z/;
+        $pidfdid =~ s/\A0+(?=[0-9])//;
+        my $own = _pidfd_id_self();
+        return 0 if defined $own && $own ne $pidfdid;
+    }
     # The first call that finds LISTEN_PID naming this process is the
     # only one that looks at the descriptors, whatever it finds: a retry
     # could otherwise take a descriptor the program has opened since at
@@ -2871,7 +2885,7 @@ sub listen_fds {
     # the call can be tried again once descriptors are freed, rather
     # than leave the listeners open with no handle for good.
     my $src = $listen_from{$from};
-    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES);
+    my @var = qw(LISTEN_PID LISTEN_FDS LISTEN_FDNAMES LISTEN_PIDFDID);
     my @val = $src & 1 ? @ENV{@var} : ();
     my $spec = $src & 2 ? $ENV{SERVER_STARTER_PORT} : undef;
     if ($listen_done != $$
@@ -2882,7 +2896,7 @@ sub listen_fds {
         return;
     }
     if ($src & 1) {
-        delete @ENV{@var, 'LISTEN_PIDFDID'} if $unset;
+        delete @ENV{@var} if $unset;
         ($err, @pairs) = _listen_take(@val);
     }
     if ($src & 2) {

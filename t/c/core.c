@@ -650,6 +650,41 @@ test_take_listeners(void)
     close(p[0]); close(p[1]);
 }
 
+/* systemd 258's LISTEN_PIDFDID: this process's pidfd identity, the same
+ * each time, another in a child; ENOSYS where the system has none. */
+static void
+test_pidfd_id(void)
+{
+    unsigned long long a = 0, b = 0, c = 0;
+    int p[2], status;
+    pid_t pid;
+
+    errno = 0;
+    ok(fdpass_pidfd_id_self(NULL) < 0 && (errno == EINVAL || errno == ENOSYS),
+       "pidfd_id_self(NULL): EINVAL");
+    if (fdpass_pidfd_id_self(&a) < 0) {
+        ok(errno == ENOSYS, "pidfd_id_self: ENOSYS where there is no pidfs");
+        return;
+    }
+    ok(fdpass_pidfd_id_self(&b) == 0 && a == b && a != 0,
+       "pidfd_id_self: the same id twice");
+    if (pipe(p) < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        if (fdpass_pidfd_id_self(&c) < 0)
+            c = 0;
+        _exit(write(p[1], &c, sizeof c) == sizeof c ? 0 : 1);
+    }
+    close(p[1]);
+    ok(pid > 0 && read(p[0], &c, sizeof c) == sizeof c && c != 0 && c != a,
+       "pidfd_id_self: a child has another");
+    close(p[0]);
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+}
+
 int
 main(void)
 {
@@ -667,6 +702,7 @@ main(void)
     test_seqpacket(dir);
     test_listen_fds();
     test_take_listeners();
+    test_pidfd_id();
     ok(open_fds() == before, "no descriptor left open by the whole run");
     ok(strcmp(fdpass_backend(), "scm_rights") == 0
        || strcmp(fdpass_backend(), "streams") == 0, "backend name");

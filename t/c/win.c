@@ -460,6 +460,12 @@ test_errors(void)
     ok(fdpass_listen_fds(1) < 0 && errno == ENOSYS, "socket activation: ENOSYS");
     errno = 0;
     ok(fdpass_take_listeners(&f, 1) < 0 && errno == ENOSYS, "take_listeners: ENOSYS");
+    {
+        unsigned long long id;
+
+        errno = 0;
+        ok(fdpass_pidfd_id_self(&id) < 0 && errno == ENOSYS, "pidfd_id_self: ENOSYS");
+    }
     errno = 0;
     ok(fdpass_fd_kind(f) < 0 && errno == ENOSYS, "fd kind: ENOSYS");
     ok(strcmp(fdpass_backend(), "win32") == 0, "backend is win32");
