@@ -13,42 +13,15 @@ use IO::Socket::INET;
 use POSIX ();
 use lib 't/lib';
 use FDPassTest;
+use PreforkServer;
 
 my $ab = (grep { -x "$_/ab" } split /:/, $ENV{PATH})[0];
 plan skip_all => 'no ab here (apache2-utils)' unless $ab;
 $ab .= '/ab';
 
-# Servers run in process groups of their own; whatever is left when the
-# test ends or times out is killed, so nothing holds the harness's pipe.
-my %running;
-sub kill_running { kill 'KILL', map { -$_ } keys %running }
-END { kill_running() }
 $SIG{ALRM} = sub { kill_running(); die "timed out\n" };
 alarm 120;
 my $dir = tmpdir();
-
-sub start_server {
-    my @args = @_;
-    my $pid = open(my $out, '-|') // die "cannot start the server: $!";
-    if (!$pid) {
-        setpgrp(0, 0);
-        exec($^X, '-Mblib', 'bench/prefork-httpd.pl', '--listen', '127.0.0.1:0', @args)
-            or POSIX::_exit(127);
-    }
-    $running{$pid} = 1;
-    while (defined(my $line = <$out>)) {
-        return ($pid, $out, $1, $line) if $line =~ /listening on [\d.]+:(\d+)/;
-    }
-    die "the server said nothing about listening";
-}
-
-sub finish {
-    my ($pid, $out) = @_;
-    my @lines = <$out>;
-    close $out;
-    delete $running{$pid};
-    return ($? >> 8, @lines);
-}
 
 sub served {
     my $n = 0;

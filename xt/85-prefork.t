@@ -13,47 +13,16 @@ use Time::HiRes qw(time sleep);
 use POSIX ();
 use lib 't/lib';
 use FDPassTest;
+use PreforkServer;
 use File::FDpasser ();
 
-# Each server runs in a process group of its own, with its workers.  If
-# this test dies or runs out of time, the groups still running are killed,
-# so that no server or worker is left holding this test's output open (the
-# harness would wait for it for ever).
-my %running;
-sub kill_running { kill 'KILL', map { -$_ } keys %running }
-END { kill_running() }
 $SIG{ALRM} = sub {
-    my @left = sort keys %running;
+    my @left = running();
     kill_running();
     die "timed out; servers still running were killed: @left\n";
 };
 alarm 120;
 my $dir = tmpdir();
-
-# Start a server; returns (pid, output handle, port).
-sub start_server {
-    my @args = @_;
-    my $pid = open(my $out, '-|') // die "cannot start the server: $!";
-    if (!$pid) {
-        setpgrp(0, 0);
-        exec($^X, '-Mblib', 'bench/prefork-httpd.pl', '--listen', '127.0.0.1:0', @args)
-            or POSIX::_exit(127);
-    }
-    $running{$pid} = 1;
-    while (defined(my $line = <$out>)) {
-        return ($pid, $out, $1, $line) if $line =~ /listening on [\d.]+:(\d+)/;
-    }
-    die "the server said nothing about listening";
-}
-
-# The rest of a server's output, once it has exited.
-sub finish {
-    my ($pid, $out) = @_;
-    my @lines = <$out>;
-    close $out;
-    delete $running{$pid};
-    return ($? >> 8, @lines);
-}
 
 # One or more requests on one connection; the answers' bodies, or undef
 # for a request that failed.
