@@ -25,27 +25,6 @@
 
 #include "tap.h"
 
-/* Descriptors open now, from /proc/self/fd, or by probing the table. */
-static int
-open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0, fd;
-
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL)
-            if (e->d_name[0] != '.')
-                n++;
-        closedir(d);
-        return n - 1;
-    }
-    for (fd = 0; fd < 1024; fd++)
-        if (fcntl(fd, F_GETFD) >= 0)
-            n++;
-    return n;
-}
-
 static int
 temp_file(const char *content)
 {

@@ -25,23 +25,6 @@
 
 #include "tap.h"
 
-/* Descriptors open now, from /proc/self/fd. */
-static int
-open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
 /* A manager at addr ("/path" or "@name"), asking for credentials. */
 static int
 manager(const char *addr)

@@ -31,22 +31,6 @@
 
 #include "tap.h"
 
-static int
-open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
 /* fdpass_peer_pidfd's result as errno (0: a pidfd, closed here). */
 static int
 pidfd_errno(int sock)
