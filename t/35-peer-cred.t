@@ -48,54 +48,6 @@ sub want {
 }
 sub want_uid { $creds ? $_[0] : undef }
 
-# Become $id (uid and gid, supplementary groups cleared), for good.
-sub become {
-    my ($id) = @_;
-    return if !defined $id || $id == $>;
-    $) = "$id $id";
-    POSIX::setgid($id) or die "setgid: $!";
-    POSIX::setuid($id) or die "setuid: $!";
-    die "still uid $< / $> gid $( / $)" if $< != $id || $> != $id || $( != $id;
-}
-
-# A process playing one part: forked, as uid $uid when defined, running
-# $code with a function that reports a line to the parent; it then stays
-# (so its pid stays its own) until release() closes its hold pipe.
-# Returns its pid and the handle its report lines arrive on.
-my @held;
-sub role {
-    my ($uid, $code) = @_;
-    pipe(my $r, my $w) or die "pipe: $!";
-    pipe(my $hr, my $hw) or die "pipe: $!";
-    my $pid = run_child {
-        close $r;
-        close $hw;
-        alarm 30;
-        become($uid);
-        $w->autoflush(1);
-        # What the part returns (its endpoints) stays open meanwhile.
-        my @keep = $code->(sub { print $w "@_\n" });
-        sysread($hr, my $x, 1);    # EOF: the parent is done
-        1;
-    };
-    close $w;
-    close $hr;
-    push @held, [$pid, $hw];
-    return ($pid, $r);
-}
-sub said {
-    my ($r) = @_;
-    my $l = <$r>;
-    return 'nothing (the child died)' unless defined $l;
-    chomp $l;
-    return $l;
-}
-sub release {
-    my ($name) = @_;
-    close $_->[1] for @held;
-    reap_ok($_->[0], "$name: child") for @held;
-    @held = ();
-}
 
 my $before = open_fds();
 

@@ -71,51 +71,6 @@ sub readable {
     return select(my $r = $bits, undef, undef, $secs) == 1;
 }
 
-sub become {
-    my ($id) = @_;
-    return if !defined $id || $id == $>;
-    $) = "$id $id";
-    POSIX::setgid($id) or die "setgid: $!";
-    POSIX::setuid($id) or die "setuid: $!";
-    die "still uid $<" if $< != $id || $> != $id;
-}
-
-# A process playing one part (as in t/35-peer-cred.t): forked, as $uid
-# when defined, running $code with a function that reports a line to the
-# parent; it stays (its pid its own) until release() closes its hold pipe.
-my @held;
-sub role {
-    my ($uid, $code) = @_;
-    pipe(my $r, my $w) or die "pipe: $!";
-    pipe(my $hr, my $hw) or die "pipe: $!";
-    my $pid = run_child {
-        close $r;
-        close $hw;
-        alarm 30;
-        become($uid);
-        $w->autoflush(1);
-        my @keep = $code->(sub { print $w "@_\n" });
-        sysread($hr, my $x, 1);
-        1;
-    };
-    close $w;
-    close $hr;
-    push @held, [$pid, $hw];
-    return ($pid, $r);
-}
-sub said {
-    my $l = readline($_[0]);
-    return 'nothing (the child died)' unless defined $l;
-    chomp $l;
-    return $l;
-}
-sub release {
-    my ($name) = @_;
-    close $_->[1] for @held;
-    reap_ok($_->[0], "$name: child") for @held;
-    @held = ();
-}
-
 my $before = open_fds();
 
 # --- Refusals, as peer_cred's ---------------------------------------------

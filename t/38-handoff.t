@@ -426,13 +426,6 @@ for (['give: no listeners', sub { handoff_give(path(), []) }],
 
 # --- Two uids ----------------------------------------------------------------
 
-sub become {
-    my ($id) = @_;
-    $) = "$id $id";
-    POSIX::setgid($id) or die "setgid: $!";
-    POSIX::setuid($id) or die "setuid: $!";
-}
-
 SKIP: {
     skip 'needs root: two uids (a child drops to 65534)', 15 + 3 * !!$creds unless $> == 0;
     chmod 0711, $dir or die;

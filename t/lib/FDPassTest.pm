@@ -9,7 +9,7 @@ use Exporter 'import';
 use POSIX ();
 use Test::More ();
 
-our @EXPORT = qw(run_child reap_ok exec_with
+our @EXPORT = qw(run_child reap_ok exec_with become role said release
                  open_fds survives_exec slurp_fd move_test_output_high
                  tmpdir installed_copy numbered_files
                  build_c run_c_tap);
@@ -34,6 +34,62 @@ sub reap_ok {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     Test::More::ok($r == $pid && $st == 0,
         ($name || 'child') . " exited cleanly (status $st)");
+}
+
+# Become $id (uid and gid, supplementary groups cleared), for good;
+# nothing when $id is undef or the current uid.
+sub become {
+    my ($id) = @_;
+    return if !defined $id || $id == $>;
+    $) = "$id $id";
+    POSIX::setgid($id) or die "setgid: $!";
+    POSIX::setuid($id) or die "setuid: $!";
+    die "still uid $< / $> gid $( / $)" if $< != $id || $> != $id || $( != $id;
+}
+
+# A process playing one part: forked, as uid $uid when defined, running
+# $code with a function that reports a line to the parent; it then stays
+# (so its pid stays its own) until release() closes its hold pipe.
+# Returns its pid and the handle its report lines arrive on.
+my @held;
+sub role {
+    my ($uid, $code) = @_;
+    pipe(my $r, my $w) or die "pipe: $!";
+    pipe(my $hr, my $hw) or die "pipe: $!";
+    my $pid = run_child {
+        close $r;
+        close $hw;
+        alarm 30;
+        become($uid);
+        $w->autoflush(1);
+        # What the part returns (its endpoints) stays open meanwhile.
+        my @keep = $code->(sub { print $w "@_\n" });
+        sysread($hr, my $x, 1);    # EOF: the parent is done
+        1;
+    };
+    close $w;
+    close $hr;
+    push @held, [$pid, $hw];
+    return ($pid, $r);
+}
+
+# A part's next report line, or what its silence means.
+sub said {
+    my ($r) = @_;
+    my $l = <$r>;
+    return 'nothing (the child died)' unless defined $l;
+    chomp $l;
+    return $l;
+}
+
+# Every part started since the last release() ends, and passes when it
+# exited cleanly.
+sub release {
+    my ($name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    close $_->[1] for @held;
+    reap_ok($_->[0], "$name: child") for @held;
+    @held = ();
 }
 
 # Start a program that inherits the endpoint $sock (its descriptor number
